@@ -1,0 +1,27 @@
+//! `device_events`: events published by devices. `tenant_id` is the owner when the event
+//! happened, so history never leaks to a later owner.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "device_events")]
+pub struct Model {
+    /// UUIDv7, so ids sort by time.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(column_type = "String(StringLen::N(24))")]
+    pub device_id: String,
+    pub tenant_id: Uuid,
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
+    pub name: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub data: Option<String>,
+    pub published_at: DateTimeUtc,
+    pub received_at: DateTimeUtc,
+    #[sea_orm(belongs_to, from = "device_id", to = "id", on_delete = "Cascade")]
+    pub device: BelongsTo<super::device::Entity>,
+    #[sea_orm(belongs_to, from = "tenant_id", to = "id", on_delete = "Cascade")]
+    pub tenant: BelongsTo<super::organization::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

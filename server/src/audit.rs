@@ -1,0 +1,55 @@
+//! The audit trail: who did what to which object, with before/after, written by the caller in
+//! the same transaction as the change it describes.
+use chrono::Utc;
+use entity::audit_record;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use uuid::Uuid;
+
+/// One audit record to write.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    /// The tenant it concerns; `None` for platform-level actions.
+    pub tenant_id: Option<Uuid>,
+    /// Who acted; `None` for the system or the command line.
+    pub actor_user_id: Option<Uuid>,
+    /// The actor's email at the time, kept in case the account is later removed.
+    pub actor_email: Option<String>,
+    /// Dotted verb, e.g. `user.create`, `grant.revoke`.
+    pub action: &'static str,
+    /// The kind of object acted on, e.g. `user`, `device`.
+    pub target_kind: &'static str,
+    /// Its id.
+    pub target_id: Option<String>,
+    /// State before (never secrets).
+    pub before: Option<serde_json::Value>,
+    /// State after (never secrets).
+    pub after: Option<serde_json::Value>,
+    /// The HTTP request id, to find the matching log lines.
+    pub request_id: Option<String>,
+    /// Client address.
+    pub ip: Option<String>,
+}
+
+/// Writes the record.
+///
+/// # Errors
+/// Database failures; callers let them abort the surrounding transaction.
+pub async fn record(db: &impl ConnectionTrait, entry: Entry) -> Result<(), DbErr> {
+    audit_record::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(entry.tenant_id),
+        actor_user_id: Set(entry.actor_user_id),
+        actor_email: Set(entry.actor_email),
+        action: Set(entry.action.to_owned()),
+        target_kind: Set(entry.target_kind.to_owned()),
+        target_id: Set(entry.target_id),
+        before: Set(entry.before),
+        after: Set(entry.after),
+        request_id: Set(entry.request_id),
+        ip: Set(entry.ip),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,211 @@
+//! The `fleetwarden` command line: `serve` (the default), `migrate`, `create-admin`, `config`.
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::TransactionTrait;
+
+use crate::config::{self, Settings};
+use crate::domain::{email::Email, password};
+use crate::startup::Application;
+use crate::{audit, db, store, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fleetwarden",
+    version,
+    about = "Device access for fleets on the Particle cloud"
+)]
+struct Cli {
+    /// Settings file (default: ./fleetwarden.toml when present).
+    #[arg(long, global = true, env = "FW_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database, then serve HTTP until SIGTERM/SIGINT (the default).
+    Serve,
+    /// Apply (or roll back) database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Create a platform admin; the password is read from stdin.
+    CreateAdmin {
+        /// Their login email.
+        #[arg(long)]
+        email: String,
+        /// Name shown in the UI (default: the email's local part).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Settings helpers.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Up,
+    /// Roll back the newest migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Print a commented example fleetwarden.toml.
+    Example,
+}
+
+/// Parses the command line and runs the command.
+///
+/// # Errors
+/// Anything that stops the command; `main` prints it on one line and exits non-zero.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Config {
+        action: ConfigAction::Example,
+    } = command
+    {
+        print!("{}", config::EXAMPLE);
+        return Ok(());
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    // One-shot commands print their own result; only warnings belong beside it (RUST_LOG wins).
+    let filter = match command {
+        Command::Serve => settings.telemetry.filter.as_str(),
+        _ => "warn",
+    };
+    telemetry::init(filter, settings.telemetry.format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match command {
+            Command::Serve => serve(settings).await,
+            Command::Migrate { action } => migrate(settings, action).await,
+            Command::CreateAdmin { email, name } => create_admin(settings, &email, name).await,
+            Command::Config { .. } => Ok(()),
+        }
+    })
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), "fleetwarden listening");
+    app.run_until_signalled().await.context("HTTP server")?;
+    tracing::info!("fleetwarden stopped");
+    Ok(())
+}
+
+async fn migrate(settings: Settings, action: Option<MigrateAction>) -> anyhow::Result<()> {
+    let db = db::connect(&settings.database).await?;
+    match action.unwrap_or(MigrateAction::Up) {
+        MigrateAction::Up => {
+            Migrator::up(&db, None)
+                .await
+                .context("applying migrations")?;
+            println!("database is up to date");
+        }
+        MigrateAction::Down { steps } => {
+            Migrator::down(&db, Some(steps))
+                .await
+                .context("rolling back migrations")?;
+            println!("rolled back {steps} migration(s)");
+        }
+        MigrateAction::Status => {
+            let applied = Migrator::get_applied_migrations(&db).await?;
+            let pending = Migrator::get_pending_migrations(&db).await?;
+            for m in applied {
+                println!("applied  {}", m.name());
+            }
+            for m in pending {
+                println!("pending  {}", m.name());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn create_admin(settings: Settings, email: &str, name: Option<String>) -> anyhow::Result<()> {
+    let email = Email::parse(email).context("--email")?;
+    let password = read_password().context("reading the password from stdin")?;
+    password::validate(&password).map_err(|e| anyhow::anyhow!("password {e}"))?;
+    let hash = password::hash(&password, password::HashParams::default())?;
+    let display_name = name.unwrap_or_else(|| {
+        email
+            .display
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    });
+
+    let db = db::connect(&settings.database).await?;
+    Migrator::up(&db, None)
+        .await
+        .context("applying migrations")?;
+    if store::users::find_by_email(&db, &email).await?.is_some() {
+        bail!("a user with email {} already exists", email.display);
+    }
+    let txn = db.begin().await?;
+    let user = store::users::insert(
+        &txn,
+        store::users::NewUser {
+            email: &email,
+            display_name: &display_name,
+            password_hash: Some(hash),
+            is_platform_admin: true,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            action: "user.create_admin",
+            target_kind: "user",
+            target_id: Some(user.id.to_string()),
+            after: Some(serde_json::json!({ "email": user.email, "is_platform_admin": true })),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    println!("created platform admin {} ({})", user.email, user.id);
+    Ok(())
+}
+
+/// Prompts twice without echo on a terminal; otherwise reads the first line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password given on stdin");
+    }
+    Ok(password)
+}

@@ -1,0 +1,87 @@
+//! Opening the database named in the settings.
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::DatabaseSettings;
+
+/// Connects (creating a SQLite file and its folder when needed) and checks the connection.
+///
+/// # Errors
+/// The database is unreachable, refuses us, or the SQLite folder can't be created. The message
+/// names the setting and shows the URL with any password redacted.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let shown = &settings.url;
+    let url = if settings.url.is_sqlite() {
+        prepare_sqlite(settings.url.expose())
+            .with_context(|| format!("database.url (FW_DATABASE__URL) = {shown}"))?
+    } else {
+        settings.url.expose().to_owned()
+    };
+    let timeout = Duration::from_secs(settings.connect_timeout_secs.max(1));
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(settings.max_connections.max(1))
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout)
+        // sqlx logs every statement at info with its bound values; ours are not for logs.
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("cannot connect to database.url (FW_DATABASE__URL) = {shown}"))?;
+    if settings.url.is_sqlite() {
+        // WAL lets readers proceed while one writer commits; it persists in the file.
+        db.execute_unprepared("PRAGMA journal_mode=WAL")
+            .await
+            .context("enabling SQLite WAL")?;
+    }
+    Ok(db)
+}
+
+/// Adds `mode=rwc` so a missing file is created, and creates its folder.
+fn prepare_sqlite(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let parent = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent.filter(|_| path != ":memory:") {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create folder {}", parent.display()))?;
+    }
+    let mode = if query.contains("mode=") {
+        ""
+    } else {
+        "mode=rwc"
+    };
+    let joined = [query, mode]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>();
+    Ok(format!("sqlite://{path}?{}", joined.join("&")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use super::prepare_sqlite;
+
+    #[test]
+    fn sqlite_urls_create_missing_files() {
+        let dir = std::env::temp_dir().join(format!("fw-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}/x/fw.db", dir.display());
+        assert_eq!(prepare_sqlite(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert!(dir.join("x").is_dir());
+        let _ = std::fs::remove_dir_all(dir);
+        assert_eq!(
+            prepare_sqlite("sqlite::memory:").unwrap(),
+            "sqlite://:memory:?mode=rwc"
+        );
+        assert_eq!(
+            prepare_sqlite("sqlite://a.db?mode=ro").unwrap(),
+            "sqlite://a.db?mode=ro"
+        );
+    }
+}

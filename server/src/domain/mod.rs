@@ -1,0 +1,4 @@
+//! The domain: plain Rust, no actix and no SQL. Pure rules with their own tests.
+pub mod email;
+pub mod ids;
+pub mod password;

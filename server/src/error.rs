@@ -1,0 +1,168 @@
+//! `ApiError`, the one error type at the HTTP edge. Every failure renders as
+//! `{"error": "snake_case_code", "message": "…"}` with the status below.
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use fleetwarden_wire::error::ErrorBody;
+use sea_orm::{DbErr, SqlErr};
+
+/// What went wrong, as the client should see it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body or query could not be read at all (malformed JSON, wrong content type).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no valid session or token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// 403: authenticated, but the role is too low for this action.
+    #[error("not allowed")]
+    Forbidden,
+    /// 404: absent, or belonging to another tenant (never revealed as 403).
+    #[error("not found")]
+    NotFound,
+    /// 409: clashes with what is stored (a duplicate name or email).
+    #[error("{0}")]
+    Conflict(String),
+    /// 422: well-formed but invalid; field name to its problems.
+    #[error("invalid request")]
+    Invalid(BTreeMap<String, Vec<String>>),
+    /// 429: throttled; try again after this many seconds.
+    #[error("too many requests, try again in {retry_after_secs} s")]
+    TooManyRequests {
+        /// Seconds until a retry may succeed (sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
+    /// 503: a dependency (the database) is down.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected failure; the cause goes to the log only.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 for a single field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
+    }
+
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Invalid(_) => "invalid_request",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error.code = self.code(), error.cause = %error_chain(self), "request failed");
+        } else {
+            tracing::debug!(error.code = self.code(), "request refused: {self}");
+        }
+        let fields = match self {
+            Self::Invalid(fields) => fields.clone(),
+            _ => BTreeMap::new(),
+        };
+        let body = ErrorBody {
+            error: self.code().into(),
+            message: self.to_string(),
+            fields,
+        };
+        let mut response = HttpResponse::build(status);
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        response.json(body)
+    }
+}
+
+/// The error and its causes on one line, for the log.
+fn error_chain(err: &ApiError) -> String {
+    match err {
+        ApiError::Internal(inner) => format!("{inner:#}"),
+        other => other.to_string(),
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        if let DbErr::RecordNotFound(_) = err {
+            return Self::NotFound;
+        }
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Self::Conflict("that already exists".into())
+            }
+            _ => Self::Internal(anyhow::Error::new(err).context("database")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(err: ApiError) -> (u16, serde_json::Value) {
+        let resp = err.error_response();
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().try_into_bytes().unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[test]
+    fn every_error_is_json_with_a_snake_case_code() {
+        let (status, body) = body_of(ApiError::NotFound);
+        assert_eq!(status, 404);
+        assert_eq!(body["error"], "not_found");
+        let (status, body) = body_of(ApiError::invalid("email", "is not an email address"));
+        assert_eq!(status, 422);
+        assert_eq!(body["fields"]["email"][0], "is not an email address");
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let (status, body) = body_of(ApiError::Internal(anyhow::anyhow!("password=swordfish")));
+        assert_eq!(status, 500);
+        assert!(!body.to_string().contains("swordfish"));
+    }
+
+    #[test]
+    fn throttling_says_when_to_retry() {
+        let resp = ApiError::TooManyRequests {
+            retry_after_secs: 30,
+        }
+        .error_response();
+        assert_eq!(
+            resp.headers().get("Retry-After").map(|v| v.as_bytes()),
+            Some(&b"30"[..])
+        );
+    }
+}

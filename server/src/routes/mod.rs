@@ -1,0 +1,55 @@
+//! HTTP routes, one module per resource. Handlers are thin: extract, authorize, one domain
+//! call, map to a wire type.
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{HttpRequest, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+pub mod health;
+
+/// Registers every documented route; the same function builds the OpenAPI document.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready);
+}
+
+/// Makes body, path and query extraction failures speak the API's JSON error format.
+pub fn extractor_errors(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(256 * 1024)
+            .error_handler(json_error),
+    )
+    .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::QueryConfig::default().error_handler(query_error));
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    match err {
+        // The JSON parsed but a field is missing or of the wrong type: a 422 that says which.
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::invalid("body", e.to_string()),
+        JsonPayloadError::ContentType => {
+            ApiError::BadRequest("expected a JSON body (Content-Type: application/json)".into())
+        }
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::BadRequest(format!("body larger than {limit} bytes"))
+        }
+        other => ApiError::BadRequest(format!("malformed JSON body: {other}")),
+    }
+    .into()
+}
+
+fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    // An id that can't even be parsed names nothing that exists.
+    ApiError::NotFound.into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::invalid("query", err.to_string()).into()
+}
+
+/// Unknown routes get the same JSON 404 as unknown objects.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

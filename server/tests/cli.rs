@@ -1,0 +1,189 @@
+//! The `fleetwarden` binary as an operator meets it: zero-configuration start, clear one-line
+//! errors for bad settings, graceful stop on SIGTERM, `create-admin`, `migrate`.
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn fleetwarden(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetwarden"));
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("FW_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn with_stdin(mut cmd: Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn assert_one_clear_line(output: &Output, must_name: &str) -> String {
+    assert!(!output.status.success(), "exit status {:?}", output.status);
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "exactly one line, got:\n{stderr}"
+    );
+    assert!(stderr.contains(must_name), "names {must_name}: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    stderr
+}
+
+#[test]
+fn a_port_that_is_not_a_number_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = fleetwarden(dir.path())
+        .env("FW_HTTP__PORT", "abc")
+        .output()
+        .unwrap();
+
+    assert_one_clear_line(&output, "FW_HTTP__PORT");
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = fleetwarden(dir.path())
+        .env("FW_DATABASE__URL", "postgres://fw:s3cr3t-pw@127.0.0.1:1/fw")
+        .env("FW_DATABASE__CONNECT_TIMEOUT_SECS", "2")
+        .output()
+        .unwrap();
+
+    let line = assert_one_clear_line(&output, "FW_DATABASE__URL");
+    assert!(!line.contains("s3cr3t-pw"), "{line}");
+}
+
+#[tokio::test]
+async fn zero_configuration_serves_ready_and_stops_cleanly_on_sigterm() {
+    // Arrange: an empty folder, as on a fresh clone (port 0 so tests can run side by side).
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = fleetwarden(dir.path())
+        .arg("serve")
+        .env("FW_HTTP__PORT", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port: u16 = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split("port=")
+                .nth(1)
+                .and_then(|p| p.split_whitespace().next()?.parse().ok())
+        })
+        .expect("the server logs the port it listens on");
+
+    // Act
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let ready = client
+        .get(format!("http://127.0.0.1:{port}/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+
+    // Assert
+    assert_eq!(ready.status(), 200);
+    assert!(
+        dir.path().join("data/fleetwarden.db").is_file(),
+        "the default SQLite file"
+    );
+    assert!(killed.success());
+    assert!(status.success(), "SIGTERM is a clean stop, got {status:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
+}
+
+#[test]
+fn create_admin_reads_the_password_from_stdin_and_refuses_weak_ones_and_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |email: &str, password: &str| {
+        let mut cmd = fleetwarden(dir.path());
+        cmd.args(["create-admin", "--email", email]);
+        with_stdin(cmd, &format!("{password}\n"))
+    };
+
+    let weak = create("ada@example.com", "password");
+    let created = create("Ada@Example.com", "correct horse battery staple");
+    let duplicate = create("ADA@example.COM", "another long passphrase");
+
+    assert_one_clear_line(&weak, "at least 12 characters");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&created.stdout).contains("created platform admin Ada@Example.com")
+    );
+    assert_one_clear_line(&duplicate, "already exists");
+}
+
+#[test]
+fn migrate_applies_everything_and_status_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let up = fleetwarden(dir.path()).arg("migrate").output().unwrap();
+    let status = fleetwarden(dir.path())
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let listing = String::from_utf8_lossy(&status.stdout);
+    assert!(listing.lines().count() >= 20, "{listing}");
+    assert!(
+        listing.lines().all(|l| l.starts_with("applied")),
+        "{listing}"
+    );
+}
+
+#[test]
+fn config_example_prints_the_commented_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let output = fleetwarden(dir.path())
+        .args(["config", "example"])
+        .output()
+        .unwrap();
+
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("[database]") && text.contains("FW_HTTP__PORT"),
+        "{text}"
+    );
+}

@@ -1,0 +1,133 @@
+//! Migrations go up, down and up again on SQLite and PostgreSQL.
+use entity::role;
+use fleetwarden_tests::TestDb;
+use migration::{Migrator, MigratorTrait, SchemaManager};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+const TABLES: [&str; 23] = [
+    "users",
+    "organizations",
+    "memberships",
+    "sites",
+    "particle_products",
+    "catalog_entries",
+    "shadow_customers",
+    "devices",
+    "groups",
+    "group_members",
+    "roles",
+    "casbin_rules",
+    "grants",
+    "sessions",
+    "api_tokens",
+    "password_reset_tokens",
+    "invitations",
+    "login_throttles",
+    "audit_records",
+    "device_events",
+    "plans",
+    "subscriptions",
+    "seat_usage",
+];
+
+async fn existing_tables(conn: &DatabaseConnection) -> anyhow::Result<Vec<&'static str>> {
+    let manager = SchemaManager::new(conn);
+    let mut found = Vec::new();
+    for table in TABLES {
+        if manager.has_table(table).await? {
+            found.push(table);
+        }
+    }
+    Ok(found)
+}
+
+async fn builtin_roles(conn: &DatabaseConnection) -> anyhow::Result<Vec<(uuid::Uuid, String)>> {
+    Ok(role::Entity::find()
+        .filter(role::Column::Builtin.eq(true))
+        .order_by_asc(role::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+fn expected_builtin_roles() -> Vec<(uuid::Uuid, String)> {
+    role::BUILTIN
+        .iter()
+        .map(|(id, name)| (*id, (*name).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn migrating_up_creates_every_table_and_the_builtin_roles() -> anyhow::Result<()> {
+    // Arrange
+    let db = TestDb::fresh().await;
+
+    // Act
+    Migrator::up(&db.conn, None).await?;
+
+    // Assert
+    assert_eq!(existing_tables(&db.conn).await?, TABLES);
+    assert_eq!(builtin_roles(&db.conn).await?, expected_builtin_roles());
+    assert!(Migrator::get_pending_migrations(&db.conn).await?.is_empty());
+    let manager = SchemaManager::new(&db.conn);
+    assert!(manager.has_index("grants", "idx_grants_role_id").await?);
+    assert!(
+        manager
+            .has_index("grants", "idx_grants_subject_user_id")
+            .await?
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn migrating_all_the_way_down_removes_every_table() -> anyhow::Result<()> {
+    // Arrange
+    let db = TestDb::migrated().await;
+
+    // Act
+    Migrator::down(&db.conn, None).await?;
+
+    // Assert
+    assert_eq!(existing_tables(&db.conn).await?, Vec::<&str>::new());
+    assert_eq!(
+        Migrator::get_pending_migrations(&db.conn).await?.len(),
+        Migrator::migrations().len()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn migrating_up_again_after_down_restores_the_same_schema() -> anyhow::Result<()> {
+    // Arrange
+    let db = TestDb::migrated().await;
+    Migrator::down(&db.conn, None).await?;
+
+    // Act
+    Migrator::up(&db.conn, None).await?;
+
+    // Assert
+    assert_eq!(existing_tables(&db.conn).await?, TABLES);
+    assert_eq!(builtin_roles(&db.conn).await?, expected_builtin_roles());
+    Ok(())
+}
+
+#[tokio::test]
+async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<()> {
+    // Arrange
+    let db = TestDb::migrated().await;
+    let manager = SchemaManager::new(&db.conn);
+
+    // Act: the newest migration only adds foreign-key indexes.
+    Migrator::down(&db.conn, Some(1)).await?;
+    let tables_after_one = existing_tables(&db.conn).await?;
+    let index_after_one = manager.has_index("grants", "idx_grants_role_id").await?;
+    Migrator::down(&db.conn, Some(1)).await?;
+
+    // Assert
+    assert_eq!(tables_after_one, TABLES);
+    assert!(!index_after_one);
+    assert_eq!(existing_tables(&db.conn).await?, TABLES[..TABLES.len() - 1]);
+    Ok(())
+}

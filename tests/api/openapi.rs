@@ -1,0 +1,43 @@
+//! The OpenAPI document and its browsable reference.
+use fleetwarden_tests::spawn_app;
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_errors() {
+    let app = spawn_app().await;
+
+    let response = app.get("/api/v1/openapi.json").await;
+
+    assert_eq!(response.status(), 200);
+    let doc: serde_json::Value = response.json().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    assert!(doc["paths"]["/health/live"]["get"].is_object());
+    assert!(doc["paths"]["/health/ready"]["get"]["responses"]["503"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn the_api_reference_page_works_without_internet() {
+    let app = spawn_app().await;
+
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap_or_default();
+    assert!(
+        html.contains("/api/v1/openapi.json"),
+        "the page points at our document"
+    );
+    assert!(
+        html.contains("/api/docs/scalar.js"),
+        "the script is served by us, not a CDN"
+    );
+
+    let script = app.get("/api/docs/scalar.js").await;
+    assert_eq!(script.status(), 200);
+    assert!(script.bytes().await.map(|b| b.len()).unwrap_or(0) > 100_000);
+}

@@ -1,0 +1,8 @@
+//! Test harness (after zero2prod's `helpers.rs`): each test gets its own server on port 0 and
+//! its own fresh database — a temporary SQLite file, or with `FW_TEST_DATABASE_URL` set, a new
+//! PostgreSQL database created for the test and dropped after it.
+mod app;
+mod db;
+
+pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use db::TestDb;
