@@ -187,3 +187,22 @@ fn config_example_prints_the_commented_defaults() {
         "{text}"
     );
 }
+
+#[test]
+fn the_readme_documents_every_setting_of_the_example_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("server/config.example.toml")).unwrap();
+    let mut section = String::new();
+    let mut checked = 0;
+    for line in example.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_uppercase();
+        } else if let Some((key, _)) = line.split_once(" = ").filter(|_| !line.starts_with('#')) {
+            let var = format!("FW_{section}__{}", key.trim().to_uppercase());
+            assert!(readme.contains(&format!("`{var}`")), "README lacks {var}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "only {checked} settings found in the example");
+}
