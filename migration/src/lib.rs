@@ -28,6 +28,16 @@ mod m20261122_000022_create_subscriptions;
 mod m20261122_000023_create_seat_usage;
 mod m20261122_000024_index_foreign_keys;
 
+/// ON DELETE RESTRICT, as each backend best reports it. SQLite reports a RESTRICT refusal as a
+/// trigger error (1811) that `DbErr::sql_err()` doesn't classify; NO ACTION refuses the same
+/// deletes as a foreign-key error (787), which it does.
+pub(crate) fn restrict(manager: &SchemaManager) -> ForeignKeyAction {
+    match manager.get_database_backend() {
+        sea_orm_migration::sea_orm::DbBackend::Sqlite => ForeignKeyAction::NoAction,
+        _ => ForeignKeyAction::Restrict,
+    }
+}
+
 /// Every migration, oldest first.
 pub struct Migrator;
 

@@ -7,12 +7,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite reports a RESTRICT refusal as a trigger error (1811) that `DbErr::sql_err()`
-        // doesn't classify; NO ACTION refuses the same deletes, as a foreign-key error (787).
-        let restrict = match manager.get_database_backend() {
-            sea_orm::DbBackend::Sqlite => ForeignKeyAction::NoAction,
-            _ => ForeignKeyAction::Restrict,
-        };
+        let restrict = crate::restrict(manager);
         manager
             .create_table(
                 Table::create()
