@@ -25,6 +25,12 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Logging.
     pub telemetry: TelemetrySettings,
+    /// Sign-in, sessions, tokens and password resets.
+    pub auth: AuthSettings,
+    /// Outgoing email.
+    pub email: EmailSettings,
+    /// Product name, colours and logo in emails and pages.
+    pub brand: BrandSettings,
 }
 
 /// Where and how the server listens.
@@ -39,6 +45,9 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
+    /// The address people reach us at, for links in emails; `https://…` also marks the session
+    /// cookie `Secure`. Default: `http://<host>:<bound port>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -48,6 +57,154 @@ impl Default for HttpSettings {
             port: 8080,
             workers: 0,
             shutdown_timeout_secs: 10,
+            public_url: None,
+        }
+    }
+}
+
+/// Sign-in, sessions, tokens and password resets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// A session unused for this many minutes ends.
+    pub session_idle_minutes: i64,
+    /// A session ends this many hours after sign-in, however active.
+    pub session_absolute_hours: i64,
+    /// Minutes a password-reset link stays valid.
+    pub reset_token_minutes: i64,
+    /// Hours an invitation stays valid.
+    pub invitation_hours: i64,
+    /// Failed sign-ins per account within `throttle_window_minutes` before it is locked.
+    pub max_failures_per_account: i32,
+    /// Failed sign-ins per client address within the window before it is locked.
+    pub max_failures_per_address: i32,
+    /// The window failures are counted in, and how long a lock lasts, in minutes.
+    pub throttle_window_minutes: i64,
+    /// argon2id memory in KiB (OWASP: 19456).
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations (OWASP: 2).
+    pub argon2_iterations: u32,
+    /// argon2id lanes (OWASP: 1).
+    pub argon2_parallelism: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 12 * 60,
+            session_absolute_hours: 7 * 24,
+            reset_token_minutes: 30,
+            invitation_hours: 7 * 24,
+            max_failures_per_account: 5,
+            max_failures_per_address: 50,
+            throttle_window_minutes: 15,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+        }
+    }
+}
+
+/// Outgoing email.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct EmailSettings {
+    /// `file` writes each message as an .eml file into `file_dir` (the embedded default);
+    /// `smtp` sends through `[email.smtp]`.
+    pub transport: EmailTransport,
+    /// Folder for `file` transport.
+    pub file_dir: PathBuf,
+    /// The From header, e.g. `Fleetwarden <no-reply@example.com>`.
+    pub from: String,
+    /// The SMTP relay.
+    pub smtp: SmtpSettings,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            transport: EmailTransport::File,
+            file_dir: PathBuf::from("data/mail"),
+            from: "Fleetwarden <no-reply@fleetwarden.localhost>".into(),
+            smtp: SmtpSettings::default(),
+        }
+    }
+}
+
+/// How email leaves the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailTransport {
+    /// .eml files in a folder.
+    File,
+    /// An SMTP relay.
+    Smtp,
+}
+
+/// An SMTP relay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SmtpSettings {
+    /// Relay host.
+    pub host: String,
+    /// Relay port (587 for STARTTLS, 465 for TLS, 25 plain).
+    pub port: u16,
+    /// Login, when the relay wants one.
+    pub username: Option<String>,
+    /// Password for `username`.
+    pub password: Option<SecretString>,
+    /// `starttls`, `tls` (implicit) or `none` (loopback relays only).
+    pub tls: SmtpTls,
+    /// Seconds before giving up on the relay.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 587,
+            username: None,
+            password: None,
+            tls: SmtpTls::Starttls,
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// Transport security towards the SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain text; only for a relay on the same machine.
+    None,
+    /// Upgrade with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
+}
+
+/// How emails and server-rendered pages look.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct BrandSettings {
+    /// Product name shown to people.
+    pub product_name: String,
+    /// Main colour (buttons, headings), CSS hex.
+    pub primary_color: String,
+    /// Background colour, CSS hex.
+    pub background_color: String,
+    /// Absolute URL of a logo image, if any.
+    pub logo_url: Option<String>,
+}
+
+impl Default for BrandSettings {
+    fn default() -> Self {
+        Self {
+            product_name: "Fleetwarden".into(),
+            primary_color: "#0f766e".into(),
+            background_color: "#f8fafc".into(),
+            logo_url: None,
         }
     }
 }

@@ -16,6 +16,12 @@ pub enum ApiError {
     /// 401: no valid session or token.
     #[error("authentication required")]
     Unauthenticated,
+    /// 401: sign-in refused; the same answer for an unknown email and a wrong password.
+    #[error("email or password is wrong")]
+    InvalidCredentials,
+    /// 403: a cookie-authenticated unsafe request without the matching `X-CSRF-Token`.
+    #[error("missing or wrong X-CSRF-Token header")]
+    CsrfMissing,
     /// 403: authenticated, but the role is too low for this action.
     #[error("not allowed")]
     Forbidden,
@@ -53,7 +59,9 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
+            Self::CsrfMissing => "csrf_token_missing",
             Self::NotFound => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Invalid(_) => "invalid_request",
@@ -68,8 +76,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfMissing => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -9,8 +9,10 @@ use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
-use crate::{db, openapi, routes};
+use crate::email::{Mailer, Template};
+use crate::{accounts, db, domain, openapi, routes};
 
 /// What every handler may reach: one value, shared by all workers.
 pub struct AppState {
@@ -18,6 +20,28 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The settings the server started with.
     pub settings: Settings,
+    /// Where "now" comes from (tests move it).
+    pub clock: SharedClock,
+    /// Outgoing email.
+    pub mailer: Mailer,
+    /// Base of links in emails, without a trailing slash.
+    pub public_url: String,
+    /// A hash of a random password with the configured parameters: sign-ins for unknown
+    /// accounts verify against it, so they take as long as real ones.
+    pub dummy_hash: String,
+}
+
+impl AppState {
+    /// Sends an email after the request, logging (never returning) a failure: the change it
+    /// reports is already committed, and the person can ask again.
+    pub fn send_later(&self, to: String, template: Template) {
+        let mailer = self.mailer.clone();
+        tokio::spawn(async move {
+            if let Err(err) = mailer.send(&to, template).await {
+                tracing::error!(error = %format!("{err:#}"), "sending an email failed");
+            }
+        });
+    }
 }
 
 /// A bound, migrated, ready-to-run server.
@@ -32,6 +56,15 @@ impl Application {
     /// # Errors
     /// Any step above failing; the message names the setting involved.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, std::sync::Arc::new(SystemClock)).await
+    }
+
+    /// As [`Application::build`], with an injected clock.
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let mailer = Mailer::from_settings(&settings.email, &settings.brand).context("[email]")?;
         let db = db::connect(&settings.database).await?;
         Migrator::up(&db, None)
             .await
@@ -52,16 +85,38 @@ impl Application {
             n => n,
         };
         let shutdown_timeout = settings.http.shutdown_timeout_secs;
-        let state = web::Data::new(AppState { db, settings });
+        let public_url = settings
+            .http
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}:{port}", settings.http.host))
+            .trim_end_matches('/')
+            .to_owned();
+        let dummy_hash = accounts::hash_password(
+            domain::secrets::mint(domain::secrets::Kind::Csrf).secret,
+            accounts::hash_params(&settings.auth),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("[auth] argon2 parameters: {e}"))?;
+        let state = web::Data::new(AppState {
+            db,
+            settings,
+            clock,
+            mailer,
+            public_url,
+            dummy_hash,
+        });
+        let document = web::Data::new(openapi::Document::build());
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
-                .openapi(openapi::base())
                 .app_data(state.clone())
+                .app_data(document.clone())
+                .route(openapi::DOCUMENT_PATH, web::get().to(openapi::serve))
                 .configure(routes::configure)
-                .openapi_service(openapi::serve)
                 .into_app()
                 .configure(openapi::docs_ui)
+                .configure(routes::pages::configure)
                 .configure(routes::extractor_errors)
                 .default_service(web::to(routes::not_found))
                 .wrap(TracingLogger::default())

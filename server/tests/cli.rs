@@ -197,7 +197,7 @@ fn the_readme_documents_every_setting_of_the_example_file() {
     let mut checked = 0;
     for line in example.lines().map(str::trim) {
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.to_uppercase();
+            section = name.to_uppercase().replace('.', "__");
         } else if let Some((key, _)) = line.split_once(" = ").filter(|_| !line.starts_with('#')) {
             let var = format!("FW_{section}__{}", key.trim().to_uppercase());
             assert!(readme.contains(&format!("`{var}`")), "README lacks {var}");

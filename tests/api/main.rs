@@ -1,4 +1,6 @@
 //! The API test suite: one binary, one module per capability.
+mod auth;
+mod email;
 mod health;
 mod migrations;
 mod openapi;

@@ -19,6 +19,29 @@ async fn the_openapi_document_is_3_1_and_lists_every_route_with_its_errors() {
     assert!(doc["paths"]["/health/live"]["get"].is_object());
     assert!(doc["paths"]["/health/ready"]["get"]["responses"]["503"].is_object());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Every API operation documents at least one error answer.
+    let paths = doc["paths"].as_object().unwrap_or_else(|| panic!("paths"));
+    let mut operations = 0;
+    for (path, item) in paths.iter().filter(|(p, _)| p.starts_with("/api/v1/")) {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let responses = op["responses"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{path}"));
+            assert!(
+                responses
+                    .keys()
+                    .any(|code| code.starts_with('4') || code.starts_with('5')),
+                "{method} {path} documents no error response"
+            );
+            operations += 1;
+        }
+    }
+    assert!(
+        operations >= 18,
+        "only {operations} API operations documented"
+    );
 }
 
 #[tokio::test]

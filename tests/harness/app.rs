@@ -1,9 +1,13 @@
 //! `spawn_app()`: a real server on a free loopback port, over its own fresh database.
+use std::sync::Arc;
+
 use actix_web::dev::ServerHandle;
-use fleetwarden_server::config::{DatabaseUrl, LogFormat, Settings};
+use fleetwarden_server::clock::ManualClock;
+use fleetwarden_server::config::{DatabaseUrl, EmailTransport, LogFormat, Settings, SmtpTls};
 use fleetwarden_server::startup::Application;
 
 use crate::db::TestDb;
+use crate::smtp::SmtpSink;
 
 /// One test's server. Dropping it stops the server and removes its database.
 pub struct TestApp {
@@ -15,6 +19,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The server's database, for arranging and asserting directly.
     pub db: TestDb,
+    /// The server's clock: tests move it instead of sleeping.
+    pub clock: Arc<ManualClock>,
+    /// The SMTP server the app sends its email to, over a real SMTP exchange.
+    pub mail: SmtpSink,
     handle: ServerHandle,
 }
 
@@ -27,6 +35,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     init_test_logging();
     let db = TestDb::fresh().await;
+    let mail = SmtpSink::start().await;
     let mut settings = Settings::default();
     settings.http.host = "127.0.0.1".into();
     settings.http.port = 0;
@@ -34,10 +43,18 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     settings.http.shutdown_timeout_secs = 1;
     settings.database.url = DatabaseUrl::new(db.url.clone());
     settings.database.max_connections = 5;
+    settings.email.transport = EmailTransport::Smtp;
+    settings.email.smtp.host = "127.0.0.1".into();
+    settings.email.smtp.port = mail.port();
+    settings.email.smtp.tls = SmtpTls::None;
+    // Cheaper argon2 keeps the suite quick; the production parameters have their own tests.
+    settings.auth.argon2_memory_kib = 1024;
+    settings.auth.argon2_iterations = 1;
     customise(&mut settings);
 
+    let clock = ManualClock::new();
     #[expect(clippy::expect_used, reason = "test set-up")]
-    let app = Application::build(settings)
+    let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("the application builds");
     let port = app.port();
@@ -57,6 +74,8 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         port,
         client,
         db,
+        clock,
+        mail,
         handle,
     }
 }
@@ -84,5 +103,142 @@ impl Drop for TestApp {
 fn init_test_logging() {
     if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
         fleetwarden_server::telemetry::init("debug,sqlx=warn", LogFormat::Pretty);
+    }
+}
+
+/// A person signed in through their own browser-like client (own cookie jar).
+pub struct Session {
+    /// Their client; it holds the `fw_session` cookie.
+    pub client: reqwest::Client,
+    /// The CSRF token to send on unsafe requests.
+    pub csrf: String,
+    /// The session as a bearer token.
+    pub token: String,
+    /// The login answer.
+    pub login: serde_json::Value,
+    address: String,
+}
+
+/// A client that keeps cookies and never uses a proxy.
+pub fn browser() -> reqwest::Client {
+    #[expect(clippy::expect_used, reason = "test set-up")]
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("reqwest client")
+}
+
+impl TestApp {
+    /// `POST {address}{path}` with a JSON body, from the app's shared client.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        #[expect(clippy::expect_used, reason = "test helper")]
+        self.client
+            .post(format!("{}{path}", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates an account directly in the database, hashed as the server would.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password: &str,
+        platform_admin: bool,
+    ) -> uuid::Uuid {
+        use fleetwarden_server::domain::{email::Email, password as pw};
+        #[expect(clippy::expect_used, reason = "test fixture")]
+        let email = Email::parse(email).expect("fixture email");
+        let params = pw::HashParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        #[expect(clippy::expect_used, reason = "test fixture")]
+        let hash = pw::hash(password, params).expect("hash");
+        #[expect(clippy::expect_used, reason = "test fixture")]
+        fleetwarden_server::store::users::insert(
+            &self.db.conn,
+            fleetwarden_server::store::users::NewUser {
+                email: &email,
+                display_name: email.display.split('@').next().unwrap_or("someone"),
+                password_hash: Some(hash),
+                is_platform_admin: platform_admin,
+            },
+        )
+        .await
+        .expect("fixture user")
+        .id
+    }
+
+    /// The server's current time.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use fleetwarden_server::clock::Clock;
+        self.clock.now()
+    }
+
+    /// Signs in with a fresh client; panics unless it succeeds.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Session {
+        let client = browser();
+        #[expect(clippy::expect_used, reason = "test helper")]
+        let response = client
+            .post(format!("{}/api/v1/auth/login", self.address))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200, "sign-in as {email} should succeed");
+        #[expect(clippy::expect_used, reason = "test helper")]
+        let login: serde_json::Value = response.json().await.expect("login JSON");
+        Session {
+            client,
+            csrf: login["csrf_token"].as_str().unwrap_or_default().to_owned(),
+            token: login["token"].as_str().unwrap_or_default().to_owned(),
+            login,
+            address: self.address.clone(),
+        }
+    }
+}
+
+impl Session {
+    /// `GET` with the session cookie.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        #[expect(clippy::expect_used, reason = "test helper")]
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// An unsafe request with the session cookie and the CSRF header, as our pages send it.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .header("X-CSRF-Token", &self.csrf);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        #[expect(clippy::expect_used, reason = "test helper")]
+        request.send().await.expect("request sent")
+    }
+
+    /// `POST` JSON with cookie and CSRF header.
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// `DELETE` with cookie and CSRF header.
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.send(reqwest::Method::DELETE, path, None).await
     }
 }

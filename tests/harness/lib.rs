@@ -3,6 +3,8 @@
 //! PostgreSQL database created for the test and dropped after it.
 mod app;
 mod db;
+mod smtp;
 
-pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use app::{Session, TestApp, browser, spawn_app, spawn_app_with};
 pub use db::TestDb;
+pub use smtp::{ReceivedMail, SmtpSink};

@@ -2,3 +2,4 @@
 pub mod email;
 pub mod ids;
 pub mod password;
+pub mod secrets;

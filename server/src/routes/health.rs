@@ -54,9 +54,15 @@ mod tests {
     #[actix_web::test]
     async fn readiness_is_503_when_the_database_does_not_answer() {
         // Arrange: a connection that was never opened fails every query, as a dead one does.
+        let settings = Settings::default();
         let state = web::Data::new(AppState {
             db: sea_orm::DatabaseConnection::default(),
-            settings: Settings::default(),
+            mailer: crate::email::Mailer::from_settings(&settings.email, &settings.brand)
+                .unwrap_or_else(|e| panic!("{e}")),
+            settings,
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
+            public_url: "http://127.0.0.1".into(),
+            dummy_hash: String::new(),
         });
         let app = test::init_service(App::new().app_data(state).service(ready)).await;
 

@@ -6,11 +6,36 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
+pub mod auth;
 pub mod health;
+pub mod me;
+pub mod pages;
+pub mod tenants;
+pub mod views;
 
 /// Registers every documented route; the same function builds the OpenAPI document.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::live).service(health::ready);
+    cfg.service(health::live).service(health::ready).service(
+        utoipa_actix_web::scope("/api/v1")
+            .service(auth::login)
+            .service(auth::logout)
+            .service(auth::forgot_password)
+            .service(auth::reset_password)
+            .service(me::get_me)
+            .service(me::list_sessions)
+            .service(me::revoke_session)
+            .service(me::create_token)
+            .service(me::list_tokens)
+            .service(me::revoke_token)
+            .service(me::change_password)
+            .service(tenants::create_tenant)
+            .service(tenants::list_tenants)
+            .service(tenants::create_invitation)
+            .service(tenants::list_invitations)
+            .service(tenants::lookup_invitation)
+            .service(tenants::revoke_invitation)
+            .service(tenants::accept_invitation),
+    );
 }
 
 /// Makes body, path and query extraction failures speak the API's JSON error format.

@@ -55,3 +55,47 @@ pub async fn find_by_email(
         .one(db)
         .await
 }
+
+/// Finds a user by id.
+///
+/// # Errors
+/// Database failures only.
+pub async fn find(db: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+/// Replaces the password hash (and records when, so older sessions can be told apart).
+///
+/// # Errors
+/// Database failures only.
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: uuid::Uuid,
+    hash: String,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DbErr> {
+    user::ActiveModel {
+        id: Set(id),
+        password_hash: Set(Some(hash)),
+        password_changed_at: Set(Some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .map(|_| ())
+}
+
+/// Finds a user by the lower-cased email.
+///
+/// # Errors
+/// Database failures only.
+pub async fn find_by_email_lower(
+    db: &impl ConnectionTrait,
+    email_lower: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::EmailLower.eq(email_lower))
+        .one(db)
+        .await
+}

@@ -1,0 +1,261 @@
+//! Invitations: an admin invites an email into an organization with a role; the emailed,
+//! single-use link works for a new person (who sets a password) and for someone who already
+//! has an account (who just gains the membership).
+use chrono::Duration;
+use entity::enums::MembershipRole;
+use entity::invitation;
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::{ClientInfo, Principal};
+use crate::domain::{email::Email, secrets};
+use crate::email::Template;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store;
+
+/// Reads `admin` or `member`.
+///
+/// # Errors
+/// 422 for anything else.
+pub fn parse_role(role: &str) -> Result<MembershipRole, ApiError> {
+    match role {
+        "admin" => Ok(MembershipRole::Admin),
+        "member" => Ok(MembershipRole::Member),
+        _ => Err(ApiError::invalid("role", "must be \"admin\" or \"member\"")),
+    }
+}
+
+/// The wire name of a membership role.
+pub fn role_name(role: &MembershipRole) -> &'static str {
+    match role {
+        MembershipRole::Admin => "admin",
+        MembershipRole::Member => "member",
+    }
+}
+
+/// `pending`, `accepted`, `revoked` or `expired`.
+pub fn status(inv: &invitation::Model, now: chrono::DateTime<chrono::Utc>) -> &'static str {
+    if inv.accepted_at.is_some() {
+        "accepted"
+    } else if inv.revoked_at.is_some() {
+        "revoked"
+    } else if inv.expires_at <= now {
+        "expired"
+    } else {
+        "pending"
+    }
+}
+
+/// Invites `email` into the organization and mails the link.
+///
+/// # Errors
+/// 404/403 when the caller may not administer it, 422 for a bad email or role.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    organization_id: Uuid,
+    email: &str,
+    role: &str,
+) -> Result<invitation::Model, ApiError> {
+    let org = super::tenants::administered(state, principal, organization_id).await?;
+    let email = Email::parse(email).map_err(|e| ApiError::invalid("email", e.to_string()))?;
+    let role = parse_role(role)?;
+    let now = state.clock.now();
+    let hours = state.settings.auth.invitation_hours;
+    let minted = secrets::mint(secrets::Kind::Invitation);
+    let txn = state.db.begin().await?;
+    let inv = store::invitations::insert(
+        &txn,
+        store::invitations::NewInvitation {
+            tenant_id: org.tenant_id,
+            organization_id: org.id,
+            email: &email,
+            role,
+            token_hash: minted.hash,
+            invited_by: principal.user_id(),
+            expires_at: now + Duration::hours(hours),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            tenant_id: Some(org.tenant_id),
+            actor_user_id: Some(principal.user_id()),
+            actor_email: Some(principal.user.email.clone()),
+            action: "invitation.create",
+            target_kind: "invitation",
+            target_id: Some(inv.id.to_string()),
+            after: Some(serde_json::json!({
+                "email": inv.email, "organization_id": org.id, "role": role_name(&role),
+            })),
+            ip: client.ip.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let link = format!("{}/invite?token={}", state.public_url, minted.secret);
+    state.send_later(
+        inv.email.clone(),
+        Template::Invitation {
+            link,
+            organization: org.name,
+            inviter: Some(principal.user.display_name.clone()),
+            role: role_name(&role).to_owned(),
+            hours_valid: hours,
+        },
+    );
+    Ok(inv)
+}
+
+/// An organization's invitations.
+///
+/// # Errors
+/// 404/403 when the caller may not administer it.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: Uuid,
+) -> Result<Vec<invitation::Model>, ApiError> {
+    let org = super::tenants::administered(state, principal, organization_id).await?;
+    Ok(store::invitations::of_organization(&state.db, org.id).await?)
+}
+
+/// Revokes a pending invitation.
+///
+/// # Errors
+/// 404 when unknown or not the caller's to administer, 409 when no longer pending.
+pub async fn revoke(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let inv = store::invitations::find(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    super::tenants::administered(state, principal, inv.organization_id).await?;
+    let txn = state.db.begin().await?;
+    if !store::invitations::revoke(&txn, id, state.clock.now()).await? {
+        return Err(ApiError::Conflict(
+            "the invitation is no longer pending".into(),
+        ));
+    }
+    audit::record(
+        &txn,
+        audit::Entry {
+            tenant_id: Some(inv.tenant_id),
+            actor_user_id: Some(principal.user_id()),
+            actor_email: Some(principal.user.email.clone()),
+            action: "invitation.revoke",
+            target_kind: "invitation",
+            target_id: Some(id.to_string()),
+            ip: client.ip.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A pending invitation and its organization, by link token.
+///
+/// # Errors
+/// 404 when the link is unknown, used, revoked or expired.
+pub async fn pending(
+    state: &AppState,
+    token: &str,
+) -> Result<(invitation::Model, entity::organization::Model, bool), ApiError> {
+    let now = state.clock.now();
+    let inv = store::invitations::find_by_hash(&state.db, &secrets::hash(token.trim()))
+        .await?
+        .filter(|inv| status(inv, now) == "pending")
+        .ok_or(ApiError::NotFound)?;
+    let org = store::organizations::find(&state.db, inv.organization_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let exists = store::users::find_by_email_lower(&state.db, &inv.email_lower)
+        .await?
+        .is_some();
+    Ok((inv, org, exists))
+}
+
+/// Accepts: an existing account gains the membership; otherwise an account is created with
+/// the given password.
+///
+/// # Errors
+/// 404 for an unusable link, 422 when a new account's password is missing or weak.
+pub async fn accept(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    password_given: Option<String>,
+    display_name: Option<String>,
+) -> Result<(entity::user::Model, invitation::Model), ApiError> {
+    let (inv, org, _) = pending(state, token).await?;
+    let now = state.clock.now();
+    let existing = store::users::find_by_email_lower(&state.db, &inv.email_lower).await?;
+    let new_hash = match (&existing, password_given) {
+        (Some(_), _) => None,
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "password",
+                "is needed to create your account",
+            ));
+        }
+        (None, Some(pw)) => {
+            super::check_new_password("password", &pw)?;
+            Some(super::hash_password(pw, super::hash_params(&state.settings.auth)).await?)
+        }
+    };
+    let txn = state.db.begin().await?;
+    let user = match existing {
+        Some(user) => user,
+        None => {
+            let email = Email::parse(&inv.email).map_err(|e| ApiError::Internal(e.into()))?;
+            let name = display_name
+                .map(|n| n.trim().chars().take(200).collect::<String>())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| email.display.split('@').next().unwrap_or("").to_owned());
+            store::users::insert(
+                &txn,
+                store::users::NewUser {
+                    email: &email,
+                    display_name: &name,
+                    password_hash: new_hash,
+                    is_platform_admin: false,
+                },
+            )
+            .await?
+        }
+    };
+    if !store::invitations::accept(&txn, inv.id, user.id, now).await? {
+        return Err(ApiError::NotFound);
+    }
+    store::memberships::ensure(&txn, user.id, &org, inv.role, now).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            tenant_id: Some(inv.tenant_id),
+            actor_user_id: Some(user.id),
+            actor_email: Some(user.email.clone()),
+            action: "invitation.accept",
+            target_kind: "invitation",
+            target_id: Some(inv.id.to_string()),
+            after: Some(serde_json::json!({
+                "organization_id": org.id, "role": role_name(&inv.role),
+            })),
+            ip: client.ip.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((user, inv))
+}

@@ -1,0 +1,49 @@
+//! Account services: sign-in, sessions, API tokens, password changes and resets, invitations.
+//! Each change commits together with its audit record; emails go out after the commit.
+use crate::config::AuthSettings;
+use crate::domain::password::{self, HashParams};
+use crate::error::ApiError;
+
+pub mod invitations;
+pub mod login;
+pub mod password_reset;
+pub mod tenants;
+pub mod tokens;
+
+/// The argon2id parameters the settings ask for.
+pub fn hash_params(auth: &AuthSettings) -> HashParams {
+    HashParams {
+        memory_kib: auth.argon2_memory_kib,
+        iterations: auth.argon2_iterations,
+        parallelism: auth.argon2_parallelism,
+    }
+}
+
+/// Hashes off the async workers: argon2id is deliberately slow.
+///
+/// # Errors
+/// Invalid parameters, or the blocking pool is gone.
+pub async fn hash_password(password: String, params: HashParams) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(&password, params))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(ApiError::Internal)
+}
+
+/// Verifies off the async workers.
+///
+/// # Errors
+/// The blocking pool is gone.
+pub async fn verify_password(password: String, phc: String) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// A new password checked against the policy, as a 422 naming `field`.
+///
+/// # Errors
+/// The policy's first complaint.
+pub fn check_new_password(field: &str, new_password: &str) -> Result<(), ApiError> {
+    password::validate(new_password).map_err(|e| ApiError::invalid(field, e.to_string()))
+}

@@ -1,0 +1,104 @@
+//! Tenants (platform admins create them) and who may administer an organization. Grants and
+//! casbin roles widen this in [C]; until then: platform admins, and tenant admins.
+use entity::enums::MembershipRole;
+use sea_orm::TransactionTrait;
+
+use crate::audit;
+use crate::auth::{ClientInfo, Principal};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store;
+
+/// Creates a tenant (platform admins only).
+///
+/// # Errors
+/// 403 for others, 422 for a bad name, 409 for a name in use.
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    name: &str,
+) -> Result<entity::organization::Model, ApiError> {
+    if !principal.user.is_platform_admin {
+        return Err(ApiError::Forbidden);
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
+    }
+    let txn = state.db.begin().await?;
+    if store::organizations::tenant_named(&txn, name)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "a tenant named {name:?} exists"
+        )));
+    }
+    let tenant = store::organizations::insert_tenant(&txn, name, state.clock.now()).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            tenant_id: Some(tenant.id),
+            actor_user_id: Some(principal.user_id()),
+            actor_email: Some(principal.user.email.clone()),
+            action: "tenant.create",
+            target_kind: "organization",
+            target_id: Some(tenant.id.to_string()),
+            after: Some(serde_json::json!({ "name": tenant.name })),
+            ip: client.ip.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(tenant)
+}
+
+/// The tenants the caller may see: all for platform admins, else those they belong to.
+///
+/// # Errors
+/// Database failures.
+pub async fn visible(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<entity::organization::Model>, ApiError> {
+    if principal.user.is_platform_admin {
+        return Ok(store::organizations::list_tenants(&state.db).await?);
+    }
+    let mut ids: Vec<_> = store::memberships::of_user(&state.db, principal.user_id())
+        .await?
+        .into_iter()
+        .map(|(m, _)| m.tenant_id)
+        .collect();
+    ids.dedup();
+    Ok(store::organizations::tenants_by_ids(&state.db, ids).await?)
+}
+
+/// The organization, if the caller may administer it: 404 when they have nothing to do with
+/// its tenant (never revealing that it exists), 403 when they are a member but not an admin.
+///
+/// # Errors
+/// As above; database failures.
+pub async fn administered(
+    state: &AppState,
+    principal: &Principal,
+    organization_id: uuid::Uuid,
+) -> Result<entity::organization::Model, ApiError> {
+    let org = store::organizations::find(&state.db, organization_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if principal.user.is_platform_admin {
+        return Ok(org);
+    }
+    let memberships =
+        store::memberships::in_tenant(&state.db, principal.user_id(), org.tenant_id).await?;
+    if memberships.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    if memberships.iter().any(|m| m.role == MembershipRole::Admin) {
+        Ok(org)
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}

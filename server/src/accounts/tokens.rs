@@ -1,0 +1,160 @@
+//! My sessions, my API tokens, and changing my password.
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::{ClientInfo, Principal};
+use crate::domain::secrets;
+use crate::email::Template;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store;
+
+fn entry(principal: &Principal, client: &ClientInfo, action: &'static str) -> audit::Entry {
+    audit::Entry {
+        actor_user_id: Some(principal.user_id()),
+        actor_email: Some(principal.user.email.clone()),
+        action,
+        ip: client.ip.clone(),
+        ..Default::default()
+    }
+}
+
+/// Creates an API token; the secret is returned once.
+///
+/// # Errors
+/// A blank or over-long name, an expiry in the past (422); database failures.
+pub async fn create_token(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(String, entity::api_token::Model), ApiError> {
+    let now = state.clock.now();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::invalid("expires_at", "must be in the future"));
+    }
+    let minted = secrets::mint(secrets::Kind::ApiToken);
+    let prefix = secrets::display_prefix(&minted.secret);
+    let txn = state.db.begin().await?;
+    let token = store::api_tokens::insert(
+        &txn,
+        principal.user_id(),
+        name,
+        minted.hash,
+        prefix,
+        expires_at,
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            target_kind: "api_token",
+            target_id: Some(token.id.to_string()),
+            after: Some(serde_json::json!({ "name": token.name, "expires_at": token.expires_at })),
+            ..entry(principal, client, "api_token.create")
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((minted.secret, token))
+}
+
+/// Revokes one of my API tokens.
+///
+/// # Errors
+/// `NotFound` when it isn't mine or already revoked.
+pub async fn revoke_token(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let txn = state.db.begin().await?;
+    if !store::api_tokens::revoke(&txn, principal.user_id(), id, state.clock.now()).await? {
+        return Err(ApiError::NotFound);
+    }
+    audit::record(
+        &txn,
+        audit::Entry {
+            target_kind: "api_token",
+            target_id: Some(id.to_string()),
+            ..entry(principal, client, "api_token.revoke")
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ends one of my sessions.
+///
+/// # Errors
+/// `NotFound` when it isn't mine or already ended.
+pub async fn revoke_session(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let txn = state.db.begin().await?;
+    if !store::sessions::revoke(&txn, principal.user_id(), id, state.clock.now()).await? {
+        return Err(ApiError::NotFound);
+    }
+    audit::record(
+        &txn,
+        audit::Entry {
+            target_kind: "session",
+            target_id: Some(id.to_string()),
+            ..entry(principal, client, "session.revoke")
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Changes my password (the current one is required) and ends my other sessions.
+///
+/// # Errors
+/// 422 for a wrong current password or a weak new one; database failures.
+pub async fn change_password(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    current: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let stored = principal.user.password_hash.clone().unwrap_or_default();
+    if !super::verify_password(current, stored).await? {
+        return Err(ApiError::invalid("current_password", "is wrong"));
+    }
+    super::check_new_password("new_password", &new_password)?;
+    let hash = super::hash_password(new_password, super::hash_params(&state.settings.auth)).await?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    store::users::set_password_hash(&txn, principal.user_id(), hash, now).await?;
+    let ended =
+        store::sessions::revoke_all_except(&txn, principal.user_id(), principal.session_id(), now)
+            .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            target_kind: "user",
+            target_id: Some(principal.user_id().to_string()),
+            after: Some(serde_json::json!({ "other_sessions_ended": ended })),
+            ..entry(principal, client, "auth.password_change")
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.send_later(principal.user.email.clone(), Template::PasswordChanged);
+    Ok(())
+}

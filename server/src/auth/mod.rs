@@ -1,0 +1,173 @@
+//! Who is calling: the `Principal` extractor reads the `fw_session` cookie or an
+//! `Authorization: Bearer` session or API token, and enforces CSRF for cookie-authenticated
+//! unsafe requests.
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpRequest, web};
+use chrono::Duration;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::domain::secrets;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store;
+
+/// The session cookie: HttpOnly, SameSite=Lax.
+pub const SESSION_COOKIE: &str = "fw_session";
+/// The CSRF cookie: readable by our own pages' scripts, sent back as `X-CSRF-Token`.
+pub const CSRF_COOKIE: &str = "fw_csrf";
+/// The header carrying the CSRF token.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// Writes to `last_seen_at`/`last_used_at` at most this often, not on every request.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A sign-in session (cookie or bearer).
+    Session(Uuid),
+    /// A personal API token; it acts with exactly its owner's rights.
+    ApiToken(Uuid),
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user.
+    pub user: entity::user::Model,
+    /// What authenticated them.
+    pub credential: Credential,
+}
+
+impl Principal {
+    /// The user's id.
+    pub fn user_id(&self) -> Uuid {
+        self.user.id
+    }
+
+    /// The current session, when authenticated by one.
+    pub fn session_id(&self) -> Option<Uuid> {
+        match self.credential {
+            Credential::Session(id) => Some(id),
+            Credential::ApiToken(_) => None,
+        }
+    }
+}
+
+/// Client details recorded with sign-ins and in the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// The peer address (proxies' forwarding headers are not trusted).
+    pub ip: Option<String>,
+    /// The User-Agent header, trimmed to 500 characters.
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    /// Reads them from a request.
+    pub fn of(req: &HttpRequest) -> Self {
+        Self {
+            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(500).collect()),
+        }
+    }
+}
+
+impl FromRequest for ClientInfo {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Self::of(req)))
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+    let now = state.clock.now();
+    let (secret, from_cookie) = match bearer(req) {
+        Some(token) => (token, false),
+        None => match req.cookie(SESSION_COOKIE) {
+            Some(cookie) => (cookie.value().to_owned(), true),
+            None => return Err(ApiError::Unauthenticated),
+        },
+    };
+    let db = &state.db;
+    let hash = secrets::hash(&secret);
+    let (user_id, credential) = if secrets::is_api_token(&secret) && !from_cookie {
+        let token = store::api_tokens::find_live_by_hash(db, &hash)
+            .await?
+            .filter(|t| t.expires_at.is_none_or(|at| at > now))
+            .ok_or(ApiError::Unauthenticated)?;
+        if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
+            store::api_tokens::touch(db, token.id, now).await?;
+        }
+        (token.user_id, Credential::ApiToken(token.id))
+    } else {
+        let idle = Duration::minutes(state.settings.auth.session_idle_minutes);
+        let session = store::sessions::find_live_by_hash(db, &hash)
+            .await?
+            .filter(|s| s.expires_at > now && s.last_seen_at + idle > now)
+            .ok_or(ApiError::Unauthenticated)?;
+        // A cookie is sent by the browser on its own; only our pages can also send the token.
+        if from_cookie && is_unsafe(req.method()) && !csrf_ok(req, &session.csrf_token_hash) {
+            return Err(ApiError::CsrfMissing);
+        }
+        if now - session.last_seen_at >= TOUCH_EVERY {
+            store::sessions::touch(db, session.id, now).await?;
+        }
+        (session.user_id, Credential::Session(session.id))
+    };
+    let user = store::users::find(db, user_id)
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(Principal { user, credential })
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn csrf_ok(req: &HttpRequest, stored_hash: &str) -> bool {
+    let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    secrets::hash(sent)
+        .as_bytes()
+        .ct_eq(stored_hash.as_bytes())
+        .into()
+}

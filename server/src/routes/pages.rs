@@ -1,0 +1,197 @@
+//! The plain server-rendered pages behind emailed links — reset a password, accept an
+//! invitation — until the dashboard ([E]) has its own. They work without JavaScript.
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+
+use crate::accounts::{invitations, password_reset};
+use crate::auth::ClientInfo;
+use crate::config::BrandSettings;
+use crate::email::templates::{css_color, escape};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Registers the pages (outside the JSON API and its OpenAPI document).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(reset_form)
+        .service(reset_submit)
+        .service(invite_form)
+        .service(invite_submit);
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+fn page(brand: &BrandSettings, title: &str, body: &str) -> HttpResponse {
+    let primary = css_color(&brand.primary_color, "#0f766e");
+    let background = css_color(&brand.background_color, "#f8fafc");
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\"><title>{title} · {product}</title>\
+         <style>body{{font-family:system-ui,sans-serif;background:{background};margin:0}}\
+         main{{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:.5rem;\
+         box-shadow:0 1px 3px #0002}}h1{{color:{primary};font-size:1.4rem}}\
+         label{{display:block;margin:.8rem 0 .2rem}}input{{width:100%;padding:.5rem;\
+         box-sizing:border-box;font-size:1rem}}button{{margin-top:1.2rem;padding:.6rem 1.2rem;\
+         background:{primary};color:#fff;border:0;border-radius:.3rem;font-size:1rem}}\
+         .error{{color:#b91c1c}}</style></head><body><main><h1>{title}</h1>{body}</main>\
+         </body></html>",
+        title = escape(title),
+        product = escape(&brand.product_name),
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        // The token is in the URL: keep it out of caches and other sites' Referer headers.
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(html)
+}
+
+fn message_of(err: &ApiError) -> String {
+    match err {
+        ApiError::Invalid(fields) => fields
+            .iter()
+            .flat_map(|(field, msgs)| {
+                msgs.iter()
+                    .map(move |m| format!("{} {m}", field.replace('_', " ")))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        ApiError::NotFound => "This link is invalid, used or expired.".into(),
+        other => other.to_string(),
+    }
+}
+
+fn password_fields(token: &str, error: Option<&str>, with_name: bool) -> String {
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)));
+    let name = if with_name {
+        "<label for=\"display_name\">Your name</label>\
+         <input id=\"display_name\" name=\"display_name\" autocomplete=\"name\">"
+    } else {
+        ""
+    };
+    format!(
+        "{error}<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         {name}<label for=\"password\">New password (at least 12 characters)</label>\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" \
+         minlength=\"12\" required autofocus>\
+         <label for=\"confirm\">Repeat it</label>\
+         <input id=\"confirm\" name=\"confirm\" type=\"password\" autocomplete=\"new-password\" \
+         required><button type=\"submit\">Save password</button></form>",
+        error = error.unwrap_or_default(),
+        token = escape(token),
+    )
+}
+
+#[get("/reset")]
+async fn reset_form(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> HttpResponse {
+    page(
+        &state.settings.brand,
+        "Choose a new password",
+        &password_fields(&query.token, None, false),
+    )
+}
+
+#[post("/reset")]
+async fn reset_submit(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let brand = &state.settings.brand;
+    let form = form.into_inner();
+    if form.password != form.confirm {
+        let fields = password_fields(&form.token, Some("The two passwords differ."), false);
+        return page(brand, "Choose a new password", &fields);
+    }
+    match password_reset::reset(&state, &form.token, form.password, &client).await {
+        Ok(()) => page(
+            brand,
+            "Password changed",
+            "<p>Your password is changed and every session of your account has ended. \
+             Sign in again with the new password.</p>",
+        ),
+        Err(err) => page(
+            brand,
+            "Choose a new password",
+            &password_fields(&form.token, Some(&message_of(&err)), false),
+        ),
+    }
+}
+
+#[get("/invite")]
+async fn invite_form(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> HttpResponse {
+    let brand = &state.settings.brand;
+    match invitations::pending(&state, &query.token).await {
+        Ok((inv, org, exists)) => {
+            let intro = format!(
+                "<p>{} is invited to join <strong>{}</strong> as {}.</p>",
+                escape(&inv.email),
+                escape(&org.name),
+                invitations::role_name(&inv.role)
+            );
+            let form = if exists {
+                format!(
+                    "<p>You already have an account: accepting adds this organization to it.</p>\
+                     <form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{}\">\
+                     <button type=\"submit\">Accept</button></form>",
+                    escape(&query.token)
+                )
+            } else {
+                password_fields(&query.token, None, true)
+            };
+            page(brand, "Accept the invitation", &format!("{intro}{form}"))
+        }
+        Err(err) => page(
+            brand,
+            "Invitation",
+            &format!("<p class=\"error\">{}</p>", escape(&message_of(&err))),
+        ),
+    }
+}
+
+#[post("/invite")]
+async fn invite_submit(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let brand = &state.settings.brand;
+    let form = form.into_inner();
+    if form.password != form.confirm {
+        let fields = password_fields(&form.token, Some("The two passwords differ."), true);
+        return page(brand, "Accept the invitation", &fields);
+    }
+    let password = Some(form.password).filter(|p| !p.is_empty());
+    let name = Some(form.display_name).filter(|n| !n.trim().is_empty());
+    match invitations::accept(&state, &client, &form.token, password, name).await {
+        Ok((user, _)) => page(
+            brand,
+            "Welcome",
+            &format!(
+                "<p>You have joined. Sign in as <strong>{}</strong>.</p>",
+                escape(&user.email)
+            ),
+        ),
+        Err(err) => page(
+            brand,
+            "Accept the invitation",
+            &password_fields(&form.token, Some(&message_of(&err)), true),
+        ),
+    }
+}

@@ -1,0 +1,87 @@
+//! Organizations: tenant roots and the client companies under them.
+use chrono::{DateTime, Utc};
+use entity::enums::OrganizationKind;
+use entity::organization;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+use uuid::Uuid;
+
+/// Creates a tenant: a root organization that is its own tenant.
+///
+/// # Errors
+/// `UniqueConstraintViolation` never (roots are their own tenant); database failures.
+pub async fn insert_tenant(
+    db: &impl ConnectionTrait,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<organization::Model, DbErr> {
+    let id = Uuid::now_v7();
+    organization::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(id),
+        parent_id: Set(None),
+        kind: Set(OrganizationKind::Tenant),
+        name: Set(name.to_owned()),
+        suspended_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// Every tenant, by name.
+///
+/// # Errors
+/// Database failures.
+pub async fn list_tenants(db: &impl ConnectionTrait) -> Result<Vec<organization::Model>, DbErr> {
+    organization::Entity::find()
+        .filter(organization::Column::Kind.eq(OrganizationKind::Tenant))
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await
+}
+
+/// Tenants with these ids, by name.
+///
+/// # Errors
+/// Database failures.
+pub async fn tenants_by_ids(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<Vec<organization::Model>, DbErr> {
+    organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids))
+        .filter(organization::Column::Kind.eq(OrganizationKind::Tenant))
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await
+}
+
+/// One organization.
+///
+/// # Errors
+/// Database failures.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<organization::Model>, DbErr> {
+    organization::Entity::find_by_id(id).one(db).await
+}
+
+/// A tenant root by name, in any case (tenant names must differ for people to tell them apart).
+///
+/// # Errors
+/// Database failures.
+pub async fn tenant_named(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<organization::Model>, DbErr> {
+    let lower = name.to_lowercase();
+    Ok(list_tenants(db)
+        .await?
+        .into_iter()
+        .find(|t| t.name.to_lowercase() == lower))
+}

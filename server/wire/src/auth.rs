@@ -1,0 +1,157 @@
+//! Sign-in, sessions, API tokens and passwords.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    /// Login email, any case.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A signed-in session: also set as the `fw_session` cookie.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginResponse {
+    /// Who signed in.
+    pub user: UserResponse,
+    /// Send as `X-CSRF-Token` on unsafe requests authenticated by the cookie (also readable
+    /// from the `fw_csrf` cookie after a reload).
+    pub csrf_token: String,
+    /// The session as a bearer token (`Authorization: Bearer …`) for API clients.
+    pub token: String,
+    /// When the session ends at the latest.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A user account as others may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Login email, as typed when the account was made.
+    pub email: String,
+    /// Name shown in the UI.
+    pub display_name: String,
+    /// Operator staff who manage tenants and products.
+    pub is_platform_admin: bool,
+}
+
+/// `GET /api/v1/me`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeResponse {
+    /// The account.
+    pub user: UserResponse,
+    /// The organizations the user belongs to.
+    pub memberships: Vec<MembershipResponse>,
+    /// `session` or `api_token`: how this request was authenticated.
+    pub authenticated_by: String,
+}
+
+/// One membership of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MembershipResponse {
+    /// The organization.
+    pub organization_id: Uuid,
+    /// Its name.
+    pub organization_name: String,
+    /// Its tenant (root organization).
+    pub tenant_id: Uuid,
+    /// `admin` or `member`.
+    pub role: String,
+}
+
+/// One of my sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionResponse {
+    /// Id (for revoking).
+    pub id: Uuid,
+    /// Sign-in time.
+    pub created_at: DateTime<Utc>,
+    /// Last request.
+    pub last_seen_at: DateTime<Utc>,
+    /// Latest end.
+    pub expires_at: DateTime<Utc>,
+    /// Browser or client, as it said.
+    pub user_agent: Option<String>,
+    /// Client address at sign-in.
+    pub ip: Option<String>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// `POST /api/v1/me/tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateTokenRequest {
+    /// A name to recognise it by.
+    pub name: String,
+    /// When it stops working; absent = until revoked.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// An API token as listed (never the token itself).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// Id (for revoking).
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its first characters, to tell tokens apart.
+    pub prefix: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Ends; absent = until revoked.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Last used (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The answer to creating a token: the only time the token is shown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenCreatedResponse {
+    /// The token (`fw_…`); store it now, it is not shown again.
+    pub token: String,
+    /// Its listing.
+    #[serde(flatten)]
+    pub details: TokenResponse,
+}
+
+/// `POST /api/v1/auth/password/forgot`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForgotPasswordRequest {
+    /// The account's email.
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/password/reset`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPasswordRequest {
+    /// The token from the emailed link.
+    pub token: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// `POST /api/v1/me/password`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new one.
+    pub new_password: String,
+}

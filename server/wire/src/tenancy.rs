@@ -1,0 +1,96 @@
+//! Tenants and invitations into their organizations.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::UserResponse;
+
+/// `POST /api/v1/tenants` (platform admins).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateTenantRequest {
+    /// The corporate customer's name.
+    pub name: String,
+}
+
+/// A tenant: the root organization of a corporate customer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenantResponse {
+    /// Id (also its root organization's id).
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/organizations/{id}/invitations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateInvitationRequest {
+    /// Whom to invite.
+    pub email: String,
+    /// `admin` (tenant admin) or `member`.
+    pub role: String,
+}
+
+/// An invitation as its organization's admins see it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationResponse {
+    /// Id (for revoking).
+    pub id: Uuid,
+    /// The organization invited into.
+    pub organization_id: Uuid,
+    /// Invitee.
+    pub email: String,
+    /// `admin` or `member`.
+    pub role: String,
+    /// Sent.
+    pub created_at: DateTime<Utc>,
+    /// Link stops working.
+    pub expires_at: DateTime<Utc>,
+    /// `pending`, `accepted`, `revoked` or `expired`.
+    pub status: String,
+}
+
+/// What the invitation page shows before accepting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationLookupResponse {
+    /// Invitee.
+    pub email: String,
+    /// The organization's name.
+    pub organization_name: String,
+    /// `admin` or `member`.
+    pub role: String,
+    /// Whether the invitee already has an account (then no password is asked).
+    pub account_exists: bool,
+}
+
+/// `POST /api/v1/invitations/accept`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptInvitationRequest {
+    /// The token from the emailed link.
+    pub token: String,
+    /// For a new account: its password.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// For a new account: the name to show.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// The result of accepting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptedInvitationResponse {
+    /// The account (new or existing) that gained the membership.
+    pub user: UserResponse,
+    /// The organization joined.
+    pub organization_id: Uuid,
+    /// `admin` or `member`.
+    pub role: String,
+}
