@@ -12,7 +12,7 @@ use utoipa_actix_web::AppExt;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::email::{Mailer, Template};
-use crate::{accounts, db, domain, openapi, routes};
+use crate::{accounts, db, domain, openapi, routes, telemetry};
 
 /// What every handler may reach: one value, shared by all workers.
 pub struct AppState {
@@ -119,7 +119,7 @@ impl Application {
                 .configure(routes::pages::configure)
                 .configure(routes::extractor_errors)
                 .default_service(web::to(routes::not_found))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<telemetry::RequestSpan>::new())
         })
         .workers(workers)
         .shutdown_timeout(shutdown_timeout)

@@ -21,3 +21,39 @@ pub fn init(filter: &str, format: LogFormat) {
         LogFormat::Pretty => builder.try_init(),
     };
 }
+
+/// The request span: like tracing-actix-web's default, but with the path only. Query strings
+/// are left out because emailed links carry their secret token there (`/reset?token=…`).
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        use actix_web::HttpMessage;
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        let request_id = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        tracing::info_span!(
+            "http",
+            http.method = %request.method(),
+            http.route = %route,
+            http.path = %request.path(),
+            request_id = %request_id,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}

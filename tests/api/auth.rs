@@ -692,6 +692,31 @@ async fn an_existing_user_accepts_an_invitation_into_a_second_organization() {
     assert_eq!(orgs, ["CustomerCoA", "CustomerCoB"]);
     let tenants = body(bea.get("/api/v1/tenants").await).await;
     assert_eq!(tenants.as_array().map(Vec::len), Some(2));
+
+    // One person in two tenants still gets exactly one reset email.
+    app.post_json(
+        "/api/v1/auth/password/forgot",
+        &json!({"email": "bea@example.com"}),
+    )
+    .await;
+    let reset = app.mail.next_message().await;
+    assert_eq!(
+        reset.rcpt_to,
+        ["Bea@Example.com"],
+        "sent to the address as invited"
+    );
+    app.post_json(
+        "/api/v1/auth/password/forgot",
+        &json!({"email": "nobody@example.com"}),
+    )
+    .await;
+    app.post_json(
+        "/api/v1/auth/password/forgot",
+        &json!({"email": "ops@example.com"}),
+    )
+    .await;
+    assert_eq!(app.mail.next_message().await.rcpt_to, ["ops@example.com"]);
+    assert!(app.mail.try_next().is_none(), "no second email for Bea");
 }
 
 #[tokio::test]
@@ -795,5 +820,57 @@ async fn malformed_bodies_get_clear_json_errors() {
             .as_str()
             .unwrap()
             .contains("password")
+    );
+}
+
+#[tokio::test]
+async fn one_address_failing_on_many_accounts_is_throttled_too() {
+    let app = spawn_app_with(|s| s.auth.max_failures_per_address = 3).await;
+    app.create_user("ada@example.com", PASSWORD, false).await;
+
+    for n in 0..3 {
+        let email = format!("guess{n}@example.com");
+        app.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": "nope nope nope"}),
+        )
+        .await;
+    }
+    let blocked = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "ada@example.com", "password": PASSWORD}),
+        )
+        .await;
+
+    assert_eq!(blocked.status(), 429);
+    assert!(blocked.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_address_is_https() {
+    let app =
+        spawn_app_with(|s| s.http.public_url = Some("https://fleet.example.com".into())).await;
+    app.create_user("ada@example.com", PASSWORD, false).await;
+
+    let response = app
+        .post_json(
+            "/api/v1/auth/login",
+            &json!({"email": "ada@example.com", "password": PASSWORD}),
+        )
+        .await;
+
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 2);
+    assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("fw_csrf=") && !c.contains("HttpOnly"))
     );
 }

@@ -94,6 +94,7 @@ pub async fn create(
                 "email": inv.email, "organization_id": org.id, "role": role_name(&role),
             })),
             ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
             ..Default::default()
         },
     )
@@ -156,6 +157,7 @@ pub async fn revoke(
             target_kind: "invitation",
             target_id: Some(id.to_string()),
             ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
             ..Default::default()
         },
     )
@@ -252,6 +254,7 @@ pub async fn accept(
                 "organization_id": org.id, "role": role_name(&inv.role),
             })),
             ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
             ..Default::default()
         },
     )

@@ -79,6 +79,7 @@ pub async fn login(
                 action: "auth.login_failed",
                 target_kind: "session",
                 ip: client.ip.clone(),
+                request_id: client.request_id.clone(),
                 ..Default::default()
             },
         )
@@ -124,6 +125,7 @@ pub async fn login(
             target_kind: "session",
             target_id: Some(stored.id.to_string()),
             ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
             ..Default::default()
         },
     )
@@ -161,6 +163,7 @@ pub async fn logout(
             target_kind: "session",
             target_id: Some(session_id.to_string()),
             ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
             ..Default::default()
         },
     )

@@ -36,6 +36,7 @@ pub async fn request_reset(
         action: "auth.password_reset_request",
         target_kind: "user",
         ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
         ..Default::default()
     };
     let Some(user) = user else {
@@ -129,6 +130,7 @@ pub async fn reset(
             target_id: Some(user.id.to_string()),
             after: Some(serde_json::json!({ "sessions_ended": ended })),
             ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
             ..Default::default()
         },
     )

@@ -47,6 +47,7 @@ pub async fn create(
             target_id: Some(tenant.id.to_string()),
             after: Some(serde_json::json!({ "name": tenant.name })),
             ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
             ..Default::default()
         },
     )

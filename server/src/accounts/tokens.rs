@@ -17,6 +17,7 @@ fn entry(principal: &Principal, client: &ClientInfo, action: &'static str) -> au
         actor_email: Some(principal.user.email.clone()),
         action,
         ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
         ..Default::default()
     }
 }

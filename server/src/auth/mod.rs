@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::Method;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::Duration;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -66,6 +66,8 @@ pub struct ClientInfo {
     pub ip: Option<String>,
     /// The User-Agent header, trimmed to 500 characters.
     pub user_agent: Option<String>,
+    /// The request's id, as in the log's request span.
+    pub request_id: Option<String>,
 }
 
 impl ClientInfo {
@@ -78,6 +80,10 @@ impl ClientInfo {
                 .get(actix_web::http::header::USER_AGENT)
                 .and_then(|v| v.to_str().ok())
                 .map(|s| s.chars().take(500).collect()),
+            request_id: req
+                .extensions()
+                .get::<tracing_actix_web::RequestId>()
+                .map(|id| id.to_string()),
         }
     }
 }
