@@ -49,6 +49,21 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Run the simulated Particle cloud alone; prints its connection JSON as stdout's first line.
+    Simulate {
+        /// Loopback port (0 = any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// How many unclaimed pump controllers to seed.
+        #[arg(long, default_value_t = 4)]
+        devices: usize,
+        /// Seed for device ids and the OAuth client.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Seconds between keep-alives on idle event streams.
+        #[arg(long, default_value_t = 9)]
+        keepalive_secs: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +117,21 @@ pub fn run() -> anyhow::Result<()> {
             Command::Migrate { action } => migrate(settings, action).await,
             Command::CreateAdmin { email, name } => create_admin(settings, &email, name).await,
             Command::Config { .. } => Ok(()),
+            Command::Simulate {
+                port,
+                devices,
+                seed,
+                keepalive_secs,
+            } => {
+                crate::particle::simulator::run_standalone(crate::particle::simulator::SimConfig {
+                    port,
+                    devices,
+                    seed,
+                    keepalive_secs,
+                    ..Default::default()
+                })
+                .await
+            }
         }
     })
 }

@@ -31,6 +31,40 @@ pub struct Settings {
     pub email: EmailSettings,
     /// Product name, colours and logo in emails and pages.
     pub brand: BrandSettings,
+    /// The Particle cloud (or, with no `api_base_url`, the built-in simulator).
+    pub particle: ParticleSettings,
+}
+
+/// How to reach the Particle cloud.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ParticleSettings {
+    /// `https://api.particle.io`; unset runs the built-in simulator with a demo fleet.
+    pub api_base_url: Option<String>,
+    /// Milliseconds to establish a connection.
+    pub connect_timeout_ms: u64,
+    /// Milliseconds for a whole request (device calls wait on the device, so allow for it).
+    pub request_timeout_ms: u64,
+    /// Retries of idempotent calls after 5xx/429/connection failures.
+    pub max_retries: u32,
+    /// Mint a new token this many seconds before the cached one expires.
+    pub token_refresh_margin_secs: i64,
+    /// Key that encrypts Particle OAuth client secrets at rest (32 bytes, base64). Unset in
+    /// the embedded default, where a key is derived for the demo data only.
+    pub secret_key: Option<SecretString>,
+}
+
+impl Default for ParticleSettings {
+    fn default() -> Self {
+        Self {
+            api_base_url: None,
+            connect_timeout_ms: 3_000,
+            request_timeout_ms: 35_000,
+            max_retries: 2,
+            token_refresh_margin_secs: 300,
+            secret_key: None,
+        }
+    }
 }
 
 /// Where and how the server listens.

@@ -25,6 +25,9 @@ pub enum ApiError {
     /// 403: authenticated, but the role is too low for this action.
     #[error("not allowed")]
     Forbidden,
+    /// 403: a grant would give actions the granter doesn't hold on that scope.
+    #[error("you can't grant actions you don't hold there: {0}")]
+    ExceedsOwnRights(String),
     /// 404: absent, or belonging to another tenant (never revealed as 403).
     #[error("not found")]
     NotFound,
@@ -62,6 +65,7 @@ impl ApiError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
             Self::CsrfMissing => "csrf_token_missing",
+            Self::ExceedsOwnRights(_) => "exceeds_own_rights",
             Self::NotFound => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Invalid(_) => "invalid_request",
@@ -77,7 +81,9 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::CsrfMissing => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CsrfMissing | Self::ExceedsOwnRights(_) => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

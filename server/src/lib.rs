@@ -1,4 +1,5 @@
 //! Fleetwarden: the device-access server that sits between people and the Particle cloud.
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -10,7 +11,9 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod openapi;
+pub mod particle;
 pub mod routes;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tenancy;

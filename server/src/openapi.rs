@@ -24,6 +24,9 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
         (name = "me", description = "My account, sessions and API tokens"),
         (name = "tenants", description = "Tenants (corporate customers)"),
         (name = "invitations", description = "Inviting people into organizations"),
+        (name = "directory", description = "Organizations, sites, groups, people, roles, audit"),
+        (name = "sharing", description = "Grants: who holds which role on what, until when"),
+        (name = "devices", description = "Devices I can see, and who has access and why"),
     )
 )]
 struct ApiDoc;

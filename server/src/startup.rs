@@ -26,6 +26,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Base of links in emails, without a trailing slash.
     pub public_url: String,
+    /// Who may do what: the in-memory grant index, kept in step with every committed change.
+    pub access: tokio::sync::RwLock<crate::access::AccessIndex>,
     /// A hash of a random password with the configured parameters: sign-ins for unknown
     /// accounts verify against it, so they take as long as real ones.
     pub dummy_hash: String,
@@ -98,6 +100,11 @@ impl Application {
         )
         .await
         .map_err(|e| anyhow::anyhow!("[auth] argon2 parameters: {e}"))?;
+        let access = tokio::sync::RwLock::new(
+            crate::tenancy::load::build_index(&db)
+                .await
+                .context("loading the access index")?,
+        );
         let state = web::Data::new(AppState {
             db,
             settings,
@@ -105,6 +112,7 @@ impl Application {
             mailer,
             public_url,
             dummy_hash,
+            access,
         });
         let document = web::Data::new(openapi::Document::build());
         let server = HttpServer::new(move || {

@@ -1,7 +1,12 @@
 //! The API test suite: one binary, one module per capability.
+mod access_differential;
+mod access_matrix;
 mod auth;
 mod email;
 mod health;
 mod migrations;
 mod openapi;
+mod particle_client;
 mod schema;
+mod sharing;
+mod simulator;

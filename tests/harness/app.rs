@@ -33,8 +33,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server whose settings `customise` may change first.
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    start(TestDb::fresh().await, customise).await
+}
+
+/// A server over a database that already holds the demo-like fleet of `crate::fleet`.
+pub async fn spawn_fleet() -> (TestApp, crate::fleet::Fleet) {
+    let db = TestDb::migrated().await;
+    let fleet = crate::fleet::Fleet::seed(&db.conn).await;
+    (start(db, |_| {}).await, fleet)
+}
+
+async fn start(db: TestDb, customise: impl FnOnce(&mut Settings)) -> TestApp {
     init_test_logging();
-    let db = TestDb::fresh().await;
     let mail = SmtpSink::start().await;
     let mut settings = Settings::default();
     settings.http.host = "127.0.0.1".into();

@@ -3,8 +3,9 @@
 //! PostgreSQL database created for the test and dropped after it.
 mod app;
 mod db;
+pub mod fleet;
 mod smtp;
 
-pub use app::{Session, TestApp, browser, spawn_app, spawn_app_with};
+pub use app::{Session, TestApp, browser, spawn_app, spawn_app_with, spawn_fleet};
 pub use db::TestDb;
 pub use smtp::{ReceivedMail, SmtpSink};

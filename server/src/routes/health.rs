@@ -63,6 +63,11 @@ mod tests {
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             public_url: "http://127.0.0.1".into(),
             dummy_hash: String::new(),
+            access: tokio::sync::RwLock::new(
+                crate::access::AccessIndex::new()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ),
         });
         let app = test::init_service(App::new().app_data(state).service(ready)).await;
 

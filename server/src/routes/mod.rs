@@ -7,9 +7,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::error::ApiError;
 
 pub mod auth;
+pub mod directory;
 pub mod health;
 pub mod me;
 pub mod pages;
+pub mod sharing;
 pub mod tenants;
 pub mod views;
 
@@ -34,7 +36,36 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(tenants::list_invitations)
             .service(tenants::lookup_invitation)
             .service(tenants::revoke_invitation)
-            .service(tenants::accept_invitation),
+            .service(tenants::accept_invitation)
+            .service(directory::list_organizations)
+            .service(directory::create_organization)
+            .service(directory::update_organization)
+            .service(directory::delete_organization)
+            .service(directory::list_sites)
+            .service(directory::create_site)
+            .service(directory::update_site)
+            .service(directory::delete_site)
+            .service(directory::list_groups)
+            .service(directory::create_group)
+            .service(directory::update_group)
+            .service(directory::delete_group)
+            .service(directory::add_group_member)
+            .service(directory::remove_group_member)
+            .service(directory::list_users)
+            .service(directory::update_user)
+            .service(directory::remove_user)
+            .service(directory::list_roles)
+            .service(directory::create_role)
+            .service(directory::update_role)
+            .service(directory::delete_role)
+            .service(directory::audit_log)
+            .service(sharing::create_grant)
+            .service(sharing::list_grants)
+            .service(sharing::revoke_grant)
+            .service(sharing::list_devices)
+            .service(sharing::get_device)
+            .service(sharing::update_device)
+            .service(sharing::device_access),
     );
 }
 

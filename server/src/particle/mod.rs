@@ -1,0 +1,9 @@
+//! The Particle cloud: a client for its REST API (timeouts, retries, typed errors, a token
+//! cache with one mint in flight per credential), and a simulator of it for the embedded
+//! default and for tests.
+pub mod client;
+pub mod error;
+pub mod simulator;
+pub mod token_cache;
+
+pub use error::Error;

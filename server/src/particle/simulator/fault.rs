@@ -1,0 +1,337 @@
+//! Fault injection: what the simulator can be told to get wrong, and the bookkeeping that
+//! decides which request a fault hits.
+use std::collections::{HashMap, HashSet};
+
+use actix_web::http::Method;
+
+/// A misbehaviour to inject, with the shape the real cloud gives it (reference §8).
+///
+/// Counted faults (`count`) hit the next matching requests in the order they were set, then
+/// disappear; device faults last until [`clear_faults`](super::SimulatorHandle::clear_faults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// The device drops off the cloud (a `spark/status` `offline` event): functions answer
+    /// `400 {"ok":false,"error":"Timed out."}` after `SimConfig::offline_timeout`, variables
+    /// `408 {"error":"Timed out."}`, listings show `online:false`.
+    Offline {
+        /// Device id.
+        device: String,
+    },
+    /// The device's firmware answers functions and variables `millis` late, but answers.
+    Slow {
+        /// Device id.
+        device: String,
+        /// Extra latency per call.
+        millis: u64,
+    },
+    /// The next `count` calls presenting an otherwise valid token answer
+    /// `401 {"error":"invalid_token","error_description":"The access token provided has expired."}`,
+    /// as when a token expires while the request is in flight.
+    TokenExpiredMidFlight {
+        /// How many requests to hit.
+        count: u32,
+    },
+    /// The next `count` requests answer `429` (JSON body), with `Retry-After` unless
+    /// `retry_after_secs` is 0.
+    RateLimited {
+        /// How many requests to hit.
+        count: u32,
+        /// The `Retry-After` value; 0 sends no header.
+        retry_after_secs: u64,
+    },
+    /// The next `count` requests fail upstream: `500` answers the device-service JSON
+    /// `{"ok":false,"code":500,"errors":[{"error":"…"}]}`, any other status (502/503/504) a
+    /// non-JSON page from the load balancer.
+    ServerError {
+        /// How many requests to hit.
+        count: u32,
+        /// The status to answer.
+        status: u16,
+    },
+    /// The next `count` requests get their real response cut short: `Content-Length` announces
+    /// the whole body, half of it is sent, then the connection closes. Streams are not cut.
+    TruncatedBody {
+        /// How many requests to hit.
+        count: u32,
+    },
+    /// The next `count` requests never get an answer (until the client gives up).
+    Hang {
+        /// How many requests to hit.
+        count: u32,
+    },
+    /// Closes every open event stream now (not kept: later streams stay open).
+    DropStream,
+    /// Limits a counted fault to one kind of route; device faults and `DropStream` ignore it.
+    OnRoute {
+        /// Which requests the fault may hit.
+        route: Route,
+        /// The counted fault.
+        fault: Box<Fault>,
+    },
+}
+
+/// The kinds of Particle API route, for [`Fault::OnRoute`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// `POST /oauth/token`.
+    Token,
+    /// `/v1/access_tokens/…`.
+    AccessTokens,
+    /// `/v1/products/:pid/customers…`.
+    Customers,
+    /// Claiming, unclaiming, releasing and claim codes.
+    Claim,
+    /// Listing, inspecting, importing, removing and pinging devices.
+    Devices,
+    /// `POST /v1/[products/:pid/]devices/:id/:function`.
+    Function,
+    /// `GET /v1/[products/:pid/]devices/:id/:variable`.
+    Variable,
+    /// Opening an event stream.
+    Events,
+    /// Publishing an event.
+    Publish,
+    /// Anything else (unknown routes).
+    Other,
+}
+
+impl Route {
+    /// Which kind of route a request is, from its method and path alone.
+    pub fn classify(method: &Method, path: &str) -> Self {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let get = method == Method::GET;
+        match segments.as_slice() {
+            ["oauth", "token"] => Self::Token,
+            ["v1", "access_tokens", ..] => Self::AccessTokens,
+            ["v1", "device_claims"] => Self::Claim,
+            ["v1", "products", _, "customers", ..] => Self::Customers,
+            ["v1", "products", _, "device_claims"] => Self::Claim,
+            ["v1", "products", _, "events", ..] => Self::events(get),
+            ["v1", "products", _, "devices", rest @ ..] => Self::device_route(method, rest, true),
+            ["v1", "devices", rest @ ..] => match rest {
+                [] if method == Method::POST => Self::Claim,
+                ["events", ..] => Self::events(get),
+                _ => Self::device_route(method, rest, false),
+            },
+            _ => Self::Other,
+        }
+    }
+
+    fn events(get: bool) -> Self {
+        if get { Self::Events } else { Self::Publish }
+    }
+
+    /// `rest` is what follows `devices/`.
+    fn device_route(method: &Method, rest: &[&str], product: bool) -> Self {
+        let delete = *method == Method::DELETE;
+        match rest {
+            // DELETE /v1/devices/:id unclaims; the product form removes from the product.
+            [_] if delete && !product => Self::Claim,
+            [] | [_] => Self::Devices,
+            [_, "ping"] if *method == Method::PUT => Self::Devices,
+            [_, "owner"] => Self::Claim,
+            [_, "events", ..] => Self::Events,
+            [_, _] if *method == Method::POST => Self::Function,
+            [_, _] if *method == Method::GET => Self::Variable,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// A counted fault that the HTTP layer acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Counted {
+    TokenExpired,
+    RateLimited { retry_after_secs: u64 },
+    ServerError { status: u16 },
+    Truncated,
+    Hang,
+}
+
+#[derive(Debug)]
+struct Pending {
+    route: Option<Route>,
+    kind: Counted,
+    remaining: u32,
+}
+
+/// What to do to the device state after recording a fault.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Effect {
+    None,
+    TakeOffline(String),
+    DropStreams,
+}
+
+/// The faults in force.
+#[derive(Debug, Default)]
+pub(crate) struct FaultBook {
+    pending: Vec<Pending>,
+    slow: HashMap<String, u64>,
+    offline: HashSet<String>,
+}
+
+impl FaultBook {
+    pub(crate) fn add(&mut self, fault: Fault) -> Effect {
+        self.add_on(None, fault)
+    }
+
+    fn add_on(&mut self, route: Option<Route>, fault: Fault) -> Effect {
+        let (kind, count) = match fault {
+            Fault::Offline { device } => {
+                self.offline.insert(device.clone());
+                return Effect::TakeOffline(device);
+            }
+            Fault::Slow { device, millis } => {
+                self.slow.insert(device, millis);
+                return Effect::None;
+            }
+            Fault::DropStream => return Effect::DropStreams,
+            Fault::OnRoute { route, fault } => return self.add_on(Some(route), *fault),
+            Fault::TokenExpiredMidFlight { count } => (Counted::TokenExpired, count),
+            Fault::RateLimited {
+                count,
+                retry_after_secs,
+            } => (Counted::RateLimited { retry_after_secs }, count),
+            Fault::ServerError { count, status } => (Counted::ServerError { status }, count),
+            Fault::TruncatedBody { count } => (Counted::Truncated, count),
+            Fault::Hang { count } => (Counted::Hang, count),
+        };
+        if count > 0 {
+            self.pending.push(Pending {
+                route,
+                kind,
+                remaining: count,
+            });
+        }
+        Effect::None
+    }
+
+    /// Forgets every fault; returns the devices to bring back online.
+    pub(crate) fn clear(&mut self) -> Vec<String> {
+        self.pending.clear();
+        self.slow.clear();
+        self.offline.drain().collect()
+    }
+
+    /// Consumes one use of the first fault that the HTTP layer applies to this route.
+    pub(crate) fn take_http(&mut self, route: Route) -> Option<Counted> {
+        self.take(route, |kind| kind != Counted::TokenExpired)
+    }
+
+    /// Consumes one use of a pending [`Fault::TokenExpiredMidFlight`] for this route.
+    pub(crate) fn take_token_expired(&mut self, route: Route) -> bool {
+        self.take(route, |kind| kind == Counted::TokenExpired)
+            .is_some()
+    }
+
+    fn take(&mut self, route: Route, wanted: impl Fn(Counted) -> bool) -> Option<Counted> {
+        let index = self
+            .pending
+            .iter()
+            .position(|p| wanted(p.kind) && p.route.is_none_or(|r| r == route))?;
+        let pending = &mut self.pending[index];
+        let kind = pending.kind;
+        pending.remaining -= 1;
+        if pending.remaining == 0 {
+            self.pending.remove(index);
+        }
+        Some(kind)
+    }
+
+    pub(crate) fn slow_millis(&self, device: &str) -> u64 {
+        self.slow.get(device).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_classified_from_method_and_path() {
+        let cases = [
+            (Method::POST, "/oauth/token", Route::Token),
+            (
+                Method::GET,
+                "/v1/access_tokens/current",
+                Route::AccessTokens,
+            ),
+            (Method::POST, "/v1/products/7/customers", Route::Customers),
+            (Method::POST, "/v1/devices", Route::Claim),
+            (Method::GET, "/v1/devices", Route::Devices),
+            (Method::DELETE, "/v1/devices/abc", Route::Claim),
+            (
+                Method::DELETE,
+                "/v1/products/7/devices/abc/owner",
+                Route::Claim,
+            ),
+            (Method::DELETE, "/v1/products/7/devices/abc", Route::Devices),
+            (Method::POST, "/v1/devices/abc/ping", Route::Function),
+            (Method::GET, "/v1/devices/abc", Route::Devices),
+            (Method::POST, "/v1/products/7/devices", Route::Devices),
+            (Method::PUT, "/v1/devices/abc/ping", Route::Devices),
+            (Method::POST, "/v1/devices/abc/start", Route::Function),
+            (
+                Method::GET,
+                "/v1/products/7/devices/abc/pressure",
+                Route::Variable,
+            ),
+            (Method::GET, "/v1/devices/events", Route::Events),
+            (Method::GET, "/v1/devices/events/pump", Route::Events),
+            (Method::GET, "/v1/devices/abc/events/", Route::Events),
+            (Method::GET, "/v1/products/7/events", Route::Events),
+            (Method::POST, "/v1/products/7/events", Route::Publish),
+            (Method::GET, "/v2/nothing", Route::Other),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(Route::classify(&method, path), expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn counted_faults_are_used_in_order_and_then_forgotten() {
+        // Arrange
+        let mut book = FaultBook::default();
+        book.add(Fault::RateLimited {
+            count: 1,
+            retry_after_secs: 3,
+        });
+        book.add(Fault::ServerError {
+            count: 2,
+            status: 503,
+        });
+
+        // Act
+        let hits: Vec<_> = (0..4).map(|_| book.take_http(Route::Devices)).collect();
+
+        // Assert
+        assert_eq!(
+            hits,
+            vec![
+                Some(Counted::RateLimited {
+                    retry_after_secs: 3
+                }),
+                Some(Counted::ServerError { status: 503 }),
+                Some(Counted::ServerError { status: 503 }),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn a_route_limited_fault_skips_other_routes() {
+        // Arrange
+        let mut book = FaultBook::default();
+        book.add(Fault::OnRoute {
+            route: Route::Function,
+            fault: Box::new(Fault::TokenExpiredMidFlight { count: 1 }),
+        });
+
+        // Act + Assert
+        assert!(!book.take_token_expired(Route::Variable));
+        assert!(book.take_http(Route::Function).is_none());
+        assert!(book.take_token_expired(Route::Function));
+        assert!(!book.take_token_expired(Route::Function));
+    }
+}

@@ -1,0 +1,420 @@
+//! A tenant's directory: organizations, sites, groups, people, custom roles, audit log.
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use fleetwarden_wire::directory::{
+    AuditRecordResponse, CreateOrganization, CreateSite, GroupBody, GroupResponse,
+    OrganizationResponse, Page, RoleBody, RoleResponse, SiteResponse, TenantUserResponse,
+    UpdateOrganization, UpdateSite, UpdateTenantUser,
+};
+use fleetwarden_wire::error::ErrorBody;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::auth::{ClientInfo, Principal};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::audit_log::AuditFilter;
+use crate::tenancy::{Ctx, directory};
+
+type Json<T> = Result<web::Json<T>, ApiError>;
+
+fn ctx<'a>(state: &'a AppState, principal: &'a Principal, client: &'a ClientInfo) -> Ctx<'a> {
+    Ctx {
+        state,
+        principal,
+        client,
+    }
+}
+
+/// The tenant's organizations.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)),
+    responses((status = 200, body = Vec<OrganizationResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/tenants/{tenant}/organizations")]
+pub async fn list_organizations(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+) -> Json<Vec<OrganizationResponse>> {
+    Ok(web::Json(
+        directory::organizations(&ctx(&s, &p, &c), *path).await?,
+    ))
+}
+
+/// Creates a client organization (`organization.manage` on the parent).
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)), request_body = CreateOrganization,
+    responses((status = 201, body = OrganizationResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenants/{tenant}/organizations")]
+pub async fn create_organization(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created()
+        .json(directory::create_organization(&ctx(&s, &p, &c), *path, &body).await?))
+}
+
+/// Renames or moves an organization.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)), request_body = UpdateOrganization,
+    responses((status = 200, body = OrganizationResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/tenants/{tenant}/organizations/{id}")]
+pub async fn update_organization(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<UpdateOrganization>,
+) -> Json<OrganizationResponse> {
+    let (tenant, id) = path.into_inner();
+    Ok(web::Json(
+        directory::update_organization(&ctx(&s, &p, &c), tenant, id, &body).await?,
+    ))
+}
+
+/// Deletes an empty client organization.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "still holds sites or organizations", body = ErrorBody)))]
+#[delete("/tenants/{tenant}/organizations/{id}")]
+pub async fn delete_organization(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant, id) = path.into_inner();
+    directory::delete_organization(&ctx(&s, &p, &c), tenant, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The tenant's sites.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)),
+    responses((status = 200, body = Vec<SiteResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/tenants/{tenant}/sites")]
+pub async fn list_sites(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+) -> Json<Vec<SiteResponse>> {
+    Ok(web::Json(directory::sites(&ctx(&s, &p, &c), *path).await?))
+}
+
+/// Creates a site (`site.manage` on its organization).
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)), request_body = CreateSite,
+    responses((status = 201, body = SiteResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenants/{tenant}/sites")]
+pub async fn create_site(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateSite>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(directory::create_site(&ctx(&s, &p, &c), *path, &body).await?))
+}
+
+/// Edits or moves a site.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)), request_body = UpdateSite,
+    responses((status = 200, body = SiteResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/tenants/{tenant}/sites/{id}")]
+pub async fn update_site(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<UpdateSite>,
+) -> Json<SiteResponse> {
+    let (tenant, id) = path.into_inner();
+    Ok(web::Json(
+        directory::update_site(&ctx(&s, &p, &c), tenant, id, &body).await?,
+    ))
+}
+
+/// Deletes a site; its devices stay, unplaced.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/tenants/{tenant}/sites/{id}")]
+pub async fn delete_site(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant, id) = path.into_inner();
+    directory::delete_site(&ctx(&s, &p, &c), tenant, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The tenant's groups with their members.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)),
+    responses((status = 200, body = Vec<GroupResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/tenants/{tenant}/groups")]
+pub async fn list_groups(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+) -> Json<Vec<GroupResponse>> {
+    Ok(web::Json(directory::groups(&ctx(&s, &p, &c), *path).await?))
+}
+
+/// Creates a group (`group.manage` on the tenant).
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)), request_body = GroupBody,
+    responses((status = 201, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenants/{tenant}/groups")]
+pub async fn create_group(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+    body: web::Json<GroupBody>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(
+        HttpResponse::Created()
+            .json(directory::create_group(&ctx(&s, &p, &c), *path, &body).await?),
+    )
+}
+
+/// Renames a group.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)), request_body = GroupBody,
+    responses((status = 200, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/tenants/{tenant}/groups/{id}")]
+pub async fn update_group(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<GroupBody>,
+) -> Json<GroupResponse> {
+    let (tenant, id) = path.into_inner();
+    Ok(web::Json(
+        directory::update_group(&ctx(&s, &p, &c), tenant, id, &body).await?,
+    ))
+}
+
+/// Deletes a group and the grants given to it.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/tenants/{tenant}/groups/{id}")]
+pub async fn delete_group(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant, id) = path.into_inner();
+    directory::delete_group(&ctx(&s, &p, &c), tenant, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds a person to a group.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path), ("user" = Uuid, Path)),
+    responses((status = 200, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[put("/tenants/{tenant}/groups/{id}/members/{user}")]
+pub async fn add_group_member(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+) -> Json<GroupResponse> {
+    let (tenant, id, user) = path.into_inner();
+    Ok(web::Json(
+        directory::set_member(&ctx(&s, &p, &c), tenant, id, user, true).await?,
+    ))
+}
+
+/// Removes a person from a group.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path), ("user" = Uuid, Path)),
+    responses((status = 200, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/tenants/{tenant}/groups/{id}/members/{user}")]
+pub async fn remove_group_member(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid, Uuid)>,
+) -> Json<GroupResponse> {
+    let (tenant, id, user) = path.into_inner();
+    Ok(web::Json(
+        directory::set_member(&ctx(&s, &p, &c), tenant, id, user, false).await?,
+    ))
+}
+
+/// The people of the tenant.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)),
+    responses((status = 200, body = Vec<TenantUserResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/tenants/{tenant}/users")]
+pub async fn list_users(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+) -> Json<Vec<TenantUserResponse>> {
+    Ok(web::Json(directory::users(&ctx(&s, &p, &c), *path).await?))
+}
+
+/// Makes someone a tenant admin or a member (tenant admins only).
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("user" = Uuid, Path)), request_body = UpdateTenantUser,
+    responses((status = 204, description = "changed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/tenants/{tenant}/users/{user}")]
+pub async fn update_user(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<UpdateTenantUser>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant, user) = path.into_inner();
+    directory::set_user_role(&ctx(&s, &p, &c), tenant, user, &body.role).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes someone from the tenant, with their group memberships and grants there.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("user" = Uuid, Path)),
+    responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/tenants/{tenant}/users/{user}")]
+pub async fn remove_user(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant, user) = path.into_inner();
+    directory::remove_user(&ctx(&s, &p, &c), tenant, user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Built-in and custom roles with their actions.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)),
+    responses((status = 200, body = Vec<RoleResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/tenants/{tenant}/roles")]
+pub async fn list_roles(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+) -> Json<Vec<RoleResponse>> {
+    Ok(web::Json(directory::roles(&ctx(&s, &p, &c), *path).await?))
+}
+
+/// Creates a custom role (`role.manage`; only actions the caller holds).
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)), request_body = RoleBody,
+    responses((status = 201, body = RoleResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenants/{tenant}/roles")]
+pub async fn create_role(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+    body: web::Json<RoleBody>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created()
+        .json(directory::put_role(&ctx(&s, &p, &c), *path, None, &body).await?))
+}
+
+/// Replaces a custom role's name, description and actions.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)), request_body = RoleBody,
+    responses((status = 200, body = RoleResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[put("/tenants/{tenant}/roles/{id}")]
+pub async fn update_role(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<RoleBody>,
+) -> Json<RoleResponse> {
+    let (tenant, id) = path.into_inner();
+    Ok(web::Json(
+        directory::put_role(&ctx(&s, &p, &c), tenant, Some(id), &body).await?,
+    ))
+}
+
+/// Deletes a custom role no grant uses.
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "grants use it", body = ErrorBody)))]
+#[delete("/tenants/{tenant}/roles/{id}")]
+pub async fn delete_role(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant, id) = path.into_inner();
+    directory::delete_role(&ctx(&s, &p, &c), tenant, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Audit log filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// By this user.
+    pub actor: Option<Uuid>,
+    /// This action; a trailing `.` matches a prefix (`grant.`).
+    pub action: Option<String>,
+    /// On objects of this kind (`grant`, `device`, `site`, …).
+    pub target_kind: Option<String>,
+    /// On this object.
+    pub target_id: Option<String>,
+    /// At or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Page, from 1.
+    pub page: Option<u64>,
+    /// Page size, up to 200 (default 50).
+    pub per_page: Option<u64>,
+}
+
+/// The tenant's audit log, newest first (`audit.read` on the tenant).
+#[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), AuditQuery),
+    responses((status = 200, body = Page<AuditRecordResponse>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/tenants/{tenant}/audit")]
+pub async fn audit_log(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+    q: web::Query<AuditQuery>,
+) -> Json<Page<AuditRecordResponse>> {
+    let q = q.into_inner();
+    let filter = AuditFilter {
+        actor: q.actor,
+        action: q.action,
+        target_kind: q.target_kind,
+        target_id: q.target_id,
+        from: q.from,
+        to: q.to,
+    };
+    let page = directory::audit_log(
+        &ctx(&s, &p, &c),
+        *path,
+        &filter,
+        q.page.unwrap_or(1),
+        q.per_page.unwrap_or(50),
+    )
+    .await?;
+    Ok(web::Json(page))
+}

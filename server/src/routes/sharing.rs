@@ -1,0 +1,205 @@
+//! Grants and devices: sharing, "devices I can see", and "who has access and why".
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use fleetwarden_wire::directory::Page;
+use fleetwarden_wire::error::ErrorBody;
+use fleetwarden_wire::sharing::{
+    CreateGrant, DeviceAccessEntry, DeviceResponse, GrantResponse, UpdateDevice,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::access::DeviceFilter;
+use crate::auth::{ClientInfo, Principal};
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::store::grants::GrantFilter;
+use crate::tenancy::{Ctx, devices, grants};
+
+type Json<T> = Result<web::Json<T>, ApiError>;
+
+fn ctx<'a>(state: &'a AppState, principal: &'a Principal, client: &'a ClientInfo) -> Ctx<'a> {
+    Ctx {
+        state,
+        principal,
+        client,
+    }
+}
+
+/// Grants a role on a device, site, organization or the tenant to a user or group.
+#[utoipa::path(tag = "sharing", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path)), request_body = CreateGrant,
+    responses((status = 201, body = GrantResponse), (status = 401, body = ErrorBody),
+        (status = 403, description = "no device.share there, or the role exceeds your own rights", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenants/{tenant}/grants")]
+pub async fn create_grant(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateGrant>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(grants::create(&ctx(&s, &p, &c), *path, &body).await?))
+}
+
+/// Grant filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct GrantQuery {
+    /// Given to this user directly.
+    pub user: Option<Uuid>,
+    /// Given to this group.
+    pub group: Option<Uuid>,
+    /// On this device.
+    pub device: Option<String>,
+    /// On this site.
+    pub site: Option<Uuid>,
+    /// On this organization.
+    pub organization: Option<Uuid>,
+    /// Of this role.
+    pub role: Option<Uuid>,
+    /// `true`: only grants that count now.
+    pub active: Option<bool>,
+}
+
+/// The tenant's grants that I may see (those on scopes I may share, and my own).
+#[utoipa::path(tag = "sharing", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), GrantQuery),
+    responses((status = 200, body = Vec<GrantResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/tenants/{tenant}/grants")]
+pub async fn list_grants(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<Uuid>,
+    q: web::Query<GrantQuery>,
+) -> Json<Vec<GrantResponse>> {
+    let q = q.into_inner();
+    let device = match q.device {
+        Some(d) => Some(
+            devices::parse_id(&d)
+                .map_err(|_| ApiError::invalid("device", "is not a device id"))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let filter = GrantFilter {
+        user: q.user,
+        group: q.group,
+        device,
+        site: q.site,
+        organization: q.organization,
+        role: q.role,
+        active_at: q.active.filter(|a| *a).map(|_| s.clock.now()),
+    };
+    Ok(web::Json(
+        grants::list(&ctx(&s, &p, &c), *path, &filter).await?,
+    ))
+}
+
+/// Revokes a grant (same rule as granting it).
+#[utoipa::path(tag = "sharing", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)),
+    responses((status = 204, description = "revoked"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[delete("/tenants/{tenant}/grants/{id}")]
+pub async fn revoke_grant(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (tenant, id) = path.into_inner();
+    grants::revoke(&ctx(&s, &p, &c), tenant, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Device list filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DeviceQuery {
+    /// Only at this site.
+    pub site: Option<Uuid>,
+    /// Only at sites of this organization and its descendants.
+    pub organization: Option<Uuid>,
+    /// Name or id contains this (any case).
+    pub q: Option<String>,
+    /// Page, from 1.
+    pub page: Option<u64>,
+    /// Page size, up to 200 (default 50).
+    pub per_page: Option<u64>,
+}
+
+/// Every device I may see and nothing else, in a stable order (name, then id).
+#[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
+    params(DeviceQuery),
+    responses((status = 200, body = Page<DeviceResponse>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/devices")]
+pub async fn list_devices(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    q: web::Query<DeviceQuery>,
+) -> Json<Page<DeviceResponse>> {
+    let q = q.into_inner();
+    let filter = DeviceFilter {
+        site: q.site,
+        organization: q.organization,
+        q: q.q.filter(|v| !v.trim().is_empty()),
+    };
+    Ok(web::Json(
+        devices::list(
+            &ctx(&s, &p, &c),
+            &filter,
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(50),
+        )
+        .await?,
+    ))
+}
+
+/// One device with my effective actions on it.
+#[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Particle device id")),
+    responses((status = 200, body = DeviceResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/devices/{id}")]
+pub async fn get_device(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    id: web::Path<String>,
+) -> Json<DeviceResponse> {
+    let id = devices::parse_id(&id)?;
+    Ok(web::Json(devices::get(&ctx(&s, &p, &c), &id).await?))
+}
+
+/// Renames a device or places it at a site (`site.manage`).
+#[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Particle device id")), request_body = UpdateDevice,
+    responses((status = 200, body = DeviceResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/devices/{id}")]
+pub async fn update_device(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    id: web::Path<String>,
+    body: web::Json<UpdateDevice>,
+) -> Json<DeviceResponse> {
+    let id = devices::parse_id(&id)?;
+    Ok(web::Json(
+        devices::update(&ctx(&s, &p, &c), &id, &body).await?,
+    ))
+}
+
+/// Everyone who can reach the device, their actions, and the chains of grants that give them.
+#[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Particle device id")),
+    responses((status = 200, body = Vec<DeviceAccessEntry>), (status = 401, body = ErrorBody),
+        (status = 403, description = "you can see the device but not share it", body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/devices/{id}/access")]
+pub async fn device_access(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    id: web::Path<String>,
+) -> Json<Vec<DeviceAccessEntry>> {
+    let id = devices::parse_id(&id)?;
+    Ok(web::Json(devices::access(&ctx(&s, &p, &c), &id).await?))
+}

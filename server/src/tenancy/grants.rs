@@ -1,0 +1,293 @@
+//! Sharing: creating, listing and revoking grants, bounded by what the granter holds.
+use entity::enums::GrantScopeKind;
+use entity::{grant, group};
+use fleetwarden_wire::sharing::{CreateGrant, GrantResponse, ScopeRef, SubjectRef};
+use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set, TransactionTrait};
+use uuid::Uuid;
+
+use super::Ctx;
+use crate::access::{Scope, Subject};
+use crate::audit;
+use crate::domain::ids::DeviceId;
+use crate::error::ApiError;
+use crate::store::{self, grants::GrantFilter};
+
+/// Reads a subject reference, checking it belongs to the tenant.
+async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject, ApiError> {
+    let db = &ctx.state.db;
+    match s.kind.as_str() {
+        "user" => {
+            if store::memberships::in_tenant(db, s.id, tenant)
+                .await?
+                .is_empty()
+            {
+                return Err(ApiError::invalid("subject", "no such user in this tenant"));
+            }
+            Ok(Subject::User(s.id))
+        }
+        "group" => match group::Entity::find_by_id(s.id).one(db).await? {
+            Some(g) if g.tenant_id == tenant => Ok(Subject::Group(g.id)),
+            _ => Err(ApiError::invalid("subject", "no such group in this tenant")),
+        },
+        _ => Err(ApiError::invalid(
+            "subject",
+            "kind must be \"user\" or \"group\"",
+        )),
+    }
+}
+
+/// Reads a scope reference, checking it belongs to the tenant.
+pub async fn scope(ctx: &Ctx<'_>, tenant: Uuid, s: &ScopeRef) -> Result<Scope, ApiError> {
+    let db = &ctx.state.db;
+    let uuid =
+        || Uuid::parse_str(&s.id).map_err(|_| ApiError::invalid("scope", "id is not a UUID"));
+    let missing = || ApiError::invalid("scope", format!("no such {} in this tenant", s.kind));
+    match s.kind.as_str() {
+        "device" => {
+            let id =
+                DeviceId::parse(&s.id).map_err(|e| ApiError::invalid("scope", e.to_string()))?;
+            let device = entity::device::Entity::find_by_id(id.as_str().to_owned())
+                .one(db)
+                .await?;
+            match device {
+                Some(d) if d.tenant_id == tenant => Ok(Scope::Device(d.id)),
+                _ => Err(missing()),
+            }
+        }
+        "site" => match entity::site::Entity::find_by_id(uuid()?).one(db).await? {
+            Some(site) if site.tenant_id == tenant => Ok(Scope::Site(site.id)),
+            _ => Err(missing()),
+        },
+        "organization" => match store::organizations::find(db, uuid()?).await? {
+            Some(o) if o.tenant_id == tenant => Ok(Scope::Organization(o.id)),
+            _ => Err(missing()),
+        },
+        "tenant" if uuid()? == tenant => Ok(Scope::Tenant(tenant)),
+        "tenant" => Err(missing()),
+        _ => Err(ApiError::invalid(
+            "scope",
+            "kind must be device, site, organization or tenant",
+        )),
+    }
+}
+
+/// The wire form of a scope.
+pub fn scope_ref(scope: &Scope) -> ScopeRef {
+    let (kind, id) = match scope {
+        Scope::Device(id) => ("device", id.clone()),
+        Scope::Site(id) => ("site", id.to_string()),
+        Scope::Organization(id) => ("organization", id.to_string()),
+        Scope::Tenant(id) => ("tenant", id.to_string()),
+    };
+    ScopeRef {
+        kind: kind.into(),
+        id,
+    }
+}
+
+/// Nobody grants (or revokes) more than they hold: the caller needs `device.share` and every
+/// action of the role on the scope.
+async fn check_delegation(ctx: &Ctx<'_>, scope: &Scope, role: Uuid) -> Result<(), ApiError> {
+    let held = ctx.actions_on(scope).await;
+    if !held.contains("device.share") {
+        return Err(ApiError::Forbidden);
+    }
+    let wanted = ctx.state.access.read().await.role_actions(role);
+    let missing: Vec<&String> = wanted.iter().filter(|a| !held.contains(*a)).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::ExceedsOwnRights(
+            missing.into_iter().cloned().collect::<Vec<_>>().join(", "),
+        ))
+    }
+}
+
+/// The role, when usable in the tenant (built-in or its own).
+async fn role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<entity::role::Model, ApiError> {
+    match entity::role::Entity::find_by_id(id)
+        .one(&ctx.state.db)
+        .await?
+    {
+        Some(r) if r.builtin || r.tenant_id == Some(tenant) => Ok(r),
+        _ => Err(ApiError::invalid("role_id", "no such role in this tenant")),
+    }
+}
+
+/// The wire form of a grant.
+pub fn response(
+    g: &grant::Model,
+    role_name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> GrantResponse {
+    let record = super::load::grant_record(g);
+    let (subject, scope) = match &record {
+        Some(r) => (
+            match r.subject {
+                Subject::User(id) => SubjectRef {
+                    kind: "user".into(),
+                    id,
+                },
+                Subject::Group(id) => SubjectRef {
+                    kind: "group".into(),
+                    id,
+                },
+            },
+            scope_ref(&r.scope),
+        ),
+        None => (
+            SubjectRef {
+                kind: "user".into(),
+                id: Uuid::nil(),
+            },
+            ScopeRef {
+                kind: "tenant".into(),
+                id: String::new(),
+            },
+        ),
+    };
+    GrantResponse {
+        id: g.id,
+        tenant_id: g.tenant_id,
+        subject,
+        scope,
+        role_id: g.role_id,
+        role_name: role_name.to_owned(),
+        expires_at: g.expires_at,
+        active: g.expires_at.is_none_or(|at| now < at),
+        created_by: g.created_by,
+        created_at: g.created_at,
+    }
+}
+
+/// Creates a grant.
+///
+/// # Errors
+/// 404 for another tenant, 422 for unknown subject/scope/role or a past expiry, 403 when the
+/// caller may not share that scope or the role exceeds what they hold there.
+pub async fn create(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    body: &CreateGrant,
+) -> Result<GrantResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    let now = ctx.now();
+    let subject = subject(ctx, tenant, &body.subject).await?;
+    let scope = scope(ctx, tenant, &body.scope).await?;
+    let role = role(ctx, tenant, body.role_id).await?;
+    if body.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::invalid("expires_at", "must be in the future"));
+    }
+    check_delegation(ctx, &scope, role.id).await?;
+
+    let (user, group) = match subject {
+        Subject::User(u) => (Some(u), None),
+        Subject::Group(g) => (None, Some(g)),
+    };
+    let (kind, device, site, org) = match &scope {
+        Scope::Device(d) => (GrantScopeKind::Device, Some(d.clone()), None, None),
+        Scope::Site(s) => (GrantScopeKind::Site, None, Some(*s), None),
+        Scope::Organization(o) => (GrantScopeKind::Organization, None, None, Some(*o)),
+        Scope::Tenant(_) => (GrantScopeKind::Tenant, None, None, None),
+    };
+    let txn = ctx.state.db.begin().await?;
+    let stored = grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        subject_user_id: Set(user),
+        subject_group_id: Set(group),
+        scope_kind: Set(kind),
+        scope_device_id: Set(device),
+        scope_site_id: Set(site),
+        scope_organization_id: Set(org),
+        role_id: Set(role.id),
+        expires_at: Set(body.expires_at),
+        created_by: Set(Some(ctx.user())),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let wire = response(&stored, &role.name, now);
+    audit::record(
+        &txn,
+        audit::Entry {
+            after: serde_json::to_value(&wire).ok(),
+            ..ctx.entry(tenant, "grant.create", "grant", stored.id)
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    if let Some(record) = super::load::grant_record(&stored) {
+        ctx.state.access.write().await.upsert_grant(record);
+    }
+    Ok(wire)
+}
+
+/// Lists a tenant's grants: all of them for whoever may share at tenant level, otherwise
+/// those on scopes the caller may share, and the caller's own.
+///
+/// # Errors
+/// 404 for another tenant.
+pub async fn list(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    filter: &GrantFilter,
+) -> Result<Vec<GrantResponse>, ApiError> {
+    ctx.tenant(tenant).await?;
+    let now = ctx.now();
+    let grants = store::grants::list(&ctx.state.db, tenant, filter).await?;
+    let roles: std::collections::HashMap<Uuid, String> =
+        store::directory::roles(&ctx.state.db, tenant)
+            .await?
+            .into_iter()
+            .map(|(r, _)| (r.id, r.name))
+            .collect();
+    let whole_tenant = ctx
+        .actions_on(&Scope::Tenant(tenant))
+        .await
+        .contains("device.share");
+    let mut out = Vec::with_capacity(grants.len());
+    for g in &grants {
+        let Some(record) = super::load::grant_record(g) else {
+            continue;
+        };
+        let mine = record.subject == Subject::User(ctx.user());
+        if whole_tenant || mine || ctx.actions_on(&record.scope).await.contains("device.share") {
+            out.push(response(
+                g,
+                roles.get(&g.role_id).map_or("", String::as_str),
+                now,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Revokes a grant, under the same rule as creating it.
+///
+/// # Errors
+/// 404 when unknown or in another tenant, 403 when the caller may not.
+pub async fn revoke(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+    ctx.tenant(tenant).await?;
+    let stored = grant::Entity::find_by_id(id)
+        .one(&ctx.state.db)
+        .await?
+        .filter(|g| g.tenant_id == tenant)
+        .ok_or(ApiError::NotFound)?;
+    let record = super::load::grant_record(&stored).ok_or(ApiError::NotFound)?;
+    check_delegation(ctx, &record.scope, stored.role_id).await?;
+    let before = serde_json::to_value(response(&stored, "", ctx.now())).ok();
+    let txn = ctx.state.db.begin().await?;
+    stored.delete(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            before,
+            ..ctx.entry(tenant, "grant.revoke", "grant", id)
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    ctx.state.access.write().await.remove_grant(id);
+    Ok(())
+}

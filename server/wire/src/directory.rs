@@ -1,0 +1,215 @@
+//! A tenant's directory: organizations, sites, groups, people, custom roles.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `POST /api/v1/tenants/{tenant}/organizations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateOrganization {
+    /// Name, unique in the tenant.
+    pub name: String,
+    /// The parent organization (default: the tenant root).
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+}
+
+/// `PATCH /api/v1/tenants/{tenant}/organizations/{id}`: rename and/or move.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateOrganization {
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New parent (not the organization itself nor one of its descendants).
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+}
+
+/// An organization node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganizationResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// Parent; absent for the tenant root.
+    pub parent_id: Option<Uuid>,
+    /// `tenant` or `client`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+}
+
+/// `POST /api/v1/tenants/{tenant}/sites`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateSite {
+    /// The organization it belongs to.
+    pub organization_id: Uuid,
+    /// Name, unique in its organization.
+    pub name: String,
+    /// Street address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// IANA time zone, e.g. `America/Chicago`.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// `PATCH /api/v1/tenants/{tenant}/sites/{id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateSite {
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Move to this organization.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// New address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// New time zone.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// A site.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SiteResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// Its organization.
+    pub organization_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Street address.
+    pub address: Option<String>,
+    /// Time zone.
+    pub timezone: Option<String>,
+}
+
+/// `POST /api/v1/tenants/{tenant}/groups` and `PATCH …/groups/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupBody {
+    /// Name, unique in the tenant.
+    pub name: String,
+    /// What the group is for.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A group with its members.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Member user ids.
+    pub members: Vec<Uuid>,
+}
+
+/// A person in a tenant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenantUserResponse {
+    /// User id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// `admin` when they administer the tenant, else `member`.
+    pub role: String,
+    /// Organizations of this tenant they belong to.
+    pub organization_ids: Vec<Uuid>,
+}
+
+/// `PATCH /api/v1/tenants/{tenant}/users/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateTenantUser {
+    /// `admin` or `member` (for every membership in this tenant).
+    pub role: String,
+}
+
+/// `POST /api/v1/tenants/{tenant}/roles` and `PUT …/roles/{id}`: a custom role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleBody {
+    /// Name, unique in the tenant, not a built-in role's.
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The actions it holds, e.g. `device.read`, `device.function.call.set_pressure`.
+    pub actions: Vec<String>,
+}
+
+/// A role (built-in or custom) and its actions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Built-in (viewer, operator, manager) or the tenant's own.
+    pub builtin: bool,
+    /// Description.
+    pub description: Option<String>,
+    /// Its actions.
+    pub actions: Vec<String>,
+}
+
+/// One audit record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditRecordResponse {
+    /// Id (time-ordered).
+    pub id: Uuid,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Who (absent for the system).
+    pub actor_user_id: Option<Uuid>,
+    /// Their email then.
+    pub actor_email: Option<String>,
+    /// What, e.g. `grant.create`.
+    pub action: String,
+    /// The kind of object.
+    pub target_kind: String,
+    /// Its id.
+    pub target_id: Option<String>,
+    /// Before the change.
+    pub before: Option<serde_json::Value>,
+    /// After the change.
+    pub after: Option<serde_json::Value>,
+    /// The request that made it.
+    pub request_id: Option<String>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// 1-based page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+    /// Items across all pages.
+    pub total: u64,
+}

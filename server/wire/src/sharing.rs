@@ -1,0 +1,157 @@
+//! Grants, devices and "who has access and why".
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who a grant is for: `{"kind": "user", "id": …}` or `{"kind": "group", "id": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubjectRef {
+    /// `user` or `group`.
+    pub kind: String,
+    /// Its id.
+    pub id: Uuid,
+}
+
+/// What a grant covers: `{"kind": "device"|"site"|"organization"|"tenant", "id": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScopeRef {
+    /// `device`, `site`, `organization` or `tenant`.
+    pub kind: String,
+    /// Its id (a device's 24-hex Particle id, else a UUID).
+    pub id: String,
+}
+
+/// `POST /api/v1/tenants/{tenant}/grants`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateGrant {
+    /// Who.
+    pub subject: SubjectRef,
+    /// On what.
+    pub scope: ScopeRef,
+    /// Which role (built-in or custom).
+    pub role_id: Uuid,
+    /// Until when; absent = until revoked.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A grant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrantResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Tenant.
+    pub tenant_id: Uuid,
+    /// Who.
+    pub subject: SubjectRef,
+    /// On what.
+    pub scope: ScopeRef,
+    /// Role id.
+    pub role_id: Uuid,
+    /// Role name.
+    pub role_name: String,
+    /// Ends; absent = until revoked.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whether it counts now.
+    pub active: bool,
+    /// Who made it.
+    pub created_by: Option<Uuid>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A device I may see.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceResponse {
+    /// Particle id (24 hex).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Owning tenant.
+    pub tenant_id: Uuid,
+    /// Site, if placed.
+    pub site_id: Option<Uuid>,
+    /// The site's name.
+    pub site_name: Option<String>,
+    /// The site's organization.
+    pub organization_id: Option<Uuid>,
+    /// Last known online state.
+    pub online: bool,
+    /// Last heard from.
+    pub last_heard_at: Option<DateTime<Utc>>,
+    /// What I may do with it.
+    pub actions: Vec<String>,
+}
+
+/// `PATCH /api/v1/devices/{id}`: rename and/or place (site_id null unplaces).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UpdateDevice {
+    /// New name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New site; `null` removes it from its site.
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>))]
+    pub site_id: Option<Option<Uuid>>,
+}
+
+mod double_option {
+    //! Tells an absent field (leave as is) from an explicit `null` (clear it).
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// One step in a chain of access.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChainLink {
+    /// `group`, `grant` or `tenant_admin`.
+    pub kind: String,
+    /// Group or grant id.
+    pub id: Option<Uuid>,
+    /// Group name, or for a grant: its role's name.
+    pub name: Option<String>,
+    /// For a grant: its scope.
+    pub scope: Option<ScopeRef>,
+    /// For a grant: the scope's name (site, organization, tenant or device name).
+    pub scope_name: Option<String>,
+    /// For a grant: when it ends.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Someone who reaches the device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceAccessEntry {
+    /// User id.
+    pub user_id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Their effective actions.
+    pub actions: Vec<String>,
+    /// Each chain of grants that gives them access (user → group → grant on scope → device).
+    pub chains: Vec<Vec<ChainLink>>,
+}
