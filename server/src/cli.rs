@@ -137,7 +137,18 @@ pub fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let app = Application::build(settings).await?;
+    let clock = std::sync::Arc::new(crate::clock::SystemClock);
+    let mut app = Application::build_with(settings, clock, true).await?;
+    let logins = app.take_demo_logins();
+    if !logins.is_empty() {
+        println!("Demo fleet seeded (simulated Particle cloud, 40 pump controllers). Sign in as:");
+        for l in &logins {
+            println!("  {:<36} {:<18} {}", l.email, l.password, l.role);
+        }
+        println!(
+            "These passwords are shown once; use \"forgot password\" (emails land in data/mail)."
+        );
+    }
     tracing::info!(port = app.port(), "fleetwarden listening");
     app.run_until_signalled().await.context("HTTP server")?;
     tracing::info!("fleetwarden stopped");

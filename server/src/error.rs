@@ -43,6 +43,19 @@ pub enum ApiError {
         /// Seconds until a retry may succeed (sent as `Retry-After`).
         retry_after_secs: u64,
     },
+    /// 504: the device didn't answer (offline or out of reach).
+    #[error("the device did not answer; it is probably offline")]
+    DeviceOffline,
+    /// 502/503: the device cloud failed or refused after retries; `Retry-After` when known.
+    #[error("device cloud unavailable: {message}")]
+    Upstream {
+        /// 502 (bad answer) or 503 (unavailable or throttled).
+        status: u16,
+        /// What it said (never a token).
+        message: String,
+        /// When to try again.
+        retry_after_secs: Option<u64>,
+    },
     /// 503: a dependency (the database) is down.
     #[error("{0}")]
     Unavailable(String),
@@ -71,6 +84,8 @@ impl ApiError {
             Self::Invalid(_) => "invalid_request",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
+            Self::DeviceOffline => "device_offline",
+            Self::Upstream { .. } => "upstream_unavailable",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -89,6 +104,10 @@ impl ResponseError for ApiError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::DeviceOffline => StatusCode::GATEWAY_TIMEOUT,
+            Self::Upstream { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,8 +129,15 @@ impl ResponseError for ApiError {
             fields,
         };
         let mut response = HttpResponse::build(status);
-        if let Self::TooManyRequests { retry_after_secs } = self {
-            response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        let retry_after = match self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Self::Upstream {
+                retry_after_secs, ..
+            } => *retry_after_secs,
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response.insert_header(("Retry-After", secs.to_string()));
         }
         response.json(body)
     }
@@ -135,6 +161,47 @@ impl From<DbErr> for ApiError {
                 Self::Conflict("that already exists".into())
             }
             _ => Self::Internal(anyhow::Error::new(err).context("database")),
+        }
+    }
+}
+
+impl From<crate::particle::Error> for ApiError {
+    fn from(err: crate::particle::Error) -> Self {
+        use crate::particle::Error as P;
+        match err {
+            P::DeviceOffline => Self::DeviceOffline,
+            P::NotFound { .. } => Self::NotFound,
+            P::RateLimited { retry_after_secs } => Self::Upstream {
+                status: 503,
+                message: "the device cloud is throttling requests".into(),
+                retry_after_secs: retry_after_secs.or(Some(5)),
+            },
+            P::Unavailable {
+                retry_after_secs, ..
+            } => Self::Upstream {
+                status: 503,
+                message: "the device cloud is unavailable".into(),
+                retry_after_secs: retry_after_secs.or(Some(5)),
+            },
+            other => {
+                tracing::warn!(error = %other, "device cloud call failed");
+                Self::Upstream {
+                    status: 502,
+                    message: other.to_string(),
+                    retry_after_secs: None,
+                }
+            }
+        }
+    }
+}
+
+impl From<crate::particle::credentials::ResolveError> for ApiError {
+    fn from(err: crate::particle::credentials::ResolveError) -> Self {
+        use crate::particle::credentials::ResolveError as R;
+        match err {
+            R::Particle(p) => p.into(),
+            R::Db(db) => db.into(),
+            R::NotReady(why) => Self::Conflict(format!("the device is not ready for calls: {why}")),
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Base of links in emails, without a trailing slash.
     pub public_url: String,
+    /// The Particle cloud: client, token cache, secret box.
+    pub particle: crate::particle::credentials::Particle,
     /// Who may do what: the in-memory grant index, kept in step with every committed change.
     pub access: tokio::sync::RwLock<crate::access::AccessIndex>,
     /// A hash of a random password with the configured parameters: sign-ins for unknown
@@ -50,6 +52,8 @@ impl AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    simulator: Option<crate::particle::simulator::SimulatorHandle>,
+    demo_logins: Vec<crate::demo::DemoLogin>,
 }
 
 impl Application {
@@ -58,7 +62,7 @@ impl Application {
     /// # Errors
     /// Any step above failing; the message names the setting involved.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with_clock(settings, std::sync::Arc::new(SystemClock)).await
+        Self::build_with(settings, std::sync::Arc::new(SystemClock), false).await
     }
 
     /// As [`Application::build`], with an injected clock.
@@ -66,6 +70,19 @@ impl Application {
     /// # Errors
     /// As [`Application::build`].
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        Self::build_with(settings, clock, false).await
+    }
+
+    /// As [`Application::build`], with an injected clock; with `demo` and no Particle settings,
+    /// an empty database is seeded with the demo fleet.
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with(
+        settings: Settings,
+        clock: SharedClock,
+        demo: bool,
+    ) -> anyhow::Result<Self> {
         let mailer = Mailer::from_settings(&settings.email, &settings.brand).context("[email]")?;
         let db = db::connect(&settings.database).await?;
         Migrator::up(&db, None)
@@ -100,6 +117,8 @@ impl Application {
         )
         .await
         .map_err(|e| anyhow::anyhow!("[auth] argon2 parameters: {e}"))?;
+        let (particle, simulator, demo_logins) =
+            connect_particle(&settings, &db, clock.clone(), demo).await?;
         let access = tokio::sync::RwLock::new(
             crate::tenancy::load::build_index(&db)
                 .await
@@ -113,6 +132,7 @@ impl Application {
             public_url,
             dummy_hash,
             access,
+            particle,
         });
         let document = web::Data::new(openapi::Document::build());
         let server = HttpServer::new(move || {
@@ -136,7 +156,22 @@ impl Application {
         .listen(listener)
         .context("starting the HTTP server")?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            simulator,
+            demo_logins,
+        })
+    }
+
+    /// The in-process simulated Particle cloud, when no Particle was configured.
+    pub fn simulator(&self) -> Option<&crate::particle::simulator::SimulatorHandle> {
+        self.simulator.as_ref()
+    }
+
+    /// The demo people and their passwords, once, right after the demo fleet was seeded.
+    pub fn take_demo_logins(&mut self) -> Vec<crate::demo::DemoLogin> {
+        std::mem::take(&mut self.demo_logins)
     }
 
     /// The port actually bound.
@@ -195,4 +230,57 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// The Particle side: the configured cloud, or the simulator in-process (then the demo
+/// product is registered and, with `demo`, the demo fleet seeded).
+async fn connect_particle(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    clock: SharedClock,
+    demo: bool,
+) -> anyhow::Result<(
+    crate::particle::credentials::Particle,
+    Option<crate::particle::simulator::SimulatorHandle>,
+    Vec<crate::demo::DemoLogin>,
+)> {
+    use crate::particle::{client::ParticleClient, secret_box::SecretBox, simulator, token_cache};
+    let ps = &settings.particle;
+    let secrets = match &ps.secret_key {
+        Some(key) => SecretBox::from_base64(key)?,
+        None => SecretBox::from_key_file(std::path::Path::new("data/particle.key")).context(
+            "particle.secret_key (FW_PARTICLE__SECRET_KEY) unset and data/particle.key unusable",
+        )?,
+    };
+    let (base_url, sim, logins) = match &ps.api_base_url {
+        Some(url) => (url.clone(), None, Vec::new()),
+        None => {
+            let sim = simulator::Simulator::start(simulator::SimConfig {
+                devices: 40,
+                seed: 1,
+                ..Default::default()
+            })
+            .await
+            .context("starting the built-in Particle simulator")?;
+            tracing::info!(base_url = %sim.base_url, "no particle.api_base_url: using the built-in simulator");
+            let product = crate::demo::register_product(db, &sim, &secrets).await?;
+            let logins = if demo {
+                crate::demo::seed(db, &sim, product, accounts::hash_params(&settings.auth)).await?
+            } else {
+                Vec::new()
+            };
+            (sim.base_url.clone(), Some(sim), logins)
+        }
+    };
+    let client = ParticleClient::new(&base_url, ps)
+        .map_err(|e| anyhow::anyhow!("particle.api_base_url (FW_PARTICLE__API_BASE_URL): {e}"))?
+        .with_clock(clock.clone());
+    let particle = crate::particle::credentials::Particle {
+        client,
+        tokens: token_cache::TokenCache::new(),
+        secrets,
+        margin: chrono::Duration::seconds(ps.token_refresh_margin_secs),
+        clock,
+    };
+    Ok((particle, sim, logins))
 }

@@ -92,6 +92,7 @@ async fn zero_configuration_serves_ready_and_stops_cleanly_on_sigterm() {
         .by_ref()
         .map_while(Result::ok)
         .find_map(|l| {
+            l.contains("fleetwarden listening").then_some(())?;
             l.split("port=")
                 .nth(1)
                 .and_then(|p| p.split_whitespace().next()?.parse().ok())

@@ -2,6 +2,7 @@
 mod access_differential;
 mod access_matrix;
 mod auth;
+mod calls;
 mod email;
 mod health;
 mod migrations;

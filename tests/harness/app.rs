@@ -36,11 +36,29 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     start(TestDb::fresh().await, customise).await
 }
 
-/// A server over a database that already holds the demo-like fleet of `crate::fleet`.
+/// The key tests seal Particle secrets with.
+pub const TEST_SECRET_KEY: &str = "dGVzdC1rZXktZm9yLWZsZWV0d2FyZGVuLXRlc3RzISE=";
+
+/// A server over a database that already holds the demo-like fleet of `crate::fleet`, whose
+/// devices live in a simulated Particle cloud of their own (reached over real HTTP).
 pub async fn spawn_fleet() -> (TestApp, crate::fleet::Fleet) {
+    use fleetwarden_server::particle::{secret_box::SecretBox, simulator};
     let db = TestDb::migrated().await;
-    let fleet = crate::fleet::Fleet::seed(&db.conn).await;
-    (start(db, |_| {}).await, fleet)
+    #[expect(clippy::expect_used, reason = "test set-up")]
+    let sim = simulator::Simulator::start(simulator::SimConfig {
+        devices: 10,
+        seed: 7,
+        ..Default::default()
+    })
+    .await
+    .expect("simulator starts");
+    #[expect(clippy::expect_used, reason = "test set-up")]
+    let secrets = SecretBox::from_base64(&secrecy::SecretString::from(TEST_SECRET_KEY.to_owned()))
+        .expect("test key");
+    let base_url = sim.base_url.clone();
+    let fleet = crate::fleet::Fleet::seed(&db.conn, sim, &secrets).await;
+    let app = start(db, |s| s.particle.api_base_url = Some(base_url)).await;
+    (app, fleet)
 }
 
 async fn start(db: TestDb, customise: impl FnOnce(&mut Settings)) -> TestApp {
@@ -60,6 +78,7 @@ async fn start(db: TestDb, customise: impl FnOnce(&mut Settings)) -> TestApp {
     // Cheaper argon2 keeps the suite quick; the production parameters have their own tests.
     settings.auth.argon2_memory_kib = 1024;
     settings.auth.argon2_iterations = 1;
+    settings.particle.secret_key = Some(secrecy::SecretString::from(TEST_SECRET_KEY.to_owned()));
     customise(&mut settings);
 
     let clock = ManualClock::new();
@@ -214,6 +233,11 @@ impl TestApp {
 }
 
 impl Session {
+    /// The server's address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
     /// `GET` with the session cookie.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         #[expect(clippy::expect_used, reason = "test helper")]

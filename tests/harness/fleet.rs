@@ -10,8 +10,10 @@
 //! mgr@coa.example (members of CustomerCoA), xstaff@clientx.example (member of ClientX),
 //! admin@other.example (OtherCo's admin). Group "Boston techs" in CustomerCoA holds tech.
 use chrono::Utc;
-use entity::enums::{MembershipRole, OrganizationKind, ProductMode};
-use entity::{device, group, group_member, membership, organization, particle_product, site, user};
+use entity::enums::{MembershipRole, OrganizationKind};
+use entity::{device, group, group_member, membership, organization, site, user};
+use fleetwarden_server::particle::secret_box::SecretBox;
+use fleetwarden_server::particle::simulator::SimulatorHandle;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use uuid::Uuid;
 
@@ -57,16 +59,14 @@ pub struct Fleet {
     pub xstaff: Uuid,
     /// admin@other.example.
     pub other_admin: Uuid,
-}
-
-fn device_id(n: u32) -> String {
-    format!("e00fce68{n:016x}")
+    /// The simulated Particle cloud the devices live in.
+    pub sim: SimulatorHandle,
 }
 
 impl Fleet {
     /// Writes the fleet.
     #[expect(clippy::expect_used, reason = "test fixture")]
-    pub async fn seed(db: &DatabaseConnection) -> Fleet {
+    pub async fn seed(db: &DatabaseConnection, sim: SimulatorHandle, secrets: &SecretBox) -> Fleet {
         let now = Utc::now();
         let org =
             |id: Uuid, tenant: Uuid, parent: Option<Uuid>, name: &str| organization::ActiveModel {
@@ -123,28 +123,14 @@ impl Fleet {
             .await
             .expect("site")
             .id;
-        let product = particle_product::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            particle_id: Set(4242),
-            slug: Set(Some("pump-controller".into())),
-            name: Set("Pump controller".into()),
-            platform_id: Set(Some(32)),
-            mode: Set(ProductMode::ProductToken),
-            api_base_url: Set(None),
-            oauth_client_id: Set("pump-controller-0001".into()),
-            oauth_client_secret_enc: Set(String::new()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await
-        .expect("product")
-        .id;
+        let product = fleetwarden_server::demo::register_product(db, &sim, secrets)
+            .await
+            .expect("product");
         let mut n = 0;
         let mut pump = async |tenant: Uuid, site: Option<Uuid>, name: String| {
             n += 1;
             device::ActiveModel {
-                id: Set(device_id(n)),
+                id: Set(sim.devices[n - 1].clone()),
                 tenant_id: Set(tenant),
                 site_id: Set(site),
                 product_id: Set(product),
@@ -261,6 +247,7 @@ impl Fleet {
             mgr,
             xstaff,
             other_admin,
+            sim,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! cache with one mint in flight per credential), and a simulator of it for the embedded
 //! default and for tests.
 pub mod client;
+pub mod credentials;
 pub mod error;
+pub mod secret_box;
 pub mod simulator;
 pub mod token_cache;
 

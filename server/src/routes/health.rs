@@ -63,6 +63,22 @@ mod tests {
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             public_url: "http://127.0.0.1".into(),
             dummy_hash: String::new(),
+            particle: crate::particle::credentials::Particle {
+                client: crate::particle::client::ParticleClient::new(
+                    "http://127.0.0.1:9",
+                    &crate::config::ParticleSettings::default(),
+                )
+                .unwrap_or_else(|e| panic!("{e}")),
+                tokens: crate::particle::token_cache::TokenCache::new(),
+                secrets: crate::particle::secret_box::SecretBox::from_base64(
+                    &secrecy::SecretString::from(
+                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned(),
+                    ),
+                )
+                .unwrap_or_else(|e| panic!("{e}")),
+                margin: chrono::Duration::seconds(60),
+                clock: std::sync::Arc::new(crate::clock::SystemClock),
+            },
             access: tokio::sync::RwLock::new(
                 crate::access::AccessIndex::new()
                     .await

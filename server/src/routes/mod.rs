@@ -65,7 +65,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(sharing::list_devices)
             .service(sharing::get_device)
             .service(sharing::update_device)
-            .service(sharing::device_access),
+            .service(sharing::device_access)
+            .service(sharing::call_function)
+            .service(sharing::read_variable),
     );
 }
 

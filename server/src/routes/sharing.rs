@@ -3,7 +3,8 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use fleetwarden_wire::directory::Page;
 use fleetwarden_wire::error::ErrorBody;
 use fleetwarden_wire::sharing::{
-    CreateGrant, DeviceAccessEntry, DeviceResponse, GrantResponse, UpdateDevice,
+    CreateGrant, DeviceAccessEntry, DeviceResponse, FunctionCallRequest, FunctionCallResponse,
+    GrantResponse, UpdateDevice, VariableResponse,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -13,7 +14,7 @@ use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store::grants::GrantFilter;
-use crate::tenancy::{Ctx, devices, grants};
+use crate::tenancy::{Ctx, calls, devices, grants};
 
 type Json<T> = Result<web::Json<T>, ApiError>;
 
@@ -202,4 +203,50 @@ pub async fn device_access(
 ) -> Json<Vec<DeviceAccessEntry>> {
     let id = devices::parse_id(&id)?;
     Ok(web::Json(devices::access(&ctx(&s, &p, &c), &id).await?))
+}
+
+/// Calls a function of the device's catalog with an argument.
+#[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Particle device id"), ("name" = String, Path, description = "function name")),
+    request_body = FunctionCallRequest,
+    responses((status = 200, body = FunctionCallResponse), (status = 401, body = ErrorBody),
+        (status = 403, description = "your role may not call this function", body = ErrorBody),
+        (status = 404, description = "no such device for you, or no such function in the catalog", body = ErrorBody),
+        (status = 422, description = "argument longer than 1024 bytes", body = ErrorBody),
+        (status = 502, description = "the device cloud failed", body = ErrorBody),
+        (status = 503, description = "the device cloud is unavailable or throttling; see Retry-After", body = ErrorBody),
+        (status = 504, description = "device_offline", body = ErrorBody)))]
+#[post("/devices/{id}/functions/{name}")]
+pub async fn call_function(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(String, String)>,
+    body: web::Json<FunctionCallRequest>,
+) -> Json<FunctionCallResponse> {
+    let (id, name) = path.into_inner();
+    let id = devices::parse_id(&id)?;
+    Ok(web::Json(
+        calls::call_function(&ctx(&s, &p, &c), &id, &name, &body.arg).await?,
+    ))
+}
+
+/// Reads a variable of the device's catalog.
+#[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Particle device id"), ("name" = String, Path, description = "variable name")),
+    responses((status = 200, body = VariableResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody),
+        (status = 504, description = "device_offline", body = ErrorBody)))]
+#[get("/devices/{id}/variables/{name}")]
+pub async fn read_variable(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    path: web::Path<(String, String)>,
+) -> Json<VariableResponse> {
+    let (id, name) = path.into_inner();
+    let id = devices::parse_id(&id)?;
+    Ok(web::Json(
+        calls::read_variable(&ctx(&s, &p, &c), &id, &name).await?,
+    ))
 }

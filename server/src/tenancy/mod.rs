@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store;
 
+pub mod calls;
 pub mod devices;
 pub mod directory;
 pub mod grants;

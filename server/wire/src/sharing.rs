@@ -155,3 +155,32 @@ pub struct DeviceAccessEntry {
     /// Each chain of grants that gives them access (user → group → grant on scope → device).
     pub chains: Vec<Vec<ChainLink>>,
 }
+
+/// `POST /api/v1/devices/{id}/functions/{name}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunctionCallRequest {
+    /// The function's argument (at most 1024 bytes).
+    #[serde(default)]
+    pub arg: String,
+}
+
+/// A function's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunctionCallResponse {
+    /// What the firmware function returned.
+    pub return_value: i64,
+    /// Whether the device was connected.
+    pub connected: bool,
+}
+
+/// A variable's value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VariableResponse {
+    /// The variable.
+    pub name: String,
+    /// Its value (number, string or boolean, as the firmware types it).
+    pub value: serde_json::Value,
+}

@@ -1,0 +1,111 @@
+//! Credential resolution for every device call: device → owning tenant → Particle product →
+//! its mode. `product_token`: the product's own token, product paths. `shadow_customer`: the
+//! tenant's shadow customer for that product and a customer-scoped token, customer paths.
+//! Tokens come from the cache (one mint in flight per credential) and a 401 is retried once
+//! with a fresh token.
+use std::future::Future;
+
+use chrono::Duration;
+use entity::enums::ProductMode;
+use entity::{device, particle_product, shadow_customer};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use secrecy::SecretString;
+
+use super::Error;
+use super::client::{OAuthClient, ParticleClient};
+use super::secret_box::SecretBox;
+use super::token_cache::{TokenCache, with_token};
+use crate::clock::SharedClock;
+
+/// Everything a device call needs to reach Particle.
+pub struct Particle {
+    /// The REST client.
+    pub client: ParticleClient,
+    /// Cached tokens.
+    pub tokens: TokenCache,
+    /// Decrypts stored OAuth secrets.
+    pub secrets: SecretBox,
+    /// Refresh tokens this long before they expire.
+    pub margin: Duration,
+    /// The server's clock.
+    pub clock: SharedClock,
+}
+
+/// Why a device can't be called (before Particle is even asked).
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The device's product or shadow customer is missing: an onboarding problem.
+    #[error("{0}")]
+    NotReady(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    /// Particle answered with an error.
+    #[error(transparent)]
+    Particle(#[from] Error),
+}
+
+impl Particle {
+    /// Runs `call(token, product_path)` for `device` with the right credential.
+    /// `product_path` is `Some(product id)` in product-token mode (product routes).
+    ///
+    /// # Errors
+    /// [`ResolveError`].
+    pub async fn on_device<T, C, Fut>(
+        &self,
+        db: &impl ConnectionTrait,
+        device: &device::Model,
+        call: C,
+    ) -> Result<T, ResolveError>
+    where
+        C: Fn(SecretString, Option<i64>) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let product = particle_product::Entity::find_by_id(device.product_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                ResolveError::NotReady("the device's product is not registered".into())
+            })?;
+        let oauth = OAuthClient {
+            client_id: product.oauth_client_id.clone(),
+            client_secret: self
+                .secrets
+                .open(&product.oauth_client_secret_enc)
+                .map_err(|e| ResolveError::NotReady(format!("product credentials: {e}")))?,
+        };
+        let now = self.clock.now();
+        match product.mode {
+            ProductMode::ProductToken => {
+                let key = TokenCache::product_key(product.particle_id);
+                let mint = || self.client.mint_product_token(&oauth);
+                let pid = product.particle_id;
+                Ok(with_token(&self.tokens, &key, now, self.margin, mint, |t| {
+                    call(t, Some(pid))
+                })
+                .await?)
+            }
+            ProductMode::ShadowCustomer => {
+                let customer = shadow_customer::Entity::find()
+                    .filter(shadow_customer::Column::TenantId.eq(device.tenant_id))
+                    .filter(shadow_customer::Column::ProductId.eq(product.id))
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| {
+                        ResolveError::NotReady(
+                            "the tenant has no shadow customer for this product yet".into(),
+                        )
+                    })?;
+                let key = TokenCache::customer_key(product.particle_id, &customer.customer_id);
+                let mint = || {
+                    self.client
+                        .mint_customer_token(&oauth, &customer.customer_id)
+                };
+                Ok(with_token(&self.tokens, &key, now, self.margin, mint, |t| {
+                    call(t, None)
+                })
+                .await?)
+            }
+        }
+    }
+}

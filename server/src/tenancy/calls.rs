@@ -1,0 +1,147 @@
+//! Device calls through one API: checked against the caller's effective actions and the
+//! product's function catalog, sent with the right Particle credential, and audited with the
+//! real user, the argument and the result.
+use entity::enums::CatalogKind;
+use entity::{catalog_entry, device};
+use fleetwarden_wire::sharing::{FunctionCallResponse, VariableResponse};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::Ctx;
+use crate::audit;
+use crate::domain::ids::DeviceId;
+use crate::error::ApiError;
+
+/// Particle's limit on a function argument, in bytes.
+pub const MAX_ARG_BYTES: usize = 1024;
+
+/// The device and the catalog entry, when the caller may use it: 404 for a device they can't
+/// see or a name the catalog doesn't list, 403 when their role lacks the entry's action.
+async fn authorize(
+    ctx: &Ctx<'_>,
+    id: &DeviceId,
+    kind: CatalogKind,
+    name: &str,
+) -> Result<(device::Model, catalog_entry::Model), ApiError> {
+    let now = ctx.now();
+    if !ctx
+        .state
+        .access
+        .read()
+        .await
+        .may(ctx.user(), id.as_str(), "device.read", now)
+    {
+        return Err(ApiError::NotFound);
+    }
+    let db = &ctx.state.db;
+    let device = device::Entity::find_by_id(id.as_str().to_owned())
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let entry = catalog_entry::Entity::find()
+        .filter(catalog_entry::Column::ProductId.eq(device.product_id))
+        .filter(catalog_entry::Column::Kind.eq(kind))
+        .filter(catalog_entry::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !ctx
+        .state
+        .access
+        .read()
+        .await
+        .may(ctx.user(), id.as_str(), &entry.action, now)
+    {
+        return Err(ApiError::Forbidden);
+    }
+    Ok((device, entry))
+}
+
+/// Records the call and its outcome (success or the error code) in the audit trail.
+async fn record(
+    ctx: &Ctx<'_>,
+    device: &device::Model,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    let entry = audit::Entry {
+        after: Some(detail),
+        ..ctx.entry(device.tenant_id, action, "device", &device.id)
+    };
+    audit::record(&ctx.state.db, entry).await?;
+    Ok(())
+}
+
+/// Calls a catalogued function.
+///
+/// # Errors
+/// 404/403 as in `authorize`, 422 for an over-long argument, 504 offline, 502/503 upstream.
+pub async fn call_function(
+    ctx: &Ctx<'_>,
+    id: &DeviceId,
+    name: &str,
+    arg: &str,
+) -> Result<FunctionCallResponse, ApiError> {
+    let (device, _) = authorize(ctx, id, CatalogKind::Function, name).await?;
+    if arg.len() > MAX_ARG_BYTES {
+        return Err(ApiError::invalid(
+            "arg",
+            format!("must be at most {MAX_ARG_BYTES} bytes"),
+        ));
+    }
+    let particle = &ctx.state.particle;
+    let device_id = device.id.as_str();
+    let outcome = particle
+        .on_device(&ctx.state.db, &device, |token, product| async move {
+            particle
+                .client
+                .call_function(&token, product, device_id, name, arg)
+                .await
+        })
+        .await;
+    let result = outcome.map_err(ApiError::from);
+    let detail = match &result {
+        Ok(r) => {
+            serde_json::json!({ "function": name, "arg": arg, "return_value": r.return_value })
+        }
+        Err(e) => serde_json::json!({ "function": name, "arg": arg, "error": e.code() }),
+    };
+    record(ctx, &device, "device.function_call", detail).await?;
+    let r = result?;
+    Ok(FunctionCallResponse {
+        return_value: r.return_value,
+        connected: r.connected,
+    })
+}
+
+/// Reads a catalogued variable.
+///
+/// # Errors
+/// 404/403 as in `authorize`, 504 offline, 502/503 upstream.
+pub async fn read_variable(
+    ctx: &Ctx<'_>,
+    id: &DeviceId,
+    name: &str,
+) -> Result<VariableResponse, ApiError> {
+    let (device, _) = authorize(ctx, id, CatalogKind::Variable, name).await?;
+    let particle = &ctx.state.particle;
+    let device_id = device.id.as_str();
+    let result = particle
+        .on_device(&ctx.state.db, &device, |token, product| async move {
+            particle
+                .client
+                .get_variable(&token, product, device_id, name)
+                .await
+        })
+        .await
+        .map_err(ApiError::from);
+    let detail = match &result {
+        Ok(v) => serde_json::json!({ "variable": name, "value": v.result }),
+        Err(e) => serde_json::json!({ "variable": name, "error": e.code() }),
+    };
+    record(ctx, &device, "device.variable_read", detail).await?;
+    let v = result?;
+    Ok(VariableResponse {
+        name: name.to_owned(),
+        value: v.result,
+    })
+}

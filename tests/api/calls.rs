@@ -1,0 +1,218 @@
+//! Device calls through Fleetwarden's API to the simulated Particle cloud over real HTTP:
+//! authorization against the catalog, the right credential, errors said plainly, audit.
+#![expect(clippy::unwrap_used, reason = "tests")]
+use fleetwarden_server::particle::simulator::Fault;
+use fleetwarden_tests::fleet::PASSWORD;
+use fleetwarden_tests::{Session, spawn_fleet};
+use serde_json::{Value, json};
+
+const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
+
+async fn body(response: reqwest::Response) -> Value {
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// The fleet with Boston shared to the "Boston techs" group as operators, and tech signed in.
+async fn with_boston_techs() -> (
+    fleetwarden_tests::TestApp,
+    fleetwarden_tests::fleet::Fleet,
+    Session,
+    Session,
+) {
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let shared = admin
+        .post(
+            &format!("/api/v1/tenants/{}/grants", fleet.coa),
+            &json!({"subject": {"kind": "group", "id": fleet.boston_techs}, "scope": {"kind": "site", "id": fleet.boston}, "role_id": OPERATOR}),
+        )
+        .await;
+    assert_eq!(shared.status(), 201);
+    let tech = app.sign_in("tech@coa.example", PASSWORD).await;
+    (app, fleet, admin, tech)
+}
+
+#[tokio::test]
+async fn a_technician_sets_the_pressure_and_reads_the_new_value() {
+    // Arrange
+    let (app, fleet, admin, tech) = with_boston_techs().await;
+    let pump = &fleet.boston_devices[0];
+
+    // Act
+    let set = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/setPressure"),
+            &json!({"arg": "4.2"}),
+        )
+        .await;
+    let read = tech
+        .get(&format!("/api/v1/devices/{pump}/variables/pressure"))
+        .await;
+
+    // Assert
+    assert_eq!(set.status(), 200);
+    assert_eq!(
+        body(set).await,
+        json!({"return_value": 1, "connected": true})
+    );
+    assert_eq!(read.status(), 200);
+    assert_eq!(body(read).await["value"], json!(4.2));
+    assert_eq!(fleet.sim.device_state(pump).unwrap().pressure, 4.2);
+    let audit = body(
+        admin
+            .get(&format!(
+                "/api/v1/tenants/{}/audit?action=device.function_call",
+                fleet.coa
+            ))
+            .await,
+    )
+    .await;
+    let record = &audit["items"][0];
+    assert_eq!(record["actor_email"], "tech@coa.example");
+    assert_eq!(record["target_id"], json!(pump));
+    assert_eq!(
+        record["after"],
+        json!({"function": "setPressure", "arg": "4.2", "return_value": 1})
+    );
+    drop(app);
+}
+
+#[tokio::test]
+async fn the_catalog_and_the_role_decide_what_may_be_called() {
+    let (_app, fleet, admin, tech) = with_boston_techs().await;
+    let pump = &fleet.boston_devices[1];
+
+    let reset_by_operator = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/reset"),
+            &json!({}),
+        )
+        .await;
+    let reset_by_admin = admin
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/reset"),
+            &json!({}),
+        )
+        .await;
+    let unknown = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/selfDestruct"),
+            &json!({}),
+        )
+        .await;
+    let hidden = tech
+        .post(
+            &format!(
+                "/api/v1/devices/{}/functions/start",
+                fleet.chicago_devices[0]
+            ),
+            &json!({}),
+        )
+        .await;
+    let too_long = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/setPressure"),
+            &json!({"arg": "9".repeat(1025)}),
+        )
+        .await;
+
+    assert_eq!(
+        reset_by_operator.status(),
+        403,
+        "reset asks for device.function.call.reset"
+    );
+    assert_eq!(reset_by_admin.status(), 200);
+    assert_eq!(unknown.status(), 404, "not in the catalog");
+    assert_eq!(hidden.status(), 404, "a device I can't see");
+    assert_eq!(too_long.status(), 422);
+}
+
+#[tokio::test]
+async fn an_offline_device_a_throttled_and_a_failing_cloud_are_said_plainly() {
+    let (_app, fleet, _admin, tech) = with_boston_techs().await;
+    let pump = fleet.boston_devices[2].clone();
+    let call = async || {
+        tech.post(
+            &format!("/api/v1/devices/{pump}/functions/start"),
+            &json!({}),
+        )
+        .await
+    };
+
+    fleet.sim.set_fault(Fault::Offline {
+        device: pump.clone(),
+    });
+    let offline = call().await;
+    fleet.sim.clear_faults();
+    fleet.sim.set_fault(Fault::RateLimited {
+        count: 1,
+        retry_after_secs: 7,
+    });
+    let throttled = call().await;
+    fleet.sim.set_fault(Fault::ServerError {
+        count: 1,
+        status: 502,
+    });
+    let failing = call().await;
+    let recovered = call().await;
+
+    assert_eq!(offline.status(), 504);
+    assert_eq!(body(offline).await["error"], "device_offline");
+    assert_eq!(throttled.status(), 503);
+    assert_eq!(throttled.headers()["retry-after"], "7");
+    assert_eq!(body(throttled).await["error"], "upstream_unavailable");
+    assert!(failing.status().is_server_error());
+    assert_eq!(recovered.status(), 200);
+}
+
+#[tokio::test]
+async fn many_concurrent_calls_on_a_cold_cache_mint_one_token_and_an_expired_one_is_renewed_once() {
+    // Arrange
+    let (_app, fleet, _admin, tech) = with_boston_techs().await;
+    let before = fleet.sim.token_requests();
+    let url = |i: usize| {
+        format!(
+            "/api/v1/devices/{}/variables/pressure",
+            fleet.boston_devices[i % 4]
+        )
+    };
+
+    // Act: 100 concurrent reads through the API.
+    let reads = futures_join(&tech, (0..100).map(url).collect()).await;
+    let minted_cold = fleet.sim.token_requests() - before;
+    fleet
+        .sim
+        .set_fault(Fault::TokenExpiredMidFlight { count: 1 });
+    let after_expiry = tech.get(&url(0)).await;
+
+    // Assert
+    assert!(reads.iter().all(|s| *s == 200), "{reads:?}");
+    assert_eq!(minted_cold, 1, "one token for 100 concurrent calls");
+    assert_eq!(after_expiry.status(), 200);
+    assert_eq!(fleet.sim.token_requests() - before, 2, "renewed once");
+}
+
+async fn futures_join(session: &Session, paths: Vec<String>) -> Vec<u16> {
+    let mut set = tokio::task::JoinSet::new();
+    for path in paths {
+        let client = session.client.clone();
+        let url = format!("{}{path}", session_address(session));
+        set.spawn(async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap_or(0));
+    }
+    out
+}
+
+fn session_address(session: &Session) -> String {
+    session.address().to_owned()
+}
