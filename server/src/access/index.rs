@@ -522,9 +522,11 @@ impl AccessIndex {
             }
         };
         self.grant_ids.insert(id, slot);
+        // Most (subject, scope) pairs and scopes hold one grant: start lists at one element
+        // rather than `Vec`'s first growth to four, which would double the index's memory.
         self.by_holder_scope
             .entry((holder, key))
-            .or_default()
+            .or_insert_with(|| Vec::with_capacity(1))
             .push(Held {
                 slot,
                 role,
@@ -532,7 +534,10 @@ impl AccessIndex {
                 expires_at,
             });
         self.by_holder.entry(holder).or_default().push(slot);
-        self.by_scope.entry(key).or_default().push(slot);
+        self.by_scope
+            .entry(key)
+            .or_insert_with(|| Vec::with_capacity(1))
+            .push(slot);
     }
 
     /// Removes a grant.
