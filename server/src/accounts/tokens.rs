@@ -68,53 +68,49 @@ pub async fn create_token(
     Ok((minted.secret, token))
 }
 
-/// Revokes one of my API tokens.
+/// Something of mine that can be revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocable {
+    /// A personal API token.
+    ApiToken,
+    /// A sign-in session.
+    Session,
+}
+
+/// Revokes one of my API tokens or sessions.
 ///
 /// # Errors
 /// `NotFound` when it isn't mine or already revoked.
-pub async fn revoke_token(
+pub async fn revoke(
     state: &AppState,
     principal: &Principal,
     client: &ClientInfo,
+    what: Revocable,
     id: Uuid,
 ) -> Result<(), ApiError> {
+    let (user, now) = (principal.user_id(), state.clock.now());
     let txn = state.db.begin().await?;
-    if !store::api_tokens::revoke(&txn, principal.user_id(), id, state.clock.now()).await? {
+    let (revoked, target_kind, action) = match what {
+        Revocable::ApiToken => (
+            store::api_tokens::revoke(&txn, user, id, now).await?,
+            "api_token",
+            "api_token.revoke",
+        ),
+        Revocable::Session => (
+            store::sessions::revoke(&txn, user, id, now).await?,
+            "session",
+            "session.revoke",
+        ),
+    };
+    if !revoked {
         return Err(ApiError::NotFound);
     }
     audit::record(
         &txn,
         audit::Entry {
-            target_kind: "api_token",
+            target_kind,
             target_id: Some(id.to_string()),
-            ..entry(principal, client, "api_token.revoke")
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Ends one of my sessions.
-///
-/// # Errors
-/// `NotFound` when it isn't mine or already ended.
-pub async fn revoke_session(
-    state: &AppState,
-    principal: &Principal,
-    client: &ClientInfo,
-    id: Uuid,
-) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
-    if !store::sessions::revoke(&txn, principal.user_id(), id, state.clock.now()).await? {
-        return Err(ApiError::NotFound);
-    }
-    audit::record(
-        &txn,
-        audit::Entry {
-            target_kind: "session",
-            target_id: Some(id.to_string()),
-            ..entry(principal, client, "session.revoke")
+            ..entry(principal, client, action)
         },
     )
     .await?;

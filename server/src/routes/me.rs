@@ -89,7 +89,14 @@ pub async fn revoke_session(
     client: ClientInfo,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    tokens::revoke_session(&state, &principal, &client, id.into_inner()).await?;
+    tokens::revoke(
+        &state,
+        &principal,
+        &client,
+        tokens::Revocable::Session,
+        id.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -153,7 +160,14 @@ pub async fn revoke_token(
     client: ClientInfo,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    tokens::revoke_token(&state, &principal, &client, id.into_inner()).await?;
+    tokens::revoke(
+        &state,
+        &principal,
+        &client,
+        tokens::Revocable::ApiToken,
+        id.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
