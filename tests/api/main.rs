@@ -6,6 +6,7 @@ mod calls;
 mod email;
 mod health;
 mod migrations;
+mod onboarding;
 mod openapi;
 mod particle_client;
 mod schema;

@@ -260,5 +260,12 @@ pub async fn accept(
     )
     .await?;
     txn.commit().await?;
+    if inv.role == MembershipRole::Admin {
+        state
+            .access
+            .write()
+            .await
+            .set_tenant_admin(user.id, inv.tenant_id, true);
+    }
     Ok((user, inv))
 }

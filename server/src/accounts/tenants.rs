@@ -53,6 +53,11 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
+    state
+        .access
+        .write()
+        .await
+        .upsert_organization(tenant.id, tenant.id, None);
     Ok(tenant)
 }
 

@@ -161,6 +161,10 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         .await?
         .filter(|u| u.disabled_at.is_none())
         .ok_or(ApiError::Unauthenticated)?;
+    if user.is_platform_admin {
+        // Admins made by `create-admin` in another process reach this index on first use.
+        state.access.write().await.set_platform_admin(user.id, true);
+    }
     Ok(Principal { user, credential })
 }
 

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod health;
 pub mod me;
 pub mod pages;
+pub mod products;
 pub mod sharing;
 pub mod tenants;
 pub mod views;
@@ -67,7 +68,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(sharing::update_device)
             .service(sharing::device_access)
             .service(sharing::call_function)
-            .service(sharing::read_variable),
+            .service(sharing::read_variable)
+            .service(products::create_product)
+            .service(products::list_products)
+            .service(products::get_catalog)
+            .service(products::put_catalog)
+            .service(products::onboard_device),
     );
 }
 

@@ -4,5 +4,6 @@ pub mod auth;
 pub mod directory;
 pub mod error;
 pub mod health;
+pub mod products;
 pub mod sharing;
 pub mod tenancy;

@@ -1,0 +1,82 @@
+//! Particle products, their function catalogs, and onboarding devices (operators).
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `POST /api/v1/products`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateProduct {
+    /// Particle's numeric product id.
+    pub particle_id: i64,
+    /// Name shown to people.
+    pub name: String,
+    /// Particle's slug, if any.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// `product_token` (devices stay unclaimed; Particle's current advice) or
+    /// `shadow_customer` (each tenant's devices are claimed by a customer of its own).
+    pub mode: String,
+    /// The product's two-legged OAuth client id.
+    pub client_id: String,
+    /// Its secret; stored encrypted, never shown again.
+    pub client_secret: String,
+}
+
+/// A product (never its secret).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductResponse {
+    /// Id.
+    pub id: Uuid,
+    /// Particle's product id.
+    pub particle_id: i64,
+    /// Name.
+    pub name: String,
+    /// Slug.
+    pub slug: Option<String>,
+    /// `product_token` or `shadow_customer`.
+    pub mode: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// Registered.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One function or variable of a product, with the action it asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CatalogEntry {
+    /// `function` or `variable`.
+    pub kind: String,
+    /// The firmware's name for it, e.g. `setPressure`.
+    pub name: String,
+    /// `device.function.call`, `device.function.call.<name>` or `device.variable.read`.
+    pub action: String,
+    /// What it does.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `PUT /api/v1/products/{id}/catalog`: the whole catalog.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CatalogBody {
+    /// Every function and variable that may be used.
+    pub entries: Vec<CatalogEntry>,
+}
+
+/// `POST /api/v1/tenants/{tenant}/devices`: onboard a device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnboardDevice {
+    /// Particle device id (24 hex).
+    pub id: String,
+    /// The product it belongs to.
+    pub product_id: Uuid,
+    /// Name shown to people.
+    pub name: String,
+    /// Site to place it at.
+    #[serde(default)]
+    pub site_id: Option<Uuid>,
+}
