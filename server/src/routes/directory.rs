@@ -12,19 +12,10 @@ use uuid::Uuid;
 
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
+use crate::routes::Json;
 use crate::startup::AppState;
 use crate::store::audit_log::AuditFilter;
 use crate::tenancy::{Ctx, directory};
-
-type Json<T> = Result<web::Json<T>, ApiError>;
-
-fn ctx<'a>(state: &'a AppState, principal: &'a Principal, client: &'a ClientInfo) -> Ctx<'a> {
-    Ctx {
-        state,
-        principal,
-        client,
-    }
-}
 
 /// The tenant's organizations.
 #[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
@@ -38,7 +29,7 @@ pub async fn list_organizations(
     path: web::Path<Uuid>,
 ) -> Json<Vec<OrganizationResponse>> {
     Ok(web::Json(
-        directory::organizations(&ctx(&s, &p, &c), *path).await?,
+        directory::organizations(&Ctx::new(&s, &p, &c), *path).await?,
     ))
 }
 
@@ -55,7 +46,7 @@ pub async fn create_organization(
     body: web::Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
-        .json(directory::create_organization(&ctx(&s, &p, &c), *path, &body).await?))
+        .json(directory::create_organization(&Ctx::new(&s, &p, &c), *path, &body).await?))
 }
 
 /// Renames or moves an organization.
@@ -72,7 +63,7 @@ pub async fn update_organization(
 ) -> Json<OrganizationResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::update_organization(&ctx(&s, &p, &c), tenant, id, &body).await?,
+        directory::update_organization(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
     ))
 }
 
@@ -88,7 +79,7 @@ pub async fn delete_organization(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_organization(&ctx(&s, &p, &c), tenant, id).await?;
+    directory::delete_organization(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -103,7 +94,9 @@ pub async fn list_sites(
     c: ClientInfo,
     path: web::Path<Uuid>,
 ) -> Json<Vec<SiteResponse>> {
-    Ok(web::Json(directory::sites(&ctx(&s, &p, &c), *path).await?))
+    Ok(web::Json(
+        directory::sites(&Ctx::new(&s, &p, &c), *path).await?,
+    ))
 }
 
 /// Creates a site (`site.manage` on its organization).
@@ -118,7 +111,8 @@ pub async fn create_site(
     path: web::Path<Uuid>,
     body: web::Json<CreateSite>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(directory::create_site(&ctx(&s, &p, &c), *path, &body).await?))
+    Ok(HttpResponse::Created()
+        .json(directory::create_site(&Ctx::new(&s, &p, &c), *path, &body).await?))
 }
 
 /// Edits or moves a site.
@@ -135,7 +129,7 @@ pub async fn update_site(
 ) -> Json<SiteResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::update_site(&ctx(&s, &p, &c), tenant, id, &body).await?,
+        directory::update_site(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
     ))
 }
 
@@ -151,7 +145,7 @@ pub async fn delete_site(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_site(&ctx(&s, &p, &c), tenant, id).await?;
+    directory::delete_site(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -166,7 +160,9 @@ pub async fn list_groups(
     c: ClientInfo,
     path: web::Path<Uuid>,
 ) -> Json<Vec<GroupResponse>> {
-    Ok(web::Json(directory::groups(&ctx(&s, &p, &c), *path).await?))
+    Ok(web::Json(
+        directory::groups(&Ctx::new(&s, &p, &c), *path).await?,
+    ))
 }
 
 /// Creates a group (`group.manage` on the tenant).
@@ -181,10 +177,8 @@ pub async fn create_group(
     path: web::Path<Uuid>,
     body: web::Json<GroupBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(
-        HttpResponse::Created()
-            .json(directory::create_group(&ctx(&s, &p, &c), *path, &body).await?),
-    )
+    Ok(HttpResponse::Created()
+        .json(directory::create_group(&Ctx::new(&s, &p, &c), *path, &body).await?))
 }
 
 /// Renames a group.
@@ -201,7 +195,7 @@ pub async fn update_group(
 ) -> Json<GroupResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::update_group(&ctx(&s, &p, &c), tenant, id, &body).await?,
+        directory::update_group(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
     ))
 }
 
@@ -217,7 +211,7 @@ pub async fn delete_group(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_group(&ctx(&s, &p, &c), tenant, id).await?;
+    directory::delete_group(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -234,7 +228,7 @@ pub async fn add_group_member(
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
-        directory::set_member(&ctx(&s, &p, &c), tenant, id, user, true).await?,
+        directory::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, true).await?,
     ))
 }
 
@@ -251,7 +245,7 @@ pub async fn remove_group_member(
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
-        directory::set_member(&ctx(&s, &p, &c), tenant, id, user, false).await?,
+        directory::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, false).await?,
     ))
 }
 
@@ -266,7 +260,9 @@ pub async fn list_users(
     c: ClientInfo,
     path: web::Path<Uuid>,
 ) -> Json<Vec<TenantUserResponse>> {
-    Ok(web::Json(directory::users(&ctx(&s, &p, &c), *path).await?))
+    Ok(web::Json(
+        directory::users(&Ctx::new(&s, &p, &c), *path).await?,
+    ))
 }
 
 /// Makes someone a tenant admin or a member (tenant admins only).
@@ -282,7 +278,7 @@ pub async fn update_user(
     body: web::Json<UpdateTenantUser>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    directory::set_user_role(&ctx(&s, &p, &c), tenant, user, &body.role).await?;
+    directory::set_user_role(&Ctx::new(&s, &p, &c), tenant, user, &body.role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -298,7 +294,7 @@ pub async fn remove_user(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    directory::remove_user(&ctx(&s, &p, &c), tenant, user).await?;
+    directory::remove_user(&Ctx::new(&s, &p, &c), tenant, user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -313,7 +309,9 @@ pub async fn list_roles(
     c: ClientInfo,
     path: web::Path<Uuid>,
 ) -> Json<Vec<RoleResponse>> {
-    Ok(web::Json(directory::roles(&ctx(&s, &p, &c), *path).await?))
+    Ok(web::Json(
+        directory::roles(&Ctx::new(&s, &p, &c), *path).await?,
+    ))
 }
 
 /// Creates a custom role (`role.manage`; only actions the caller holds).
@@ -329,7 +327,7 @@ pub async fn create_role(
     body: web::Json<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
-        .json(directory::put_role(&ctx(&s, &p, &c), *path, None, &body).await?))
+        .json(directory::put_role(&Ctx::new(&s, &p, &c), *path, None, &body).await?))
 }
 
 /// Replaces a custom role's name, description and actions.
@@ -346,7 +344,7 @@ pub async fn update_role(
 ) -> Json<RoleResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::put_role(&ctx(&s, &p, &c), tenant, Some(id), &body).await?,
+        directory::put_role(&Ctx::new(&s, &p, &c), tenant, Some(id), &body).await?,
     ))
 }
 
@@ -362,7 +360,7 @@ pub async fn delete_role(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_role(&ctx(&s, &p, &c), tenant, id).await?;
+    directory::delete_role(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -409,7 +407,7 @@ pub async fn audit_log(
         to: q.to,
     };
     let page = directory::audit_log(
-        &ctx(&s, &p, &c),
+        &Ctx::new(&s, &p, &c),
         *path,
         &filter,
         q.page.unwrap_or(1),

@@ -6,6 +6,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
+/// A JSON body, or the API's error.
+pub type Json<T> = Result<web::Json<T>, ApiError>;
+
 pub mod auth;
 pub mod directory;
 pub mod health;

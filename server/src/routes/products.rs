@@ -9,18 +9,9 @@ use uuid::Uuid;
 
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
+use crate::routes::Json;
 use crate::startup::AppState;
 use crate::tenancy::{Ctx, products};
-
-type Json<T> = Result<web::Json<T>, ApiError>;
-
-fn ctx<'a>(state: &'a AppState, principal: &'a Principal, client: &'a ClientInfo) -> Ctx<'a> {
-    Ctx {
-        state,
-        principal,
-        client,
-    }
-}
 
 /// Registers a Particle product (platform admins); the OAuth secret is stored encrypted.
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])), request_body = CreateProduct,
@@ -33,7 +24,7 @@ pub async fn create_product(
     c: ClientInfo,
     body: web::Json<CreateProduct>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(products::create(&ctx(&s, &p, &c), &body).await?))
+    Ok(HttpResponse::Created().json(products::create(&Ctx::new(&s, &p, &c), &body).await?))
 }
 
 /// Registered products (never their secrets).
@@ -45,7 +36,7 @@ pub async fn list_products(
     p: Principal,
     c: ClientInfo,
 ) -> Json<Vec<ProductResponse>> {
-    Ok(web::Json(products::list(&ctx(&s, &p, &c)).await?))
+    Ok(web::Json(products::list(&Ctx::new(&s, &p, &c)).await?))
 }
 
 /// A product's function catalog.
@@ -58,7 +49,9 @@ pub async fn get_catalog(
     c: ClientInfo,
     id: web::Path<Uuid>,
 ) -> Json<Vec<CatalogEntry>> {
-    Ok(web::Json(products::catalog(&ctx(&s, &p, &c), *id).await?))
+    Ok(web::Json(
+        products::catalog(&Ctx::new(&s, &p, &c), *id).await?,
+    ))
 }
 
 /// Replaces a product's function catalog (platform admins).
@@ -74,7 +67,7 @@ pub async fn put_catalog(
     body: web::Json<CatalogBody>,
 ) -> Json<Vec<CatalogEntry>> {
     Ok(web::Json(
-        products::put_catalog(&ctx(&s, &p, &c), *id, &body.entries).await?,
+        products::put_catalog(&Ctx::new(&s, &p, &c), *id, &body.entries).await?,
     ))
 }
 
@@ -92,5 +85,6 @@ pub async fn onboard_device(
     tenant: web::Path<Uuid>,
     body: web::Json<OnboardDevice>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(products::onboard(&ctx(&s, &p, &c), *tenant, &body).await?))
+    Ok(HttpResponse::Created()
+        .json(products::onboard(&Ctx::new(&s, &p, &c), *tenant, &body).await?))
 }

@@ -12,19 +12,10 @@ use uuid::Uuid;
 use crate::access::DeviceFilter;
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
+use crate::routes::Json;
 use crate::startup::AppState;
 use crate::store::grants::GrantFilter;
 use crate::tenancy::{Ctx, calls, devices, grants};
-
-type Json<T> = Result<web::Json<T>, ApiError>;
-
-fn ctx<'a>(state: &'a AppState, principal: &'a Principal, client: &'a ClientInfo) -> Ctx<'a> {
-    Ctx {
-        state,
-        principal,
-        client,
-    }
-}
 
 /// Grants a role on a device, site, organization or the tenant to a user or group.
 #[utoipa::path(tag = "sharing", security(("session" = []), ("bearer" = [])),
@@ -40,7 +31,7 @@ pub async fn create_grant(
     path: web::Path<Uuid>,
     body: web::Json<CreateGrant>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(grants::create(&ctx(&s, &p, &c), *path, &body).await?))
+    Ok(HttpResponse::Created().json(grants::create(&Ctx::new(&s, &p, &c), *path, &body).await?))
 }
 
 /// Grant filters.
@@ -93,7 +84,7 @@ pub async fn list_grants(
         active_at: q.active.filter(|a| *a).map(|_| s.clock.now()),
     };
     Ok(web::Json(
-        grants::list(&ctx(&s, &p, &c), *path, &filter).await?,
+        grants::list(&Ctx::new(&s, &p, &c), *path, &filter).await?,
     ))
 }
 
@@ -109,7 +100,7 @@ pub async fn revoke_grant(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    grants::revoke(&ctx(&s, &p, &c), tenant, id).await?;
+    grants::revoke(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -147,7 +138,7 @@ pub async fn list_devices(
     };
     Ok(web::Json(
         devices::list(
-            &ctx(&s, &p, &c),
+            &Ctx::new(&s, &p, &c),
             &filter,
             q.page.unwrap_or(1),
             q.per_page.unwrap_or(50),
@@ -168,7 +159,7 @@ pub async fn get_device(
     id: web::Path<String>,
 ) -> Json<DeviceResponse> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(devices::get(&ctx(&s, &p, &c), &id).await?))
+    Ok(web::Json(devices::get(&Ctx::new(&s, &p, &c), &id).await?))
 }
 
 /// Renames a device or places it at a site (`site.manage`).
@@ -185,7 +176,7 @@ pub async fn update_device(
 ) -> Json<DeviceResponse> {
     let id = devices::parse_id(&id)?;
     Ok(web::Json(
-        devices::update(&ctx(&s, &p, &c), &id, &body).await?,
+        devices::update(&Ctx::new(&s, &p, &c), &id, &body).await?,
     ))
 }
 
@@ -202,7 +193,9 @@ pub async fn device_access(
     id: web::Path<String>,
 ) -> Json<Vec<DeviceAccessEntry>> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(devices::access(&ctx(&s, &p, &c), &id).await?))
+    Ok(web::Json(
+        devices::access(&Ctx::new(&s, &p, &c), &id).await?,
+    ))
 }
 
 /// Calls a function of the device's catalog with an argument.
@@ -227,7 +220,7 @@ pub async fn call_function(
     let (id, name) = path.into_inner();
     let id = devices::parse_id(&id)?;
     Ok(web::Json(
-        calls::call_function(&ctx(&s, &p, &c), &id, &name, &body.arg).await?,
+        calls::call_function(&Ctx::new(&s, &p, &c), &id, &name, &body.arg).await?,
     ))
 }
 
@@ -247,6 +240,6 @@ pub async fn read_variable(
     let (id, name) = path.into_inner();
     let id = devices::parse_id(&id)?;
     Ok(web::Json(
-        calls::read_variable(&ctx(&s, &p, &c), &id, &name).await?,
+        calls::read_variable(&Ctx::new(&s, &p, &c), &id, &name).await?,
     ))
 }

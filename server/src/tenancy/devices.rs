@@ -227,17 +227,13 @@ impl Names {
                 scope,
                 expires_at,
             } => {
-                let scope_id = match scope {
-                    Scope::Device(d) => d.clone(),
-                    Scope::Site(s) => s.to_string(),
-                    Scope::Organization(o) | Scope::Tenant(o) => o.to_string(),
-                };
+                let scope = super::grants::scope_ref(scope);
                 ChainLink {
                     kind: "grant".into(),
                     id: Some(*id),
                     name: self.name(&role.to_string()),
-                    scope: Some(super::grants::scope_ref(scope)),
-                    scope_name: self.name(&scope_id),
+                    scope_name: self.name(&scope.id),
+                    scope: Some(scope),
                     expires_at: *expires_at,
                 }
             }
@@ -263,7 +259,16 @@ pub async fn update(
     id: &DeviceId,
     body: &UpdateDevice,
 ) -> Result<DeviceResponse, ApiError> {
-    get(ctx, id).await?;
+    // Only the check: the full answer is built once, after the change.
+    if !ctx
+        .state
+        .access
+        .read()
+        .await
+        .may(ctx.user(), id.as_str(), "device.read", ctx.now())
+    {
+        return Err(ApiError::NotFound);
+    }
     let db = &ctx.state.db;
     let current = device::Entity::find_by_id(id.as_str().to_owned())
         .one(db)

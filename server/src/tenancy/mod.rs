@@ -29,7 +29,16 @@ pub struct Ctx<'a> {
     pub client: &'a ClientInfo,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of one request.
+    pub fn new(state: &'a AppState, principal: &'a Principal, client: &'a ClientInfo) -> Self {
+        Self {
+            state,
+            principal,
+            client,
+        }
+    }
+
     /// The server's now.
     pub fn now(&self) -> DateTime<Utc> {
         self.state.clock.now()
