@@ -59,6 +59,9 @@ pub enum ApiError {
     /// 503: a dependency (the database) is down.
     #[error("{0}")]
     Unavailable(String),
+    /// 413: a request body over the route's limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// 500: a bug or an unexpected failure; the cause goes to the log only.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -68,6 +71,18 @@ impl ApiError {
     /// A 422 for a single field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
+    }
+
+    /// The body clients get (also inside batch answers, one per failed row).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.code().into(),
+            message: self.to_string(),
+            fields: match self {
+                Self::Invalid(fields) => fields.clone(),
+                _ => BTreeMap::new(),
+            },
+        }
     }
 
     /// The stable code clients match on.
@@ -84,6 +99,7 @@ impl ApiError {
             Self::Invalid(_) => "invalid_request",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
+            Self::TooLarge(_) => "payload_too_large",
             Self::DeviceOffline => "device_offline",
             Self::Upstream { .. } => "upstream_unavailable",
             Self::Internal(_) => "internal_error",
@@ -104,6 +120,7 @@ impl ResponseError for ApiError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::DeviceOffline => StatusCode::GATEWAY_TIMEOUT,
             Self::Upstream { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -119,15 +136,7 @@ impl ResponseError for ApiError {
         } else {
             tracing::debug!(error.code = self.code(), "request refused: {self}");
         }
-        let fields = match self {
-            Self::Invalid(fields) => fields.clone(),
-            _ => BTreeMap::new(),
-        };
-        let body = ErrorBody {
-            error: self.code().into(),
-            message: self.to_string(),
-            fields,
-        };
+        let body = self.body();
         let mut response = HttpResponse::build(status);
         let retry_after = match self {
             Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),

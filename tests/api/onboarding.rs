@@ -16,7 +16,7 @@ async fn body(response: reqwest::Response) -> Value {
 /// product registered over the API in `mode` with a one-function catalog.
 async fn operator_with_product(mode: &str) -> (TestApp, SimulatorHandle, Session, String, String) {
     let sim = Simulator::start(SimConfig {
-        devices: 3,
+        devices: 6,
         seed: 11,
         ..Default::default()
     })
@@ -164,4 +164,300 @@ async fn product_token_mode_checks_the_device_is_in_the_product_and_never_shows_
     );
     assert_eq!(not_operator.status(), 403);
     assert_eq!(bad_catalog.status(), 422);
+}
+
+const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
+
+fn csv_request(ops: &Session, tenant: &str, product: &str, csv: String) -> reqwest::RequestBuilder {
+    ops.request(
+        reqwest::Method::POST,
+        &format!("/api/v1/tenants/{tenant}/devices/batch?product_id={product}"),
+    )
+    .header("content-type", "text/csv")
+    .body(csv)
+}
+
+#[tokio::test]
+async fn a_csv_batch_is_checked_whole_then_onboards_each_line_and_can_be_sent_again() {
+    // Arrange
+    let (_app, sim, ops, tenant, product) = operator_with_product("shadow_customer").await;
+    let site = body(
+        ops.post(
+            &format!("/api/v1/tenants/{tenant}/sites"),
+            &json!({"organization_id": tenant, "name": "Boston HQ"}),
+        )
+        .await,
+    )
+    .await;
+    let d = &sim.devices;
+    let bad = format!(
+        "id,name,site\n{},Pump 1,Boston HQ\nnot-a-device,Pump 2,\n{},Pump 3,Atlantis\n{},Pump 1 again,\n",
+        d[0], d[1], d[0]
+    );
+    let good = format!(
+        "ID,Name,Site\n{},Pump 1,boston hq\n{},Pump 2,{}\n\n{},Pump 3,\n",
+        d[0],
+        d[1],
+        site["id"].as_str().unwrap(),
+        d[2]
+    );
+
+    // Act
+    let refused = csv_request(&ops, &tenant, &product, bad)
+        .send()
+        .await
+        .unwrap();
+    let refused_status = refused.status();
+    let refused = body(refused).await;
+    let after_refusal = body(ops.get("/api/v1/devices").await).await;
+    let owner_after_refusal = sim.device_state(&d[0]).unwrap().owner;
+    // The first claim Particle sees fails; the other lines go on.
+    sim.set_fault(Fault::OnRoute {
+        route: Route::Claim,
+        fault: Box::new(Fault::ServerError {
+            count: 1,
+            status: 500,
+        }),
+    });
+    let first = body(
+        csv_request(&ops, &tenant, &product, good.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let again = body(
+        csv_request(&ops, &tenant, &product, good)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let listed = body(ops.get("/api/v1/devices").await).await;
+
+    // Assert
+    assert_eq!(refused_status, 422);
+    let lines: Vec<&String> = refused["fields"].as_object().unwrap().keys().collect();
+    assert_eq!(lines, ["line 3", "line 4", "line 5"], "{refused}");
+    assert!(
+        refused["fields"]["line 4"][0]
+            .as_str()
+            .unwrap()
+            .contains("Atlantis")
+    );
+    assert!(
+        refused["fields"]["line 5"][0]
+            .as_str()
+            .unwrap()
+            .contains("twice")
+    );
+    assert_eq!(after_refusal["total"], 0, "a refused file onboards nothing");
+    assert_eq!(owner_after_refusal, None);
+
+    assert_eq!(
+        (first["onboarded"].as_u64(), first["failed"].as_u64()),
+        (Some(2), Some(1)),
+        "{first}"
+    );
+    assert_eq!(first["rows"][0]["outcome"], "failed");
+    assert_eq!(first["rows"][0]["line"], 2);
+    assert_eq!(first["rows"][0]["error"]["error"], "upstream_unavailable");
+    assert_eq!(
+        first["rows"][2]["line"], 5,
+        "blank lines keep the numbering"
+    );
+    assert_eq!(
+        (
+            again["onboarded"].as_u64(),
+            again["already_onboarded"].as_u64(),
+            again["failed"].as_u64()
+        ),
+        (Some(1), Some(2), Some(0)),
+        "{again}"
+    );
+    assert_eq!(listed["total"], 3);
+    let placed: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|dev| dev["site_id"] == site["id"])
+        .collect();
+    assert_eq!(placed.len(), 2, "site by name (any case) and by id");
+    assert_eq!(sim.customers().len(), 1);
+}
+
+/// Two tenants, a device of the first with a grant on it for a group of the first.
+async fn transfer_setup() -> (TestApp, SimulatorHandle, Session, String, String, String) {
+    let (app, sim, ops, from, product) = operator_with_product("shadow_customer").await;
+    let to = body(
+        ops.post("/api/v1/tenants", &json!({"name": "CustomerCoB"}))
+            .await,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let onboarded = ops
+        .post(
+            &format!("/api/v1/tenants/{from}/devices"),
+            &json!({"id": sim.devices[0], "product_id": product, "name": "Pump A"}),
+        )
+        .await;
+    assert_eq!(onboarded.status(), 201);
+    let group = body(
+        ops.post(
+            &format!("/api/v1/tenants/{from}/groups"),
+            &json!({"name": "Techs"}),
+        )
+        .await,
+    )
+    .await;
+    let granted = ops
+        .post(
+            &format!("/api/v1/tenants/{from}/grants"),
+            &json!({"subject": {"kind": "group", "id": group["id"]}, "scope": {"kind": "device", "id": sim.devices[0]}, "role_id": OPERATOR}),
+        )
+        .await;
+    assert_eq!(granted.status(), 201);
+    (app, sim, ops, from, to, product)
+}
+
+async fn grants_on(ops: &Session, tenant: &str) -> usize {
+    body(ops.get(&format!("/api/v1/tenants/{tenant}/grants")).await)
+        .await
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn a_transfer_reclaims_the_device_for_the_new_tenant_drops_its_grants_and_is_audited() {
+    // Arrange
+    let (_app, sim, ops, from, to, _) = transfer_setup().await;
+    let device = &sim.devices[0];
+    assert_eq!(grants_on(&ops, &from).await, 1);
+
+    // Act
+    let moved = ops
+        .post(
+            &format!("/api/v1/devices/{device}/transfer"),
+            &json!({"tenant_id": to, "name": "Pump B-1"}),
+        )
+        .await;
+    let moved_status = moved.status();
+    let moved = body(moved).await;
+    let same_again = ops
+        .post(
+            &format!("/api/v1/devices/{device}/transfer"),
+            &json!({"tenant_id": to}),
+        )
+        .await;
+    let call = ops
+        .post(
+            &format!("/api/v1/devices/{device}/functions/setPressure"),
+            &json!({"arg": "2.5"}),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(moved_status, 200, "{moved}");
+    assert_eq!(moved["tenant_id"], json!(to));
+    assert_eq!(moved["name"], "Pump B-1");
+    assert_eq!(grants_on(&ops, &from).await, 0, "every old grant dropped");
+    let customers = sim.customers();
+    assert_eq!(
+        customers.len(),
+        2,
+        "the new tenant got a shadow customer of its own"
+    );
+    let owner = sim.device_state(device).unwrap().owner.unwrap();
+    assert!(customers.contains(&owner));
+    assert_eq!(same_again.status(), 422, "already in that tenant");
+    assert_eq!(
+        call.status(),
+        200,
+        "calls now go through the new tenant's customer"
+    );
+    assert_eq!(sim.device_state(device).unwrap().pressure, 2.5);
+    for (tenant, action) in [(&from, "device.transfer_out"), (&to, "device.transfer_in")] {
+        let audit = body(
+            ops.get(&format!("/api/v1/tenants/{tenant}/audit?action={action}"))
+                .await,
+        )
+        .await;
+        assert_eq!(
+            audit["items"].as_array().unwrap().len(),
+            1,
+            "{tenant}: {audit}"
+        );
+        assert_eq!(audit["items"][0]["target_id"], json!(device));
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_that_particle_fails_part_way_changes_nothing_and_can_be_repeated() {
+    // Arrange
+    let (_app, sim, ops, from, to, _) = transfer_setup().await;
+    let device = &sim.devices[0];
+    let old_owner = sim.device_state(device).unwrap().owner;
+    let path = format!("/api/v1/devices/{device}/transfer");
+    let request = json!({"tenant_id": to});
+    let transfer = || ops.post(&path, &request);
+
+    // Act 1: the unclaim succeeds, the new claim fails: the old owner claims it back.
+    sim.set_fault(Fault::OnRoute {
+        route: Route::Claim,
+        fault: Box::new(Fault::ServerError {
+            count: 1,
+            status: 500,
+        }),
+    });
+    let failed = transfer().await;
+    let failed_status = failed.status();
+    let failed = body(failed).await;
+    let state_after_first = sim.device_state(device).unwrap().owner;
+    let device_after_first = body(ops.get(&format!("/api/v1/devices/{device}")).await).await;
+    let grants_after_first = grants_on(&ops, &from).await;
+    let call_after_first = ops
+        .post(
+            &format!("/api/v1/devices/{device}/functions/setPressure"),
+            &json!({"arg": "1.5"}),
+        )
+        .await;
+
+    // Act 2: the claim back fails as well: the device is left unclaimed upstream, our rows
+    // stay as they were, and repeating the transfer finishes it.
+    sim.set_fault(Fault::OnRoute {
+        route: Route::Claim,
+        fault: Box::new(Fault::ServerError {
+            count: 2,
+            status: 500,
+        }),
+    });
+    let failed_twice = transfer().await.status();
+    let state_after_second = sim.device_state(device).unwrap().owner;
+    let grants_after_second = grants_on(&ops, &from).await;
+    let repeated = transfer().await;
+
+    // Assert
+    assert_eq!(
+        failed_status, 503,
+        "Particle's 500 is a 503 with Retry-After: {failed}"
+    );
+    assert_eq!(failed["error"], "upstream_unavailable");
+    assert_eq!(
+        state_after_first, old_owner,
+        "claimed back by the old tenant's customer"
+    );
+    assert_eq!(device_after_first["tenant_id"], json!(from));
+    assert_eq!(call_after_first.status(), 200);
+    assert_eq!(
+        grants_after_first, 1,
+        "the grant survived the failed transfer"
+    );
+    assert_eq!(failed_twice, 503);
+    assert_eq!(state_after_second, None);
+    assert_eq!(grants_after_second, 1);
+    assert_eq!(repeated.status(), 200);
+    let new_owner = sim.device_state(device).unwrap().owner;
+    assert!(new_owner.is_some() && new_owner != old_owner);
 }

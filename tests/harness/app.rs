@@ -42,6 +42,13 @@ pub const TEST_SECRET_KEY: &str = "dGVzdC1rZXktZm9yLWZsZWV0d2FyZGVuLXRlc3RzISE="
 /// A server over a database that already holds the demo-like fleet of `crate::fleet`, whose
 /// devices live in a simulated Particle cloud of their own (reached over real HTTP).
 pub async fn spawn_fleet() -> (TestApp, crate::fleet::Fleet) {
+    spawn_fleet_with(|_| {}).await
+}
+
+/// As [`spawn_fleet`], with settings `customise` may change first.
+pub async fn spawn_fleet_with(
+    customise: impl FnOnce(&mut Settings),
+) -> (TestApp, crate::fleet::Fleet) {
     use fleetwarden_server::particle::{secret_box::SecretBox, simulator};
     let db = TestDb::migrated().await;
     #[expect(clippy::expect_used, reason = "test set-up")]
@@ -57,7 +64,11 @@ pub async fn spawn_fleet() -> (TestApp, crate::fleet::Fleet) {
         .expect("test key");
     let base_url = sim.base_url.clone();
     let fleet = crate::fleet::Fleet::seed(&db.conn, sim, &secrets).await;
-    let app = start(db, |s| s.particle.api_base_url = Some(base_url)).await;
+    let app = start(db, |s| {
+        s.particle.api_base_url = Some(base_url);
+        customise(s);
+    })
+    .await;
     (app, fleet)
 }
 
@@ -248,6 +259,13 @@ impl Session {
             .expect("request sent")
     }
 
+    /// A request with the session's cookie and CSRF token, for bodies other than JSON.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .header("X-CSRF-Token", &self.csrf)
+    }
+
     /// An unsafe request with the session cookie and the CSRF header, as our pages send it.
     pub async fn send(
         &self,
@@ -255,10 +273,7 @@ impl Session {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.address))
-            .header("X-CSRF-Token", &self.csrf);
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }

@@ -6,6 +6,8 @@ mod db;
 pub mod fleet;
 mod smtp;
 
-pub use app::{Session, TestApp, browser, spawn_app, spawn_app_with, spawn_fleet};
+pub use app::{
+    Session, TestApp, browser, spawn_app, spawn_app_with, spawn_fleet, spawn_fleet_with,
+};
 pub use db::TestDb;
 pub use smtp::{ReceivedMail, SmtpSink};

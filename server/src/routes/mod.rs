@@ -76,7 +76,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(products::list_products)
             .service(products::get_catalog)
             .service(products::put_catalog)
-            .service(products::onboard_device),
+            .service(products::onboard_device)
+            .service(products::onboard_batch)
+            .service(products::transfer_device),
     );
 }
 
@@ -100,7 +102,7 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
         }
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-            ApiError::BadRequest(format!("body larger than {limit} bytes"))
+            ApiError::TooLarge(format!("body larger than {limit} bytes"))
         }
         other => ApiError::BadRequest(format!("malformed JSON body: {other}")),
     }

@@ -1,8 +1,10 @@
-//! Operators: Particle products, their function catalogs, onboarding devices.
+//! Operators: Particle products, their function catalogs, onboarding devices (one or a CSV
+//! batch) and moving them between tenants.
 use actix_web::{HttpResponse, get, post, put, web};
 use fleetwarden_wire::error::ErrorBody;
 use fleetwarden_wire::products::{
-    CatalogBody, CatalogEntry, CreateProduct, OnboardDevice, ProductResponse,
+    BatchResult, CatalogBody, CatalogEntry, CreateProduct, OnboardDevice, ProductResponse,
+    TransferDevice,
 };
 use fleetwarden_wire::sharing::DeviceResponse;
 use uuid::Uuid;
@@ -11,7 +13,7 @@ use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
 use crate::routes::Json;
 use crate::startup::AppState;
-use crate::tenancy::{Ctx, products};
+use crate::tenancy::{Ctx, devices, onboarding, products};
 
 /// Registers a Particle product (platform admins); the OAuth secret is stored encrypted.
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])), request_body = CreateProduct,
@@ -86,5 +88,67 @@ pub async fn onboard_device(
     body: web::Json<OnboardDevice>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
-        .json(products::onboard(&Ctx::new(&s, &p, &c), *tenant, &body).await?))
+        .json(onboarding::onboard(&Ctx::new(&s, &p, &c), *tenant, &body).await?))
+}
+
+/// A CSV file is refused above this size (a few times what 5,000 rows need).
+const MAX_CSV_BYTES: usize = 2 * 1024 * 1024;
+
+/// `?product_id=` for CSV files without that column.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct BatchQuery {
+    /// The product of every line that doesn't name one.
+    pub product_id: Option<Uuid>,
+}
+
+/// Onboards the devices of a CSV file (platform admins). The header names `id` and `name`,
+/// optionally `site` (a site's id or exact name) and `product_id`. The whole file is checked
+/// first: any bad line is a 422 naming every bad line, and nothing is onboarded. Then each
+/// line's outcome is reported; a device already in the tenant counts as done, so a file can
+/// be sent again after fixing what failed.
+#[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), BatchQuery),
+    request_body(content = String, content_type = "text/csv",
+        example = "id,name,site\ne00fce68a4c5b2d9e1f3a7b1,Pump 1,Boston HQ\n"),
+    responses((status = 200, body = BatchResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/tenants/{tenant}/devices/batch")]
+pub async fn onboard_batch(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    tenant: web::Path<Uuid>,
+    query: web::Query<BatchQuery>,
+    payload: web::Payload,
+) -> Json<BatchResult> {
+    let csv = payload
+        .to_bytes_limited(MAX_CSV_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge(format!("a CSV file may hold {MAX_CSV_BYTES} bytes")))?
+        .map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+    Ok(web::Json(
+        onboarding::onboard_csv(&Ctx::new(&s, &p, &c), *tenant, &csv, query.product_id).await?,
+    ))
+}
+
+/// Moves a device to another tenant (platform admins): unclaimed by the old tenant's shadow
+/// customer and claimed by the new one's, every grant on it dropped, audited in both tenants.
+/// If Particle fails part-way, the device is put back and nothing changes.
+#[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Particle device id")), request_body = TransferDevice,
+    responses((status = 200, body = DeviceResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "owned by someone else at Particle", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[post("/devices/{id}/transfer")]
+pub async fn transfer_device(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    id: web::Path<String>,
+    body: web::Json<TransferDevice>,
+) -> Json<DeviceResponse> {
+    let id = devices::parse_id(&id)?;
+    Ok(web::Json(
+        onboarding::transfer(&Ctx::new(&s, &p, &c), &id, &body).await?,
+    ))
 }

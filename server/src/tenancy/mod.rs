@@ -17,6 +17,7 @@ pub mod devices;
 pub mod directory;
 pub mod grants;
 pub mod load;
+pub mod onboarding;
 pub mod products;
 
 /// One request's context: who acts, from where, on which server.

@@ -1,9 +1,8 @@
-//! Operators: Particle products and their catalogs, and onboarding devices into a tenant —
-//! claiming them with the tenant's shadow customer where the product's mode needs it.
+//! Operators: Particle products and their function catalogs (onboarding devices is in
+//! [`super::onboarding`]).
 use entity::enums::{CatalogKind, ProductMode};
-use entity::{catalog_entry, device, particle_product, shadow_customer};
-use fleetwarden_wire::products::{CatalogEntry, CreateProduct, OnboardDevice, ProductResponse};
-use fleetwarden_wire::sharing::DeviceResponse;
+use entity::{catalog_entry, particle_product};
+use fleetwarden_wire::products::{CatalogEntry, CreateProduct, ProductResponse};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -11,12 +10,10 @@ use uuid::Uuid;
 
 use super::{Ctx, conflict, name};
 use crate::audit;
-use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
-use crate::particle::client::OAuthClient;
-use crate::particle::token_cache::{TokenCache, with_token};
 
-fn platform_admin(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+/// 403 unless the caller operates the platform (products and onboarding are theirs).
+pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     if ctx.principal.user.is_platform_admin {
         Ok(())
     } else {
@@ -258,175 +255,4 @@ pub async fn put_catalog(
     }
     drop(index);
     catalog(ctx, product).await
-}
-
-/// Onboards a device into a tenant: checked with Particle first (product-token mode: the
-/// device must be in the product; shadow-customer mode: the tenant's customer, created on
-/// first need with an opaque id, claims it), then stored. An upstream failure stores nothing.
-///
-/// # Errors
-/// 403 for non-operators, 404 for an unknown tenant, 422 for bad fields, 409 when onboarded
-/// already, upstream errors as device calls report them.
-pub async fn onboard(
-    ctx: &Ctx<'_>,
-    tenant: Uuid,
-    body: &OnboardDevice,
-) -> Result<DeviceResponse, ApiError> {
-    platform_admin(ctx)?;
-    ctx.tenant(tenant).await?;
-    let id = DeviceId::parse(&body.id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-    let db = &ctx.state.db;
-    if device::Entity::find_by_id(id.as_str().to_owned())
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::Conflict(
-            "this device is onboarded already".into(),
-        ));
-    }
-    let product = particle_product::Entity::find_by_id(body.product_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::invalid("product_id", "no such product"))?;
-    if let Some(site) = body.site_id {
-        entity::site::Entity::find_by_id(site)
-            .one(db)
-            .await?
-            .filter(|s| s.tenant_id == tenant)
-            .ok_or_else(|| ApiError::invalid("site_id", "no such site in this tenant"))?;
-    }
-    let particle = &ctx.state.particle;
-    let oauth = OAuthClient {
-        client_id: product.oauth_client_id.clone(),
-        client_secret: particle.secrets.open(&product.oauth_client_secret_enc)?,
-    };
-    let now = ctx.now();
-    let device_id = id.as_str();
-    let shadow = match product.mode {
-        ProductMode::ProductToken => {
-            let key = TokenCache::product_key(product.particle_id);
-            let mint = || particle.client.mint_product_token(&oauth);
-            with_token(
-                &particle.tokens,
-                &key,
-                now,
-                particle.margin,
-                mint,
-                |t| async move {
-                    particle
-                        .client
-                        .get_device(&t, Some(product.particle_id), device_id)
-                        .await
-                },
-            )
-            .await
-            .map_err(|e| match e {
-                // Particle answers 403 for ids it won't confirm, to avoid enumeration.
-                crate::particle::Error::NotFound { .. }
-                | crate::particle::Error::PermissionDenied => {
-                    ApiError::invalid("id", "this device is not in the product")
-                }
-                other => other.into(),
-            })?;
-            None
-        }
-        ProductMode::ShadowCustomer => {
-            let existing = shadow_customer::Entity::find()
-                .filter(shadow_customer::Column::TenantId.eq(tenant))
-                .filter(shadow_customer::Column::ProductId.eq(product.id))
-                .one(db)
-                .await?;
-            let customer = match existing {
-                Some(c) => c.customer_id,
-                None => {
-                    // Opaque and lower-case: never a person's email (Particle lower-cases ids).
-                    let customer = format!("fw-{}", Uuid::now_v7().simple());
-                    match particle
-                        .client
-                        .create_customer(&oauth, product.particle_id, &customer)
-                        .await
-                    {
-                        Ok(_) => {}
-                        Err(e) if e.is_customer_exists() => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                    // Remembered at once: it exists upstream even if the claim below fails.
-                    let txn = db.begin().await?;
-                    let row = shadow_customer::ActiveModel {
-                        id: Set(Uuid::now_v7()),
-                        tenant_id: Set(tenant),
-                        product_id: Set(product.id),
-                        customer_id: Set(customer.clone()),
-                        created_at: Set(now),
-                    }
-                    .insert(&txn)
-                    .await?;
-                    audit::record(
-                        &txn,
-                        ctx.entry(tenant, "shadow_customer.create", "shadow_customer", row.id),
-                    )
-                    .await?;
-                    txn.commit().await?;
-                    customer
-                }
-            };
-            let key = TokenCache::customer_key(product.particle_id, &customer);
-            let mint = || particle.client.mint_customer_token(&oauth, &customer);
-            with_token(
-                &particle.tokens,
-                &key,
-                now,
-                particle.margin,
-                mint,
-                |t| async move { particle.client.claim(&t, device_id).await },
-            )
-            .await?;
-            Some(customer)
-        }
-    };
-    let txn = db.begin().await?;
-    let shadow_id = match &shadow {
-        Some(customer) => shadow_customer::Entity::find()
-            .filter(shadow_customer::Column::ProductId.eq(product.id))
-            .filter(shadow_customer::Column::CustomerId.eq(customer.clone()))
-            .one(&txn)
-            .await?
-            .map(|c| c.id),
-        None => None,
-    };
-    let stored = device::ActiveModel {
-        id: Set(id.as_str().to_owned()),
-        tenant_id: Set(tenant),
-        site_id: Set(body.site_id),
-        product_id: Set(product.id),
-        shadow_customer_id: Set(shadow_id),
-        name: Set(name("name", &body.name, 200)?),
-        serial_number: Set(None),
-        notes: Set(None),
-        online: Set(false),
-        firmware_version: Set(None),
-        last_heard_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: Some(serde_json::json!({
-                "product_id": product.id, "site_id": stored.site_id, "shadow_customer": shadow,
-            })),
-            ..ctx.entry(tenant, "device.onboard", "device", &stored.id)
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .upsert_device(super::load::device_entry(&stored));
-    super::devices::get(ctx, &id).await
 }

@@ -80,3 +80,59 @@ pub struct OnboardDevice {
     #[serde(default)]
     pub site_id: Option<Uuid>,
 }
+
+/// `POST /api/v1/devices/{id}/transfer`: move a device to another tenant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferDevice {
+    /// The tenant that gets the device.
+    pub tenant_id: Uuid,
+    /// A site of that tenant to place it at; unplaced if absent.
+    #[serde(default)]
+    pub site_id: Option<Uuid>,
+    /// A new name; the old one is kept if absent.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// What happened to one line of a CSV batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOutcome {
+    /// Onboarded now.
+    Onboarded,
+    /// It was in this tenant already (a batch sent again).
+    AlreadyOnboarded,
+    /// Particle or a conflict refused it; see `error`.
+    Failed,
+}
+
+/// One line of a CSV batch and its outcome.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchRow {
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
+    /// Device id (lower-case).
+    pub id: String,
+    /// What happened.
+    pub outcome: BatchOutcome,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::error::ErrorBody>,
+}
+
+/// `POST /api/v1/tenants/{tenant}/devices/batch`: the outcome of every line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchResult {
+    /// Devices onboarded now.
+    pub onboarded: usize,
+    /// Devices that were in the tenant already.
+    pub already_onboarded: usize,
+    /// Devices refused.
+    pub failed: usize,
+    /// Every line, in file order.
+    pub rows: Vec<BatchRow>,
+}

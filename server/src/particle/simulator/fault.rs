@@ -79,8 +79,12 @@ pub enum Route {
     AccessTokens,
     /// `/v1/products/:pid/customers…`.
     Customers,
-    /// Claiming, unclaiming, releasing and claim codes.
+    /// Claiming (`POST /v1/devices`) and claim codes.
     Claim,
+    /// Unclaiming (`DELETE /v1/devices/:id`) and releasing from a customer
+    /// (`DELETE /v1/products/:pid/devices/:id/owner`): apart from claims so a test can fail
+    /// the claim that follows a successful unclaim.
+    Unclaim,
     /// Listing, inspecting, importing, removing and pinging devices.
     Devices,
     /// `POST /v1/[products/:pid/]devices/:id/:function`.
@@ -126,10 +130,10 @@ impl Route {
         let delete = *method == Method::DELETE;
         match rest {
             // DELETE /v1/devices/:id unclaims; the product form removes from the product.
-            [_] if delete && !product => Self::Claim,
+            [_] if delete && !product => Self::Unclaim,
             [] | [_] => Self::Devices,
             [_, "ping"] if *method == Method::PUT => Self::Devices,
-            [_, "owner"] => Self::Claim,
+            [_, "owner"] => Self::Unclaim,
             [_, "events", ..] => Self::Events,
             [_, _] if *method == Method::POST => Self::Function,
             [_, _] if *method == Method::GET => Self::Variable,
@@ -260,11 +264,11 @@ mod tests {
             (Method::POST, "/v1/products/7/customers", Route::Customers),
             (Method::POST, "/v1/devices", Route::Claim),
             (Method::GET, "/v1/devices", Route::Devices),
-            (Method::DELETE, "/v1/devices/abc", Route::Claim),
+            (Method::DELETE, "/v1/devices/abc", Route::Unclaim),
             (
                 Method::DELETE,
                 "/v1/products/7/devices/abc/owner",
-                Route::Claim,
+                Route::Unclaim,
             ),
             (Method::DELETE, "/v1/products/7/devices/abc", Route::Devices),
             (Method::POST, "/v1/devices/abc/ping", Route::Function),

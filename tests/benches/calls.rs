@@ -1,0 +1,243 @@
+//! Device-call benchmark: the same function call made through Fleetwarden and straight at the
+//! simulated Particle cloud, side by side in one run, 256 calls in flight.
+//!
+//! ```sh
+//! cargo bench -p fleetwarden-tests --bench calls
+//! ```
+//!
+//! Through Fleetwarden a call is signed in (session cookie), authorised, resolved to the
+//! product's cached token, sent to the simulator over loopback HTTP and audited (one database
+//! write per call); straight, the same `POST /v1/products/:pid/devices/:id/setPressure` is sent
+//! with a product token. Rounds alternate between the two so drifts of the machine hit both.
+//! Two device speeds: instant (pure overhead, everything saturated) and 50 ms, about a fast
+//! device round trip through the real cloud.
+//! Settings: FW_BENCH_CALLS (calls per round, default 10000), FW_BENCH_ROUNDS (default 3).
+#![expect(
+    clippy::unwrap_used,
+    reason = "a benchmark: any failure should stop it"
+)]
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use fleetwarden_server::particle::simulator::Fault;
+use fleetwarden_tests::fleet::PASSWORD;
+use fleetwarden_tests::spawn_fleet_with;
+
+const IN_FLIGHT: usize = 256;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Fleetwarden,
+    Straight,
+}
+
+struct Target {
+    client: reqwest::Client,
+    urls: Vec<String>,
+    headers: Vec<(&'static str, String)>,
+}
+
+/// Sends `calls` calls, `IN_FLIGHT` at a time; returns each call's latency and the wall time.
+async fn round(target: Arc<Target>, calls: usize) -> (Vec<Duration>, Duration) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let target = target.clone();
+            let next = next.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= calls {
+                        return latencies;
+                    }
+                    let url = &target.urls[n % target.urls.len()];
+                    let mut request = target
+                        .client
+                        .post(url)
+                        .json(&serde_json::json!({"arg": "3.5"}));
+                    for (name, value) in &target.headers {
+                        request = request.header(*name, value);
+                    }
+                    let sent = Instant::now();
+                    let response = request.send().await.unwrap();
+                    let status = response.status();
+                    let body = response.bytes().await.unwrap();
+                    assert!(
+                        status.is_success(),
+                        "{status}: {}",
+                        String::from_utf8_lossy(&body)
+                    );
+                    latencies.push(sent.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(calls);
+    for worker in workers {
+        all.extend(worker.await.unwrap());
+    }
+    (all, started.elapsed())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct Summary {
+    p50: Duration,
+    p99: Duration,
+    per_sec: f64,
+}
+
+fn summarise(mut latencies: Vec<Duration>, wall: Duration) -> Summary {
+    latencies.sort_unstable();
+    Summary {
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+        per_sec: latencies.len() as f64 / wall.as_secs_f64(),
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let calls = env_usize("FW_BENCH_CALLS", 10_000);
+    let rounds = env_usize("FW_BENCH_ROUNDS", 3);
+    // Production-like: one worker per core (0 = actix's default) and a full pool.
+    let (app, fleet) = spawn_fleet_with(|s| {
+        s.http.workers = 0;
+        s.database.max_connections = 16;
+    })
+    .await;
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let devices: Vec<String> = fleet
+        .boston_devices
+        .iter()
+        .chain(&fleet.chicago_devices)
+        .chain([&fleet.hq_device, &fleet.unplaced_device])
+        .cloned()
+        .collect();
+
+    let connection = fleet.sim.connection_json();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(IN_FLIGHT)
+        .build()
+        .unwrap();
+    let token: serde_json::Value = http
+        .post(format!("{}/oauth/token", fleet.sim.base_url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", connection["client_id"].as_str().unwrap()),
+            (
+                "client_secret",
+                connection["client_secret"].as_str().unwrap(),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let product = connection["product_id"].as_i64().unwrap();
+    let straight = Arc::new(Target {
+        client: http.clone(),
+        urls: devices
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}/v1/products/{product}/devices/{d}/setPressure",
+                    fleet.sim.base_url
+                )
+            })
+            .collect(),
+        headers: vec![(
+            "authorization",
+            format!("Bearer {}", token["access_token"].as_str().unwrap()),
+        )],
+    });
+    let through = Arc::new(Target {
+        client: http,
+        urls: devices
+            .iter()
+            .map(|d| format!("{}/api/v1/devices/{d}/functions/setPressure", app.address))
+            .collect(),
+        headers: vec![("authorization", format!("Bearer {}", admin.token))],
+    });
+
+    println!(
+        "device calls, {IN_FLIGHT} in flight, {rounds} alternating rounds of {calls} per path, {} devices",
+        devices.len()
+    );
+    println!(
+        "{:<12} {:<13} {:>9} {:>9} {:>10}",
+        "device", "path", "p50 ms", "p99 ms", "calls/s"
+    );
+    for device_ms in [0_u64, 50] {
+        fleet.sim.clear_faults();
+        for d in &devices {
+            if device_ms > 0 {
+                fleet.sim.set_fault(Fault::Slow {
+                    device: d.clone(),
+                    millis: device_ms,
+                });
+            }
+        }
+        // Warm both paths (connections, token cache, SQLite pages).
+        round(straight.clone(), IN_FLIGHT * 4).await;
+        round(through.clone(), IN_FLIGHT * 4).await;
+        let mut results = [
+            (Path::Straight, Vec::new(), Duration::ZERO),
+            (Path::Fleetwarden, Vec::new(), Duration::ZERO),
+        ];
+        for _ in 0..rounds {
+            for (path, latencies, wall) in &mut results {
+                let target = match path {
+                    Path::Straight => straight.clone(),
+                    Path::Fleetwarden => through.clone(),
+                };
+                let (l, w) = round(target, calls).await;
+                latencies.extend(l);
+                *wall += w;
+            }
+        }
+        let [(_, s_lat, s_wall), (_, f_lat, f_wall)] = results;
+        let s = summarise(s_lat, s_wall);
+        let f = summarise(f_lat, f_wall);
+        let label = if device_ms == 0 {
+            "instant".to_owned()
+        } else {
+            format!("{device_ms} ms")
+        };
+        for (name, x) in [("straight", &s), ("fleetwarden", &f)] {
+            println!(
+                "{label:<12} {name:<13} {:>9.2} {:>9.2} {:>10.0}",
+                ms(x.p50),
+                ms(x.p99),
+                x.per_sec
+            );
+        }
+        println!(
+            "{label:<12} {:<13} {:>+9.2} {:>+9.2} {:>9.0}%",
+            "added",
+            ms(f.p50) - ms(s.p50),
+            ms(f.p99) - ms(s.p99),
+            (f.per_sec / s.per_sec - 1.0) * 100.0
+        );
+    }
+}
