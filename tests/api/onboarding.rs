@@ -461,3 +461,58 @@ async fn a_transfer_that_particle_fails_part_way_changes_nothing_and_can_be_repe
     let new_owner = sim.device_state(device).unwrap().owner;
     assert!(new_owner.is_some() && new_owner != old_owner);
 }
+
+#[tokio::test]
+async fn in_product_token_mode_a_transfer_leaves_particle_alone_and_moves_the_device() {
+    let (_app, sim, ops, from, product) = operator_with_product("product_token").await;
+    let to = body(
+        ops.post("/api/v1/tenants", &json!({"name": "CustomerCoB"}))
+            .await,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let device = &sim.devices[0];
+    ops.post(
+        &format!("/api/v1/tenants/{from}/devices"),
+        &json!({"id": device, "product_id": product, "name": "Pump A"}),
+    )
+    .await;
+    let site_elsewhere = body(
+        ops.post(
+            &format!("/api/v1/tenants/{from}/sites"),
+            &json!({"organization_id": from, "name": "Old site"}),
+        )
+        .await,
+    )
+    .await;
+
+    let wrong_site = ops
+        .post(
+            &format!("/api/v1/devices/{device}/transfer"),
+            &json!({"tenant_id": to, "site_id": site_elsewhere["id"]}),
+        )
+        .await;
+    let unknown_tenant = ops
+        .post(
+            &format!("/api/v1/devices/{device}/transfer"),
+            &json!({"tenant_id": "00000000-0000-7000-8000-0000000000ff"}),
+        )
+        .await;
+    let moved = ops
+        .post(
+            &format!("/api/v1/devices/{device}/transfer"),
+            &json!({"tenant_id": to}),
+        )
+        .await;
+    let moved_status = moved.status();
+    let moved = body(moved).await;
+
+    assert_eq!(wrong_site.status(), 422, "a site of the old tenant");
+    assert_eq!(unknown_tenant.status(), 404);
+    assert_eq!(moved_status, 200, "{moved}");
+    assert_eq!(moved["tenant_id"], json!(to));
+    assert!(sim.customers().is_empty());
+    assert_eq!(sim.device_state(device).unwrap().owner, None);
+}
