@@ -146,7 +146,9 @@ impl Application {
                 .configure(openapi::docs_ui)
                 .configure(routes::pages::configure)
                 .configure(routes::extractor_errors)
-                .default_service(web::to(routes::not_found))
+                .configure(routes::dashboard::configure)
+                // Client-side routes load the dashboard; unknown /api/ paths stay JSON 404s.
+                .default_service(web::to(routes::dashboard::fallback))
                 .wrap(TracingLogger::<telemetry::RequestSpan>::new())
         })
         .workers(workers)

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 pub type Json<T> = Result<web::Json<T>, ApiError>;
 
 pub mod auth;
+pub mod dashboard;
 pub mod directory;
 pub mod health;
 pub mod me;

@@ -1,0 +1,5 @@
+//! Parts used by several pages.
+pub mod grant_chain;
+pub mod role_badge;
+pub mod share_dialog;
+pub mod shell;

@@ -1,0 +1,311 @@
+//! One device: its variables, refreshed every few seconds; a control for each function my
+//! role may call, each with its result; sharing and "who has access" for those who may share.
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use fleetwarden_wire::products::CatalogEntry;
+use fleetwarden_wire::sharing::{DeviceResponse, FunctionCallResponse, ScopeRef};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{self, ApiError};
+use crate::components::role_badge::RoleBadge;
+use crate::components::share_dialog::{ShareDialog, ShareScope};
+use crate::session::use_session;
+
+/// How often variables are read again.
+const REFRESH: Duration = Duration::from_secs(3);
+
+/// The device page.
+#[component]
+pub fn DevicePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let device = LocalResource::new(move || {
+        let id = id.get();
+        async move { api::device(&id).await }
+    });
+    let catalog = LocalResource::new(api::catalog);
+    view! {
+        <p class="crumbs"><A href="/devices">"← All devices"</A></p>
+        {move || match device.get() {
+            None => view! { <p class="muted" role="status">"Loading the device…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
+            Some(Ok(d)) => view! { <DeviceView device=d catalog=catalog/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn DeviceView(
+    device: DeviceResponse,
+    catalog: LocalResource<Result<Vec<CatalogEntry>, ApiError>>,
+) -> impl IntoView {
+    let session = use_session();
+    let kick = RwSignal::new(0_u64);
+    let sharing = RwSignal::new(false);
+    let notice = RwSignal::new(None::<String>);
+    let may = |action: &str| device.actions.iter().any(|a| a == action);
+    let may_share = may("device.share");
+    let access_href = format!("/devices/{}/access", device.id);
+    let actions = device.actions.clone();
+    let id = device.id.clone();
+    let share_scopes = {
+        let mut scopes = vec![ShareScope {
+            scope: ScopeRef {
+                kind: "device".into(),
+                id: device.id.clone(),
+            },
+            name: device.name.clone(),
+        }];
+        // Only an admin's rights on the site are known here; others share the device alone.
+        if session.is_tenant_admin()
+            && let (Some(site), Some(name)) = (device.site_id, device.site_name.clone())
+        {
+            scopes.push(ShareScope {
+                scope: ScopeRef {
+                    kind: "site".into(),
+                    id: site.to_string(),
+                },
+                name,
+            });
+        }
+        scopes
+    };
+    let my_actions = (!session.is_tenant_admin()).then(|| device.actions.clone());
+    let tenant = device.tenant_id;
+
+    let panels = move || match catalog.get() {
+        None => view! { <p class="muted" role="status">"Loading functions…"</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
+        Some(Ok(entries)) => {
+            let allowed = |e: &CatalogEntry| actions.contains(&e.action);
+            let variables: Vec<String> = entries
+                .iter()
+                .filter(|e| e.kind == "variable" && allowed(e))
+                .map(|e| e.name.clone())
+                .collect();
+            let functions: Vec<CatalogEntry> = entries
+                .iter()
+                .filter(|e| e.kind == "function" && allowed(e))
+                .cloned()
+                .collect();
+            let id = id.clone();
+            view! {
+                <section class="card">
+                    <h2>"Variables"</h2>
+                    <Variables id=id.clone() names=variables kick=kick/>
+                </section>
+                <section class="card">
+                    <h2>"Functions"</h2>
+                    {if functions.is_empty() {
+                        view! {
+                            <p class="empty">
+                                "Your role lets you look at this device but call none of its \
+                                 functions."
+                            </p>
+                        }
+                        .into_any()
+                    } else {
+                        functions
+                            .into_iter()
+                            .map(|entry| view! { <FunctionControl id=id.clone() entry kick/> })
+                            .collect_view()
+                            .into_any()
+                    }}
+                </section>
+            }
+            .into_any()
+        }
+    };
+
+    view! {
+        <div class="page-head">
+            <div>
+                <h1>{device.name.clone()}</h1>
+                <p class="mono muted">{device.id.clone()}</p>
+            </div>
+            <div class="head-actions">
+                {may_share.then(|| view! {
+                    <A href=access_href.clone()>"Who has access"</A>
+                    <button type="button" class="primary" on:click=move |_| sharing.set(true)>
+                        "Share…"
+                    </button>
+                })}
+            </div>
+        </div>
+        <dl class="facts">
+            <dt>"Status"</dt>
+            <dd>
+                <span class=if device.online { "status online" } else { "status offline" }>
+                    {if device.online { "Online" } else { "Offline" }}
+                </span>
+            </dd>
+            <dt>"Site"</dt>
+            <dd>{device.site_name.clone().unwrap_or_else(|| "Not placed at a site".into())}</dd>
+            <dt>"My role"</dt>
+            <dd><RoleBadge actions=device.actions.clone()/></dd>
+        </dl>
+        {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        <div class="panels">{panels}</div>
+        {move || sharing.get().then(|| view! {
+            <ShareDialog
+                tenant=tenant
+                scopes=share_scopes.clone()
+                my_actions=my_actions.clone()
+                on_close=Callback::new(move |()| sharing.set(false))
+                on_done=Callback::new(move |message: String| {
+                    sharing.set(false);
+                    notice.set(Some(message));
+                })
+            />
+        })}
+    }
+}
+
+/// The readable variables, read now, every [`REFRESH`], and whenever `kick` changes (after a
+/// function call). One round at a time, so a slow device cloud doesn't pile up requests.
+#[component]
+fn Variables(id: String, names: Vec<String>, kick: RwSignal<u64>) -> impl IntoView {
+    type Reading = Result<serde_json::Value, ApiError>;
+    let values = RwSignal::new(BTreeMap::<String, Reading>::new());
+    let updated = RwSignal::new(None::<String>);
+    if names.is_empty() {
+        return view! { <p class="empty">"Your role can't read this device's variables."</p> }
+            .into_any();
+    }
+    let busy = Rc::new(Cell::new(false));
+    let load = {
+        let names = names.clone();
+        move || {
+            if busy.replace(true) {
+                return;
+            }
+            let busy = busy.clone();
+            let (id, names) = (id.clone(), names.clone());
+            spawn_local(async move {
+                let mut fresh = BTreeMap::new();
+                for name in names {
+                    let reading = api::read_variable(&id, &name).await.map(|v| v.value);
+                    fresh.insert(name, reading);
+                }
+                values.try_set(fresh);
+                updated.try_set(Some(String::from(
+                    js_sys::Date::new_0().to_locale_time_string("en-GB"),
+                )));
+                busy.set(false);
+            });
+        }
+    };
+    let on_kick = load.clone();
+    Effect::new(move |_| {
+        kick.track();
+        on_kick();
+    });
+    if let Ok(handle) = set_interval_with_handle(load, REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
+    view! {
+        <table class="variables">
+            <tbody>
+                {names.into_iter().map(|name| {
+                    let cell = format!("var-{name}");
+                    let key = name.clone();
+                    view! {
+                        <tr>
+                            <th scope="row">{name}</th>
+                            <td id=cell>
+                                {move || values.with(|v| match v.get(&key) {
+                                    None => view! { <span class="muted">"…"</span> }.into_any(),
+                                    Some(Ok(value)) => view! { <span class="value">{show(value)}</span> }.into_any(),
+                                    Some(Err(e)) => view! { <span class="error">{e.words()}</span> }.into_any(),
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <p class="hint" aria-live="off">
+            {move || updated.get().map(|t| format!("Updated {t}; refreshes every {} seconds.", REFRESH.as_secs()))}
+        </p>
+    }
+    .into_any()
+}
+
+fn show(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One function: an argument, a button, and the last result or error in words.
+#[component]
+fn FunctionControl(id: String, entry: CatalogEntry, kick: RwSignal<u64>) -> impl IntoView {
+    let arg = RwSignal::new(String::new());
+    let result = RwSignal::new(None::<Result<FunctionCallResponse, ApiError>>);
+    let busy = RwSignal::new(false);
+    let name = entry.name.clone();
+    let submit = {
+        let name = name.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if busy.get_untracked() {
+                return;
+            }
+            busy.set(true);
+            let (id, name) = (id.clone(), name.clone());
+            spawn_local(async move {
+                let answer = api::call_function(&id, &name, arg.get_untracked()).await;
+                if answer.is_ok() {
+                    kick.update(|k| *k += 1);
+                }
+                result.set(Some(answer));
+                busy.set(false);
+            });
+        }
+    };
+    let input_id = format!("fn-{name}-arg");
+    let result_id = format!("fn-{name}-result");
+    let placeholder = entry
+        .description
+        .clone()
+        .unwrap_or_else(|| "Argument (optional)".into());
+    view! {
+        <form class="function" on:submit=submit>
+            <label for=input_id.clone()>{name.clone()}</label>
+            <input id=input_id type="text" placeholder=placeholder bind:value=arg/>
+            <button type="submit" disabled=move || busy.get()>{format!("Call {name}")}</button>
+            <p id=result_id class="result" role="status">
+                {move || match result.get() {
+                    None => view! { <span></span> }.into_any(),
+                    Some(Ok(r)) => {
+                        let when = String::from(js_sys::Date::new_0().to_locale_time_string("en-GB"));
+                        let text = if r.connected {
+                            format!("Done at {when}: the device returned {}.", r.return_value)
+                        } else {
+                            format!("Sent at {when}, returned {}, but the device reported it \
+                                     is not connected.", r.return_value)
+                        };
+                        view! { <span class="ok">{text}</span> }.into_any()
+                    }
+                    Some(Err(e)) => view! { <span class="error">{call_error(&e)}</span> }.into_any(),
+                }}
+            </p>
+        </form>
+    }
+}
+
+/// Function-call errors, said for this place: a 404 here means the device was unshared.
+fn call_error(e: &ApiError) -> String {
+    match e.status() {
+        Some(404) => "Refused: this device is no longer shared with you.".into(),
+        Some(403) => "Refused: your role doesn't allow calling this function.".into(),
+        _ => e.words(),
+    }
+}

@@ -1,0 +1,188 @@
+// The issue's "done means", in Debian's headless Chromium: an admin shares a site with a group
+// as operators; a technician of the group sees exactly the site's devices and sets a pressure;
+// the admin finds the technician's chain in "who has access" and revokes it; the technician's
+// next call is refused in words and the device is gone from their list.
+// Run by tests/e2e/main.rs (`cargo test --test e2e`), which starts the server and sets the env.
+// Every wait is on a condition (playwright's auto-waiting), never on time.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (run through cargo test --test e2e)`);
+  return value;
+};
+const base = env('FW_E2E_BASE_URL');
+const adminEmail = env('FW_E2E_ADMIN_EMAIL');
+const techEmail = env('FW_E2E_TECH_EMAIL');
+const password = env('FW_E2E_PASSWORD');
+const siteName = env('FW_E2E_SITE');
+const groupName = env('FW_E2E_GROUP');
+const siteDevices = env('FW_E2E_SITE_DEVICES').split(',').sort();
+const artifacts = env('FW_E2E_ARTIFACTS');
+fs.mkdirSync(artifacts, { recursive: true });
+
+// A hung browser must not hang the test run.
+const watchdog = setTimeout(() => {
+  console.log('FAIL: the scenario took longer than 180 s');
+  process.exit(1);
+}, 180_000);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+const problems = [];
+let shot = 0;
+async function newPerson(who) {
+  // One context each: separate cookie jars, like two people on two machines.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e}`));
+  page.on('console', (m) => {
+    // Refused requests show as console errors by design; panics and exceptions must not.
+    if (m.type() === 'error' && /panicked|RuntimeError|TypeError|unreachable/.test(m.text())) {
+      problems.push(`${who}: console: ${m.text()}`);
+    }
+  });
+  return page;
+}
+async function screenshot(page, name) {
+  shot += 1;
+  const file = path.join(artifacts, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot ${file}`);
+}
+function step(text) {
+  console.log(`-- ${text}`);
+}
+async function signIn(page, email) {
+  await page.goto(`${base}/devices`);
+  // Not signed in: the app sends us to the sign-in page, and back afterwards.
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password').press('Enter');
+  await page.getByRole('heading', { name: 'Devices' }).waitFor();
+}
+async function deviceNames(page) {
+  await page.locator('table.devices tbody tr').first().waitFor();
+  return (await page.locator('table.devices tbody tr td:first-child a').allTextContents()).sort();
+}
+function same(actual, expected, what) {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+let failed = false;
+try {
+  const admin = await newPerson('admin');
+  const tech = await newPerson('technician');
+
+  step('a wrong password is said in words');
+  await admin.goto(`${base}/login`);
+  await admin.getByLabel('Email').fill(adminEmail);
+  await admin.getByLabel('Password').fill('not the password at all');
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('alert').filter({ hasText: 'Email or password is wrong.' }).waitFor();
+  await screenshot(admin, 'login-error');
+
+  step('the technician starts with nothing shared');
+  await signIn(tech, techEmail);
+  await tech.getByTestId('devices-empty').waitFor();
+  await screenshot(tech, 'technician-before-share');
+
+  step('the admin signs in and shares the site with the group as operators');
+  await signIn(admin, adminEmail);
+  await admin.locator('table.devices tbody tr').first().waitFor();
+  await screenshot(admin, 'admin-devices');
+  await admin.getByLabel('Site').selectOption({ label: siteName });
+  await admin.getByText(`Page 1 of 1 · ${siteDevices.length} devices`).waitFor();
+  same(await deviceNames(admin), siteDevices, 'devices at the site (admin)');
+  await admin.getByRole('button', { name: 'Share this site…' }).click();
+  const dialog = admin.getByRole('dialog', { name: 'Share' });
+  await dialog.waitFor();
+  await dialog.getByLabel('With a').selectOption('group');
+  await dialog.getByLabel('Group').selectOption({ label: groupName });
+  await dialog.getByLabel('Role').selectOption({ label: 'operator' });
+  await screenshot(admin, 'share-dialog');
+  await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+  await admin.getByRole('status').filter({ hasText: `Shared site ${siteName} with group ${groupName} as operator.` }).waitFor();
+  await dialog.waitFor({ state: 'detached' });
+  await screenshot(admin, 'shared');
+
+  step('the technician sees exactly the site\'s devices');
+  await tech.reload();
+  same(await deviceNames(tech), siteDevices, 'devices the technician sees');
+  await screenshot(tech, 'technician-devices');
+
+  step('the technician sets a pressure and sees the new value');
+  const device = siteDevices[0];
+  await tech.getByRole('link', { name: device, exact: true }).click();
+  await tech.getByRole('heading', { name: device }).waitFor();
+  const deviceUrl = tech.url();
+  const deviceId = deviceUrl.split('/').pop();
+  await tech.locator('#var-pressure .value').waitFor();
+  await tech.getByLabel('setPressure').fill('4.2');
+  await tech.getByRole('button', { name: 'Call setPressure' }).click();
+  await tech.locator('#fn-setPressure-result').getByText('the device returned').waitFor();
+  await tech.locator('#var-pressure .value').filter({ hasText: /^4\.2$/ }).waitFor();
+  await screenshot(tech, 'technician-set-pressure');
+
+  step('the admin opens "who has access" and finds the technician\'s chain');
+  await admin.goto(`${base}/devices/${deviceId}/access`);
+  const person = admin.locator(`article.person[data-email="${techEmail}"]`);
+  await person.waitFor();
+  const chain = person.locator('ol.chain').filter({ hasText: `group ${groupName}` });
+  await chain.filter({ hasText: `operator on site ${siteName}` }).waitFor();
+  await screenshot(admin, 'who-has-access');
+
+  step('the admin revokes the grant in place');
+  await chain.getByRole('button', { name: 'Revoke' }).click();
+  await screenshot(admin, 'revoke-confirm');
+  await chain.getByRole('button', { name: 'Yes, revoke' }).click();
+  await admin.getByRole('status').filter({ hasText: 'Revoked operator on site' }).waitFor();
+  await person.waitFor({ state: 'detached' });
+  await screenshot(admin, 'revoked');
+
+  step('the technician\'s next call is refused, in words');
+  await tech.getByLabel('setPressure').fill('3.1');
+  await tech.getByRole('button', { name: 'Call setPressure' }).click();
+  await tech.locator('#fn-setPressure-result')
+    .getByText('Refused: this device is no longer shared with you.').waitFor();
+  await screenshot(tech, 'technician-refused');
+
+  step('and the device is gone from the technician\'s list');
+  await tech.getByRole('link', { name: 'Devices', exact: true }).click();
+  await tech.getByTestId('devices-empty').waitFor();
+  if (await tech.getByRole('link', { name: device, exact: true }).count() !== 0) {
+    throw new Error(`${device} is still listed for the technician`);
+  }
+  await screenshot(tech, 'technician-after-revoke');
+
+  step('a reload of a client-side route loads the app');
+  await tech.goto(deviceUrl);
+  await tech.getByRole('alert').filter({ hasText: 'no longer shared with you' }).waitFor();
+
+  if (problems.length > 0) throw new Error(`the pages reported errors:\n${problems.join('\n')}`);
+  console.log('PASS: share, operate, who has access, revoke, refused');
+} catch (e) {
+  failed = true;
+  console.log(`FAIL: ${e.stack ?? e}`);
+  if (problems.length > 0) console.log(problems.join('\n'));
+  for (const context of browser.contexts()) {
+    for (const page of context.pages()) {
+      await screenshot(page, 'failure').catch(() => {});
+    }
+  }
+} finally {
+  await browser.close();
+  clearTimeout(watchdog);
+}
+process.exitCode = failed ? 1 : 0;
