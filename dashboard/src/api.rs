@@ -8,7 +8,7 @@ use fleetwarden_wire::directory::{
     GroupResponse, OrganizationResponse, Page, RoleResponse, SiteResponse, TenantUserResponse,
 };
 use fleetwarden_wire::error::ErrorBody;
-use fleetwarden_wire::products::{CatalogEntry, ProductResponse};
+use fleetwarden_wire::products::CatalogEntry;
 use fleetwarden_wire::sharing::{
     CreateGrant, DeviceAccessEntry, DeviceResponse, FunctionCallRequest, FunctionCallResponse,
     GrantResponse, VariableResponse,
@@ -295,23 +295,9 @@ pub async fn read_variable(id: &str, name: &str) -> ApiResult<VariableResponse> 
     .await
 }
 
-/// Every function and variable of every product, first entry per (kind, name) winning.
-// TODO(#6): the device answer should name its product, so only its own catalog is read.
-pub async fn catalog() -> ApiResult<Vec<CatalogEntry>> {
-    let products: Vec<ProductResponse> = get("/products").await?;
-    let mut entries: Vec<CatalogEntry> = Vec::new();
-    for product in products {
-        let catalog: Vec<CatalogEntry> = get(&format!("/products/{}/catalog", product.id)).await?;
-        for entry in catalog {
-            if !entries
-                .iter()
-                .any(|e| e.kind == entry.kind && e.name == entry.name)
-            {
-                entries.push(entry);
-            }
-        }
-    }
-    Ok(entries)
+/// The functions and variables of the device's product.
+pub async fn catalog(id: &str) -> ApiResult<Vec<CatalogEntry>> {
+    get(&format!("/devices/{}/catalog", encode(id))).await
 }
 
 /// A tenant's organizations.

@@ -28,6 +28,10 @@ pub struct AppState {
     pub public_url: String,
     /// The Particle cloud: client, token cache, secret box.
     pub particle: crate::particle::credentials::Particle,
+    /// Products and catalogs, for device calls.
+    pub products: crate::tenancy::product_cache::ProductCache,
+    /// Writes device calls' audit records, many per transaction.
+    pub audit: crate::audit::AuditWriter,
     /// Who may do what: the in-memory grant index, kept in step with every committed change.
     pub access: tokio::sync::RwLock<crate::access::AccessIndex>,
     /// A hash of a random password with the configured parameters: sign-ins for unknown
@@ -125,6 +129,8 @@ impl Application {
                 .context("loading the access index")?,
         );
         let state = web::Data::new(AppState {
+            audit: crate::audit::AuditWriter::start(db.clone()),
+            products: crate::tenancy::product_cache::ProductCache::default(),
             db,
             settings,
             clock,

@@ -128,6 +128,52 @@ async fn the_catalog_and_the_role_decide_what_may_be_called() {
 }
 
 #[tokio::test]
+async fn the_device_page_reads_its_products_catalog_and_my_actions_pick_the_controls() {
+    let (_app, fleet, _admin, tech) = with_boston_techs().await;
+    let pump = &fleet.boston_devices[0];
+
+    let catalog = tech.get(&format!("/api/v1/devices/{pump}/catalog")).await;
+    let catalog_status = catalog.status();
+    let catalog = body(catalog).await;
+    let device = body(tech.get(&format!("/api/v1/devices/{pump}")).await).await;
+    let hidden = tech
+        .get(&format!(
+            "/api/v1/devices/{}/catalog",
+            fleet.chicago_devices[0]
+        ))
+        .await;
+
+    assert_eq!(catalog_status, 200);
+    let entries = catalog.as_array().unwrap();
+    let functions: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["kind"] == "function")
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        functions.contains(&"setPressure") && functions.contains(&"reset"),
+        "{catalog}"
+    );
+    let mine: Vec<&str> = device["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let callable: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["kind"] == "function" && mine.contains(&e["action"].as_str().unwrap()))
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(callable.contains(&"setPressure"));
+    assert!(
+        !callable.contains(&"reset"),
+        "an operator gets no reset control"
+    );
+    assert_eq!(hidden.status(), 404);
+}
+
+#[tokio::test]
 async fn an_offline_device_a_throttled_and_a_failing_cloud_are_said_plainly() {
     let (_app, fleet, _admin, tech) = with_boston_techs().await;
     let pump = fleet.boston_devices[2].clone();

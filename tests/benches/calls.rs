@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use fleetwarden_server::config::Settings;
 use fleetwarden_server::particle::simulator::Fault;
 use fleetwarden_tests::fleet::PASSWORD;
 use fleetwarden_tests::spawn_fleet_with;
@@ -117,10 +118,14 @@ fn env_usize(name: &str, default: usize) -> usize {
 async fn main() {
     let calls = env_usize("FW_BENCH_CALLS", 10_000);
     let rounds = env_usize("FW_BENCH_ROUNDS", 3);
-    // Production-like: one worker per core (0 = actix's default) and a full pool.
+    // Production-like: one worker per core (0 = actix's default) and the default pool
+    // (FW_BENCH_POOL to try another size).
+    let pool = std::env::var("FW_BENCH_POOL")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let (app, fleet) = spawn_fleet_with(|s| {
         s.http.workers = 0;
-        s.database.max_connections = 16;
+        s.database.max_connections = pool.unwrap_or(Settings::default().database.max_connections);
     })
     .await;
     let admin = app.sign_in("admin@coa.example", PASSWORD).await;

@@ -29,7 +29,10 @@ pub fn DevicePage() -> impl IntoView {
         let id = id.get();
         async move { api::device(&id).await }
     });
-    let catalog = LocalResource::new(api::catalog);
+    let catalog = LocalResource::new(move || {
+        let id = id.get();
+        async move { api::catalog(&id).await }
+    });
     view! {
         <p class="crumbs"><A href="/devices">"← All devices"</A></p>
         {move || match device.get() {

@@ -415,6 +415,11 @@ impl AccessIndex {
         }
     }
 
+    /// Whether the index counts `user` as a platform administrator.
+    pub fn is_platform_admin(&self, user: Uuid) -> bool {
+        self.platform_admins.contains(&user)
+    }
+
     /// Whether `user` is a platform administrator: they hold every action everywhere.
     pub fn set_platform_admin(&mut self, user: Uuid, admin: bool) {
         if admin {

@@ -133,7 +133,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     };
     let db = &state.db;
     let hash = secrets::hash(&secret);
-    let (user_id, credential) = if secrets::is_api_token(&secret) && !from_cookie {
+    let (user, credential) = if secrets::is_api_token(&secret) && !from_cookie {
         let token = store::api_tokens::find_live_by_hash(db, &hash)
             .await?
             .filter(|t| t.expires_at.is_none_or(|at| at > now))
@@ -141,12 +141,13 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
             store::api_tokens::touch(db, token.id, now).await?;
         }
-        (token.user_id, Credential::ApiToken(token.id))
+        let user = store::users::find(db, token.user_id).await?;
+        (user, Credential::ApiToken(token.id))
     } else {
         let idle = Duration::minutes(state.settings.auth.session_idle_minutes);
-        let session = store::sessions::find_live_by_hash(db, &hash)
+        let (session, user) = store::sessions::find_live_with_user(db, &hash)
             .await?
-            .filter(|s| s.expires_at > now && s.last_seen_at + idle > now)
+            .filter(|(s, _)| s.expires_at > now && s.last_seen_at + idle > now)
             .ok_or(ApiError::Unauthenticated)?;
         // A cookie is sent by the browser on its own; only our pages can also send the token.
         if from_cookie && is_unsafe(req.method()) && !csrf_ok(req, &session.csrf_token_hash) {
@@ -155,14 +156,14 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         if now - session.last_seen_at >= TOUCH_EVERY {
             store::sessions::touch(db, session.id, now).await?;
         }
-        (session.user_id, Credential::Session(session.id))
+        (Some(user), Credential::Session(session.id))
     };
-    let user = store::users::find(db, user_id)
-        .await?
+    let user = user
         .filter(|u| u.disabled_at.is_none())
         .ok_or(ApiError::Unauthenticated)?;
-    if user.is_platform_admin {
-        // Admins made by `create-admin` in another process reach this index on first use.
+    // Admins made by `create-admin` in another process reach this index on first use; the
+    // write lock only then, not on every request of theirs.
+    if user.is_platform_admin && !state.access.read().await.is_platform_admin(user.id) {
         state.access.write().await.set_platform_admin(user.id, true);
     }
     Ok(Principal { user, credential })

@@ -46,7 +46,7 @@ pub enum ResolveError {
 }
 
 impl Particle {
-    /// Runs `call(token, product_path)` for `device` with the right credential.
+    /// Runs `call(token, product_path)` for `device` of `product` with the right credential.
     /// `product_path` is `Some(product id)` in product-token mode (product routes).
     ///
     /// # Errors
@@ -55,18 +55,13 @@ impl Particle {
         &self,
         db: &impl ConnectionTrait,
         device: &device::Model,
+        product: &particle_product::Model,
         call: C,
     ) -> Result<T, ResolveError>
     where
         C: Fn(SecretString, Option<i64>) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let product = particle_product::Entity::find_by_id(device.product_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| {
-                ResolveError::NotReady("the device's product is not registered".into())
-            })?;
         let oauth = OAuthClient {
             client_id: product.oauth_client_id.clone(),
             client_secret: self

@@ -56,6 +56,8 @@ mod tests {
         // Arrange: a connection that was never opened fails every query, as a dead one does.
         let settings = Settings::default();
         let state = web::Data::new(AppState {
+            audit: crate::audit::AuditWriter::start(sea_orm::DatabaseConnection::default()),
+            products: crate::tenancy::product_cache::ProductCache::default(),
             db: sea_orm::DatabaseConnection::default(),
             mailer: crate::email::Mailer::from_settings(&settings.email, &settings.brand)
                 .unwrap_or_else(|e| panic!("{e}")),

@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(sharing::device_access)
             .service(sharing::call_function)
             .service(sharing::read_variable)
+            .service(sharing::device_catalog)
             .service(products::create_product)
             .service(products::list_products)
             .service(products::get_catalog)

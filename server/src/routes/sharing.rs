@@ -2,6 +2,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use fleetwarden_wire::directory::Page;
 use fleetwarden_wire::error::ErrorBody;
+use fleetwarden_wire::products::CatalogEntry;
 use fleetwarden_wire::sharing::{
     CreateGrant, DeviceAccessEntry, DeviceResponse, FunctionCallRequest, FunctionCallResponse,
     GrantResponse, UpdateDevice, VariableResponse,
@@ -221,6 +222,23 @@ pub async fn call_function(
     let id = devices::parse_id(&id)?;
     Ok(web::Json(
         calls::call_function(&Ctx::new(&s, &p, &c), &id, &name, &body.arg).await?,
+    ))
+}
+
+/// The functions and variables of the device's product, each with the action it needs.
+#[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "Particle device id")),
+    responses((status = 200, body = Vec<CatalogEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/devices/{id}/catalog")]
+pub async fn device_catalog(
+    s: web::Data<AppState>,
+    p: Principal,
+    c: ClientInfo,
+    id: web::Path<String>,
+) -> Json<Vec<CatalogEntry>> {
+    let id = devices::parse_id(&id)?;
+    Ok(web::Json(
+        calls::device_catalog(&Ctx::new(&s, &p, &c), &id).await?,
     ))
 }
 

@@ -49,19 +49,22 @@ pub async fn insert(
     .await
 }
 
-/// The unrevoked session with this secret hash, if any (expiry is the caller's rule).
+/// The unrevoked session with this secret hash and its user, in one query (every request
+/// signed in by session asks; expiry is the caller's rule).
 ///
 /// # Errors
 /// Database failures.
-pub async fn find_live_by_hash(
+pub async fn find_live_with_user(
     db: &impl ConnectionTrait,
     token_hash: &str,
-) -> Result<Option<session::Model>, DbErr> {
-    session::Entity::find()
+) -> Result<Option<(session::Model, entity::user::Model)>, DbErr> {
+    Ok(session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash))
         .filter(session::Column::RevokedAt.is_null())
+        .find_also_related(entity::user::Entity)
         .one(db)
-        .await
+        .await?
+        .and_then(|(session, user)| Some((session, user?))))
 }
 
 /// Records activity.

@@ -2,11 +2,14 @@
 //! product's function catalog, sent with the right Particle credential, and audited with the
 //! real user, the argument and the result.
 use entity::enums::CatalogKind;
-use entity::{catalog_entry, device};
+use std::sync::Arc;
+
+use entity::device;
 use fleetwarden_wire::sharing::{FunctionCallResponse, VariableResponse};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 
 use super::Ctx;
+use super::product_cache::CachedProduct;
 use crate::audit;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
@@ -21,7 +24,7 @@ async fn authorize(
     id: &DeviceId,
     kind: CatalogKind,
     name: &str,
-) -> Result<(device::Model, catalog_entry::Model), ApiError> {
+) -> Result<(device::Model, Arc<CachedProduct>, String), ApiError> {
     let now = ctx.now();
     if !ctx
         .state
@@ -37,23 +40,52 @@ async fn authorize(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let entry = catalog_entry::Entity::find()
-        .filter(catalog_entry::Column::ProductId.eq(device.product_id))
-        .filter(catalog_entry::Column::Kind.eq(kind))
-        .filter(catalog_entry::Column::Name.eq(name))
-        .one(db)
+    let product = ctx
+        .state
+        .products
+        .get(db, device.product_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let action = product
+        .entry(kind, name)
+        .ok_or(ApiError::NotFound)?
+        .action
+        .clone();
     if !ctx
         .state
         .access
         .read()
         .await
-        .may(ctx.user(), id.as_str(), &entry.action, now)
+        .may(ctx.user(), id.as_str(), &action, now)
     {
         return Err(ApiError::Forbidden);
     }
-    Ok((device, entry))
+    Ok((device, product, action))
+}
+
+/// The function catalog of the device's product: what the device page offers (each entry
+/// names the action it needs; the device answer lists mine).
+///
+/// # Errors
+/// 404 unless the caller may see the device.
+pub async fn device_catalog(
+    ctx: &Ctx<'_>,
+    id: &DeviceId,
+) -> Result<Vec<fleetwarden_wire::products::CatalogEntry>, ApiError> {
+    if !ctx
+        .state
+        .access
+        .read()
+        .await
+        .may(ctx.user(), id.as_str(), "device.read", ctx.now())
+    {
+        return Err(ApiError::NotFound);
+    }
+    let device = device::Entity::find_by_id(id.as_str().to_owned())
+        .one(&ctx.state.db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    super::products::catalog(ctx, device.product_id).await
 }
 
 /// Records the call and its outcome (success or the error code) in the audit trail.
@@ -67,8 +99,13 @@ async fn record(
         after: Some(detail),
         ..ctx.entry(device.tenant_id, action, "device", &device.id)
     };
-    audit::record(&ctx.state.db, entry).await?;
-    Ok(())
+    // Not a state change of ours, so no transaction to share: group-committed with other
+    // calls' records, and the call is answered only once its record is stored.
+    ctx.state
+        .audit
+        .record(entry)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Calls a catalogued function.
@@ -81,7 +118,7 @@ pub async fn call_function(
     name: &str,
     arg: &str,
 ) -> Result<FunctionCallResponse, ApiError> {
-    let (device, _) = authorize(ctx, id, CatalogKind::Function, name).await?;
+    let (device, product, _) = authorize(ctx, id, CatalogKind::Function, name).await?;
     if arg.len() > MAX_ARG_BYTES {
         return Err(ApiError::invalid(
             "arg",
@@ -91,12 +128,17 @@ pub async fn call_function(
     let particle = &ctx.state.particle;
     let device_id = device.id.as_str();
     let outcome = particle
-        .on_device(&ctx.state.db, &device, |token, product| async move {
-            particle
-                .client
-                .call_function(&token, product, device_id, name, arg)
-                .await
-        })
+        .on_device(
+            &ctx.state.db,
+            &device,
+            &product.product,
+            |token, product| async move {
+                particle
+                    .client
+                    .call_function(&token, product, device_id, name, arg)
+                    .await
+            },
+        )
         .await;
     let result = outcome.map_err(ApiError::from);
     let detail = match &result {
@@ -122,16 +164,21 @@ pub async fn read_variable(
     id: &DeviceId,
     name: &str,
 ) -> Result<VariableResponse, ApiError> {
-    let (device, _) = authorize(ctx, id, CatalogKind::Variable, name).await?;
+    let (device, product, _) = authorize(ctx, id, CatalogKind::Variable, name).await?;
     let particle = &ctx.state.particle;
     let device_id = device.id.as_str();
     let result = particle
-        .on_device(&ctx.state.db, &device, |token, product| async move {
-            particle
-                .client
-                .get_variable(&token, product, device_id, name)
-                .await
-        })
+        .on_device(
+            &ctx.state.db,
+            &device,
+            &product.product,
+            |token, product| async move {
+                particle
+                    .client
+                    .get_variable(&token, product, device_id, name)
+                    .await
+            },
+        )
         .await
         .map_err(ApiError::from);
     let detail = match &result {

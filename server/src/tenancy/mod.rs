@@ -18,6 +18,7 @@ pub mod directory;
 pub mod grants;
 pub mod load;
 pub mod onboarding;
+pub mod product_cache;
 pub mod products;
 
 /// One request's context: who acts, from where, on which server.

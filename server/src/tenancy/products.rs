@@ -249,6 +249,7 @@ pub async fn put_catalog(
     )
     .await?;
     txn.commit().await?;
+    ctx.state.products.forget(product);
     let mut index = ctx.state.access.write().await;
     for e in entries {
         index.register_action(&e.action);

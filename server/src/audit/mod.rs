@@ -5,6 +5,9 @@ use entity::audit_record;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use uuid::Uuid;
 
+mod group_commit;
+pub use group_commit::{AuditWriter, NotWritten};
+
 /// One audit record to write.
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
@@ -35,6 +38,10 @@ pub struct Entry {
 /// # Errors
 /// Database failures; callers let them abort the surrounding transaction.
 pub async fn record(db: &impl ConnectionTrait, entry: Entry) -> Result<(), DbErr> {
+    model(entry).insert(db).await.map(|_| ())
+}
+
+fn model(entry: Entry) -> audit_record::ActiveModel {
     audit_record::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(entry.tenant_id),
@@ -49,7 +56,4 @@ pub async fn record(db: &impl ConnectionTrait, entry: Entry) -> Result<(), DbErr
         ip: Set(entry.ip),
         created_at: Set(Utc::now()),
     }
-    .insert(db)
-    .await
-    .map(|_| ())
 }
