@@ -7,7 +7,8 @@ use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::pages::{access::AccessPage, device::DevicePage, devices::DevicesPage};
-use crate::pages::{forgot::ForgotPage, login::LoginPage, not_found::NotFound};
+use crate::pages::{account::AccountPage, audit::AuditPage, directory::DirectoryPage};
+use crate::pages::{forgot::ForgotPage, login::LoginPage, not_found::NotFound, people::PeoplePage};
 use crate::session::{Session, use_session};
 
 /// The whole app.
@@ -34,6 +35,22 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/devices/:id/access")
                         view=|| view! { <Protected><AccessPage/></Protected> }
+                    />
+                    <Route
+                        path=path!("/directory")
+                        view=|| view! { <Protected><DirectoryPage/></Protected> }
+                    />
+                    <Route
+                        path=path!("/people")
+                        view=|| view! { <Protected><PeoplePage/></Protected> }
+                    />
+                    <Route
+                        path=path!("/audit")
+                        view=|| view! { <Protected><AuditPage/></Protected> }
+                    />
+                    <Route
+                        path=path!("/account")
+                        view=|| view! { <Protected><AccountPage/></Protected> }
                     />
                 </Routes>
             </Shell>

@@ -1,6 +1,7 @@
 //! Fleetwarden's dashboard: a client-side Leptos app, compiled to wasm32 and served by the
 //! server at `/` (see server/build.rs). It only talks to `/api/v1`, through `api`.
 mod api;
+mod api_admin;
 mod app;
 mod components;
 mod pages;

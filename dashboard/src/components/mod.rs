@@ -1,4 +1,5 @@
 //! Parts used by several pages.
+pub mod admin;
 pub mod grant_chain;
 pub mod role_badge;
 pub mod share_dialog;

@@ -20,6 +20,12 @@ pub fn Shell(children: Children) -> impl IntoView {
             <Show when=signed_in>
                 <nav aria-label="Main">
                     <A href="/devices">"Devices"</A>
+                    <Show when=move || session.is_tenant_admin()>
+                        <A href="/directory">"Directory"</A>
+                        <A href="/people">"People"</A>
+                        <A href="/audit">"Audit log"</A>
+                    </Show>
+                    <A href="/account">"My account"</A>
                 </nav>
                 <TenantSwitcher/>
                 <Account/>

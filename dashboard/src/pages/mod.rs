@@ -1,7 +1,11 @@
 //! One module per route.
 pub mod access;
+pub mod account;
+pub mod audit;
 pub mod device;
 pub mod devices;
+pub mod directory;
 pub mod forgot;
 pub mod login;
 pub mod not_found;
+pub mod people;
