@@ -4,6 +4,7 @@ mod api;
 mod api_admin;
 mod app;
 mod components;
+mod order;
 mod pages;
 mod session;
 

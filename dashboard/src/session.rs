@@ -104,7 +104,7 @@ fn tenants_of(me: &MeResponse) -> Vec<TenantChoice> {
             }),
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    crate::order::by_text(&mut out, |t| t.name.clone());
     out
 }
 

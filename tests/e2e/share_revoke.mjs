@@ -170,8 +170,46 @@ try {
   await tech.goto(deviceUrl);
   await tech.getByRole('alert').filter({ hasText: 'no longer shared with you' }).waitFor();
 
+  step('the admin finds the share and the revoke in the audit log, filtered to grants');
+  await admin.getByRole('link', { name: 'Audit log', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Audit log' }).waitFor();
+  await admin.getByLabel('Action', { exact: true }).fill('grant.');
+  await admin.getByRole('button', { name: 'Apply filters' }).click();
+  const grantRows = admin.locator('table.audit tbody tr');
+  await grantRows.filter({ hasText: 'grant.revoke' }).first().waitFor();
+  await grantRows.filter({ hasText: 'grant.create' }).first().waitFor();
+  for (const row of await grantRows.allInnerTexts()) {
+    if (!row.includes('grant.')) throw new Error(`the grant filter let through: ${row}`);
+  }
+  await screenshot(admin, 'audit-grants');
+
+  step('the directory shows the site and the group; people shows the technician');
+  await admin.getByRole('link', { name: 'Directory', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Sites' }).waitFor();
+  await admin.getByText(siteName, { exact: true }).first().waitFor();
+  await admin.getByText(groupName, { exact: true }).first().waitFor();
+  await screenshot(admin, 'directory');
+  await admin.getByRole('link', { name: 'People', exact: true }).click();
+  await admin.getByRole('heading', { name: 'People in this tenant' }).waitFor();
+  await admin.getByText(techEmail).first().waitFor();
+  await screenshot(admin, 'people');
+
+  step('my account lists this very session');
+  await admin.getByRole('link', { name: 'My account', exact: true }).click();
+  await admin.getByRole('heading', { name: "Where I'm signed in" }).waitFor();
+  await admin.getByText('this session', { exact: true }).first().waitFor();
+  await screenshot(admin, 'my-account');
+
+  step('on a tablet\'s width the device list fits the screen');
+  await admin.setViewportSize({ width: 768, height: 1024 });
+  await admin.getByRole('link', { name: 'Devices', exact: true }).click();
+  await admin.getByRole('link', { name: device, exact: true }).waitFor();
+  const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) throw new Error(`the device list is ${overflow} px wider than a 768 px screen`);
+  await screenshot(admin, 'tablet-devices');
+
   if (problems.length > 0) throw new Error(`the pages reported errors:\n${problems.join('\n')}`);
-  console.log('PASS: share, operate, who has access, revoke, refused');
+  console.log('PASS: share, operate, who has access, revoke, refused, audit, directory, people, account, tablet');
 } catch (e) {
   failed = true;
   console.log(`FAIL: ${e.stack ?? e}`);

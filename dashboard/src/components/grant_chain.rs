@@ -102,7 +102,7 @@ fn describe(link: &ChainLink) -> String {
             };
             let until = link
                 .expires_at
-                .map(|t| format!(" until {}", t.format("%Y-%m-%d %H:%M UTC")))
+                .map(|t| format!(" until {}", crate::components::admin::when(t)))
                 .unwrap_or_default();
             format!("{name} on {scope}{until}")
         }

@@ -153,7 +153,7 @@ fn audit_page(tenant: Uuid) -> AnyView {
                 <select id="audit-actor" bind:value=actor>
                     <option value="">"Anyone"</option>
                     {move || users.get().and_then(Result::ok).map(|mut list| {
-                        list.sort_by_key(|a| a.display_name.to_lowercase());
+                        crate::order::by_text(&mut list, |a| crate::order::folded(&a.display_name));
                         list.into_iter().map(|u| view! {
                             <option value=u.id.to_string()>{format!("{} <{}>", u.display_name, u.email)}</option>
                         }).collect_view()
@@ -301,7 +301,7 @@ fn changes(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
     let mut lines: Vec<String> = match (before, after) {
         (Some(Value::Object(b)), Some(Value::Object(a))) => {
             let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-            keys.sort();
+            crate::order::by_text(&mut keys, |k| (*k).clone());
             keys.dedup();
             keys.into_iter()
                 .filter(|k| b.get(*k) != a.get(*k))

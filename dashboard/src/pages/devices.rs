@@ -160,6 +160,9 @@ pub fn DevicesPage() -> impl IntoView {
             Some(Ok(result)) => {
                 let pages = result.total.div_ceil(result.per_page.max(1)).max(1);
                 let current = result.page;
+                // Worked out here: a `<` or `>=` inside an attribute in `view!` is read as markup.
+                let at_first = current <= 1;
+                let at_last = current >= pages;
                 view! {
                     <table class="devices">
                         <thead>
@@ -176,12 +179,12 @@ pub fn DevicesPage() -> impl IntoView {
                         </tbody>
                     </table>
                     <nav class="pager" aria-label="Pages">
-                        <button type="button" disabled={current <= 1}
+                        <button type="button" disabled=at_first
                             on:click=move |_| page.set(current.saturating_sub(1).max(1))>
                             "Previous"
                         </button>
                         <span>{format!("Page {current} of {pages} · {} devices", result.total)}</span>
-                        <button type="button" disabled={current >= pages}
+                        <button type="button" disabled=at_last
                             on:click=move |_| page.set(current + 1)>
                             "Next"
                         </button>

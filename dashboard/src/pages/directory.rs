@@ -64,7 +64,7 @@ fn tree_order(orgs: &[OrganizationResponse]) -> Vec<(OrganizationResponse, usize
     ) {
         let mut children: Vec<&OrganizationResponse> =
             orgs.iter().filter(|o| o.parent_id == parent).collect();
-        children.sort_by_key(|a| a.name.to_lowercase());
+        crate::order::by_text(&mut children, |a| crate::order::folded(&a.name));
         for child in children {
             // A cycle can't come from the server, but must not hang the page either.
             if out.len() >= orgs.len() || out.iter().any(|(o, _)| o.id == child.id) {
@@ -392,8 +392,8 @@ fn Sites(
     });
     let rows = data.with_value(|d| {
         let mut sites = d.sites.clone();
-        sites.sort_by(|a, b| {
-            (d.org_name(a.organization_id), &a.name).cmp(&(d.org_name(b.organization_id), &b.name))
+        crate::order::by_text(&mut sites, |s| {
+            format!("{}\u{0}{}", d.org_name(s.organization_id), s.name)
         });
         sites
             .into_iter()
@@ -621,7 +621,7 @@ fn Groups(
     let creating = RwSignal::new(false);
     let cards = data.with_value(|d| {
         let mut groups = d.groups.clone();
-        groups.sort_by_key(|a| a.name.to_lowercase());
+        crate::order::by_text(&mut groups, |a| crate::order::folded(&a.name));
         groups
             .into_iter()
             .map(|g| {
@@ -692,7 +692,7 @@ fn GroupCard(
             .iter()
             .map(|id| (*id, d.user_name(*id)))
             .collect();
-        members.sort_by_key(|a| a.1.to_lowercase());
+        crate::order::by_text(&mut members, |a| crate::order::folded(&a.1));
         members
     });
     let candidates = data.with_value(|d| {
@@ -701,11 +701,7 @@ fn GroupCard(
             .iter()
             .filter(|u| !group.members.contains(&u.id))
             .collect();
-        users.sort_by(|a, b| {
-            a.display_name
-                .to_lowercase()
-                .cmp(&b.display_name.to_lowercase())
-        });
+        crate::order::by_text(&mut users, |u| crate::order::folded(&u.display_name));
         users
             .into_iter()
             .map(|u| (u.id, format!("{} <{}>", u.display_name, u.email)))

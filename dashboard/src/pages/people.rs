@@ -81,7 +81,7 @@ fn Users(tenant: Uuid) -> impl IntoView {
                     <p class="empty">"Nobody belongs to this tenant yet. Invite someone below."</p>
                 }.into_any(),
                 Some(Ok(mut list)) => {
-                    list.sort_by_key(|a| a.display_name.to_lowercase());
+                    crate::order::by_text(&mut list, |a| crate::order::folded(&a.display_name));
                     let me = me();
                     view! {
                         <div class="table-scroll">
@@ -183,7 +183,7 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
                     all.push((inv, org.name.clone()));
                 }
             }
-            all.sort_by_key(|a| std::cmp::Reverse(a.0.created_at));
+            crate::order::by_text_desc(&mut all, |a| a.0.created_at.to_rfc3339());
             Ok::<_, ApiError>(all)
         }
     });
@@ -339,8 +339,9 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
 
 fn org_options(tenant: Uuid, mut list: Vec<OrganizationResponse>) -> impl IntoView {
     // The tenant itself first, then its client organizations by name.
-    list.sort_by(|a, b| {
-        (a.id != tenant, a.name.to_lowercase()).cmp(&(b.id != tenant, b.name.to_lowercase()))
+    crate::order::by_text(&mut list, |o| {
+        let rank = if o.id == tenant { '0' } else { '1' };
+        format!("{rank}{}", crate::order::folded(&o.name))
     });
     list.into_iter()
         .map(|o| {
