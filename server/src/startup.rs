@@ -30,6 +30,8 @@ pub struct AppState {
     pub particle: crate::particle::credentials::Particle,
     /// Products and catalogs, for device calls.
     pub products: crate::tenancy::product_cache::ProductCache,
+    /// Sessions and API tokens recently looked up (see `auth::known`).
+    pub known: crate::auth::known::KnownCredentials,
     /// Writes device calls' audit records, many per transaction.
     pub audit: crate::audit::AuditWriter,
     /// Who may do what: the in-memory grant index, kept in step with every committed change.
@@ -131,6 +133,7 @@ impl Application {
         let state = web::Data::new(AppState {
             audit: crate::audit::AuditWriter::start(db.clone()),
             products: crate::tenancy::product_cache::ProductCache::default(),
+            known: crate::auth::known::KnownCredentials::default(),
             db,
             settings,
             clock,
@@ -289,6 +292,7 @@ async fn connect_particle(
         secrets,
         margin: chrono::Duration::seconds(ps.token_refresh_margin_secs),
         clock,
+        customers: Default::default(),
     };
     Ok((particle, sim, logins))
 }

@@ -516,6 +516,7 @@ fn next_op(rng: &mut StdRng, u: &Universe, model: &Reference) -> Op {
                 tenant,
                 site,
                 name,
+                product: Uuid::nil(),
             })
         }
         57..=58 => Op::RemoveDevice(pick(rng, &u.devices)),
@@ -768,6 +769,7 @@ async fn setup(rng: &mut StdRng) -> (Universe, AccessIndex, Reference) {
             tenant: tenants[t],
             site,
             name,
+            product: Uuid::nil(),
         }));
     }
     for (group, tenant) in &universe.groups {

@@ -70,6 +70,7 @@ async fn tenant_where(user: Uuid, role: &str) -> (AccessIndex, Uuid, String) {
         tenant,
         site: Some(site),
         name: "Pump 7".to_owned(),
+        product: Uuid::nil(),
     });
     let role_id = match role {
         "viewer" => VIEWER_ID,

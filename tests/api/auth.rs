@@ -411,6 +411,8 @@ async fn changing_my_password_ends_my_other_sessions_but_not_this_one() {
     app.create_user("ada@example.com", PASSWORD, false).await;
     let phone = app.sign_in("ada@example.com", PASSWORD).await;
     let laptop = app.sign_in("ada@example.com", PASSWORD).await;
+    // In use just before: the server has it fresh in memory, and must still let it go.
+    assert_eq!(phone.get("/api/v1/me").await.status(), 200);
 
     let wrong = laptop
         .post(
@@ -437,6 +439,7 @@ async fn i_can_list_and_revoke_my_sessions_and_logout_ends_mine() {
     app.create_user("ada@example.com", PASSWORD, false).await;
     let phone = app.sign_in("ada@example.com", PASSWORD).await;
     let laptop = app.sign_in("ada@example.com", PASSWORD).await;
+    assert_eq!(phone.get("/api/v1/me").await.status(), 200);
 
     let list = body(laptop.get("/api/v1/me/sessions").await).await;
     let phone_id = list
@@ -463,6 +466,30 @@ async fn i_can_list_and_revoke_my_sessions_and_logout_ends_mine() {
             .await
             .contains(&"auth.logout".to_owned())
     );
+}
+
+#[tokio::test]
+async fn a_session_revoked_by_another_server_stops_working_within_five_seconds() {
+    // Arrange: in use, so this server has it in memory.
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", PASSWORD, false).await;
+    let ada = app.sign_in("ada@example.com", PASSWORD).await;
+    assert_eq!(ada.get("/api/v1/me").await.status(), 200);
+
+    // Act: another server process on the same database ends every session.
+    use fleetwarden_server::clock::Clock as _;
+    entity::session::Entity::update_many()
+        .col_expr(
+            entity::session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(app.clock.now()),
+        )
+        .exec(&app.db.conn)
+        .await
+        .unwrap();
+    app.clock.advance(Duration::seconds(5));
+
+    // Assert
+    assert_eq!(ada.get("/api/v1/me").await.status(), 401);
 }
 
 #[tokio::test]

@@ -436,6 +436,7 @@ async fn main() {
                 tenant: tenant.id,
                 site,
                 name,
+                product: Uuid::nil(),
             });
         }
         for group in &tenant.groups {

@@ -75,6 +75,9 @@ pub struct DeviceEntry {
     pub site: Option<Uuid>,
     /// Display name (lists sort by it, then by id).
     pub name: String,
+    /// Its Particle product (our id): device calls resolve their credential from it without
+    /// reading the device row.
+    pub product: Uuid,
 }
 
 /// Filters for "devices I can see".
@@ -1136,6 +1139,7 @@ mod tests {
                 tenant,
                 site,
                 name: name.to_owned(),
+                product: Uuid::nil(),
             });
         }
         World {
@@ -1380,6 +1384,7 @@ mod tests {
             tenant: other,
             site: None,
             name: "moved".to_owned(),
+            product: Uuid::nil(),
         });
         assert!(!w.index.may(user, AT_CLIENT, "device.read", now()));
         assert!(visible(&w.index, user).is_empty());

@@ -169,5 +169,6 @@ pub async fn logout(
     )
     .await?;
     txn.commit().await?;
+    state.known.forget_user(principal.user_id());
     Ok(())
 }

@@ -136,6 +136,7 @@ pub async fn reset(
     )
     .await?;
     txn.commit().await?;
+    state.known.forget_user(user.id);
     state.send_later(user.email, Template::PasswordChanged);
     Ok(())
 }

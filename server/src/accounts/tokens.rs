@@ -115,6 +115,7 @@ pub async fn revoke(
     )
     .await?;
     txn.commit().await?;
+    state.known.forget_user(user);
     Ok(())
 }
 
@@ -152,6 +153,8 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
+    // Also this session's entry: it remembers the old password hash.
+    state.known.forget_user(principal.user_id());
     state.send_later(principal.user.email.clone(), Template::PasswordChanged);
     Ok(())
 }

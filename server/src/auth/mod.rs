@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+pub mod known;
+
 use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -11,6 +13,7 @@ use chrono::Duration;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
+use self::known::Known;
 use crate::domain::secrets;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -133,40 +136,86 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     };
     let db = &state.db;
     let hash = secrets::hash(&secret);
-    let (user, credential) = if secrets::is_api_token(&secret) && !from_cookie {
-        let token = store::api_tokens::find_live_by_hash(db, &hash)
-            .await?
-            .filter(|t| t.expires_at.is_none_or(|at| at > now))
-            .ok_or(ApiError::Unauthenticated)?;
-        if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
-            store::api_tokens::touch(db, token.id, now).await?;
+    let api_token = secrets::is_api_token(&secret) && !from_cookie;
+    let known = match state.known.get(&hash, now) {
+        // A session secret sent as an API token (or the reverse) is not remembered as one.
+        Some(k) if matches!(k.credential, Credential::ApiToken(_)) == api_token => k,
+        _ => {
+            let generation = state.known.generation();
+            let read = lookup(db, &hash, api_token)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            state
+                .known
+                .remember(generation, hash.clone(), read.clone(), now);
+            read
         }
-        let user = store::users::find(db, token.user_id).await?;
-        (user, Credential::ApiToken(token.id))
-    } else {
+    };
+    if known.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::Unauthenticated);
+    }
+    if let Credential::Session(_) = known.credential {
         let idle = Duration::minutes(state.settings.auth.session_idle_minutes);
-        let (session, user) = store::sessions::find_live_with_user(db, &hash)
-            .await?
-            .filter(|(s, _)| s.expires_at > now && s.last_seen_at + idle > now)
-            .ok_or(ApiError::Unauthenticated)?;
+        if known.last_used.is_none_or(|seen| seen + idle <= now) {
+            return Err(ApiError::Unauthenticated);
+        }
         // A cookie is sent by the browser on its own; only our pages can also send the token.
-        if from_cookie && is_unsafe(req.method()) && !csrf_ok(req, &session.csrf_token_hash) {
+        let csrf = known.csrf_hash.as_deref().unwrap_or_default();
+        if from_cookie && is_unsafe(req.method()) && !csrf_ok(req, csrf) {
             return Err(ApiError::CsrfMissing);
         }
-        if now - session.last_seen_at >= TOUCH_EVERY {
-            store::sessions::touch(db, session.id, now).await?;
+    }
+    if known.last_used.is_none_or(|at| now - at >= TOUCH_EVERY) {
+        match known.credential {
+            Credential::Session(id) => store::sessions::touch(db, id, now).await?,
+            Credential::ApiToken(id) => store::api_tokens::touch(db, id, now).await?,
         }
-        (Some(user), Credential::Session(session.id))
-    };
-    let user = user
-        .filter(|u| u.disabled_at.is_none())
-        .ok_or(ApiError::Unauthenticated)?;
+        state.known.touched(&hash, now);
+    }
+    let Known {
+        user, credential, ..
+    } = known;
+    if user.disabled_at.is_some() {
+        return Err(ApiError::Unauthenticated);
+    }
     // Admins made by `create-admin` in another process reach this index on first use; the
     // write lock only then, not on every request of theirs.
     if user.is_platform_admin && !state.access.read().await.is_platform_admin(user.id) {
         state.access.write().await.set_platform_admin(user.id, true);
     }
     Ok(Principal { user, credential })
+}
+
+/// The live (not revoked) session or API token with this hash, and its user.
+async fn lookup(
+    db: &sea_orm::DatabaseConnection,
+    hash: &str,
+    api_token: bool,
+) -> Result<Option<Known>, ApiError> {
+    if api_token {
+        let Some(token) = store::api_tokens::find_live_by_hash(db, hash).await? else {
+            return Ok(None);
+        };
+        let Some(user) = store::users::find(db, token.user_id).await? else {
+            return Ok(None);
+        };
+        return Ok(Some(Known {
+            user,
+            credential: Credential::ApiToken(token.id),
+            expires_at: token.expires_at,
+            last_used: token.last_used_at,
+            csrf_hash: None,
+        }));
+    }
+    Ok(store::sessions::find_live_with_user(db, hash)
+        .await?
+        .map(|(session, user)| Known {
+            user,
+            credential: Credential::Session(session.id),
+            expires_at: Some(session.expires_at),
+            last_used: Some(session.last_seen_at),
+            csrf_hash: Some(session.csrf_token_hash),
+        }))
 }
 
 fn is_unsafe(method: &Method) -> bool {

@@ -3,13 +3,15 @@
 //! tenant's shadow customer for that product and a customer-scoped token, customer paths.
 //! Tokens come from the cache (one mint in flight per credential) and a 401 is retried once
 //! with a fresh token.
+use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::Duration;
 use entity::enums::ProductMode;
-use entity::{device, particle_product, shadow_customer};
+use entity::{particle_product, shadow_customer};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use secrecy::SecretString;
+use uuid::Uuid;
 
 use super::Error;
 use super::client::{OAuthClient, ParticleClient};
@@ -29,6 +31,53 @@ pub struct Particle {
     pub margin: Duration,
     /// The server's clock.
     pub clock: SharedClock,
+    /// Shadow customers already looked up.
+    pub customers: ShadowCustomers,
+}
+
+/// (tenant, product) → the tenant's shadow customer id at Particle, remembered once read:
+/// a shadow customer is made once, never renamed or deleted, so an entry can't go stale, and
+/// device calls skip a query each.
+#[derive(Debug, Default)]
+pub struct ShadowCustomers(std::sync::RwLock<HashMap<(Uuid, Uuid), String>>);
+
+impl ShadowCustomers {
+    fn get(&self, tenant: Uuid, product: Uuid) -> Option<String> {
+        let map = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(&(tenant, product)).cloned()
+    }
+
+    fn remember(&self, tenant: Uuid, product: Uuid, customer: &str) {
+        let mut map = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.insert((tenant, product), customer.to_owned());
+    }
+
+    /// The customer id, from memory or else from the database.
+    async fn find(
+        &self,
+        db: &impl ConnectionTrait,
+        tenant: Uuid,
+        product: Uuid,
+    ) -> Result<Option<String>, sea_orm::DbErr> {
+        if let Some(customer) = self.get(tenant, product) {
+            return Ok(Some(customer));
+        }
+        let row = shadow_customer::Entity::find()
+            .filter(shadow_customer::Column::TenantId.eq(tenant))
+            .filter(shadow_customer::Column::ProductId.eq(product))
+            .one(db)
+            .await?;
+        if let Some(row) = &row {
+            self.remember(tenant, product, &row.customer_id);
+        }
+        Ok(row.map(|r| r.customer_id))
+    }
 }
 
 /// Why a device can't be called (before Particle is even asked).
@@ -46,7 +95,8 @@ pub enum ResolveError {
 }
 
 impl Particle {
-    /// Runs `call(token, product_path)` for `device` of `product` with the right credential.
+    /// Runs `call(token, product_path)` for a device of `tenant` and `product` with the right
+    /// credential.
     /// `product_path` is `Some(product id)` in product-token mode (product routes).
     ///
     /// # Errors
@@ -54,7 +104,7 @@ impl Particle {
     pub async fn on_device<T, C, Fut>(
         &self,
         db: &impl ConnectionTrait,
-        device: &device::Model,
+        tenant: Uuid,
         product: &particle_product::Model,
         call: C,
     ) -> Result<T, ResolveError>
@@ -81,21 +131,17 @@ impl Particle {
                 .await?)
             }
             ProductMode::ShadowCustomer => {
-                let customer = shadow_customer::Entity::find()
-                    .filter(shadow_customer::Column::TenantId.eq(device.tenant_id))
-                    .filter(shadow_customer::Column::ProductId.eq(product.id))
-                    .one(db)
+                let customer = self
+                    .customers
+                    .find(db, tenant, product.id)
                     .await?
                     .ok_or_else(|| {
                         ResolveError::NotReady(
                             "the tenant has no shadow customer for this product yet".into(),
                         )
                     })?;
-                let key = TokenCache::customer_key(product.particle_id, &customer.customer_id);
-                let mint = || {
-                    self.client
-                        .mint_customer_token(&oauth, &customer.customer_id)
-                };
+                let key = TokenCache::customer_key(product.particle_id, &customer);
+                let mint = || self.client.mint_customer_token(&oauth, &customer);
                 Ok(with_token(&self.tokens, &key, now, self.margin, mint, |t| {
                     call(t, None)
                 })

@@ -58,6 +58,7 @@ mod tests {
         let state = web::Data::new(AppState {
             audit: crate::audit::AuditWriter::start(sea_orm::DatabaseConnection::default()),
             products: crate::tenancy::product_cache::ProductCache::default(),
+            known: crate::auth::known::KnownCredentials::default(),
             db: sea_orm::DatabaseConnection::default(),
             mailer: crate::email::Mailer::from_settings(&settings.email, &settings.brand)
                 .unwrap_or_else(|e| panic!("{e}")),
@@ -80,6 +81,7 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}")),
                 margin: chrono::Duration::seconds(60),
                 clock: std::sync::Arc::new(crate::clock::SystemClock),
+                customers: Default::default(),
             },
             access: tokio::sync::RwLock::new(
                 crate::access::AccessIndex::new()

@@ -4,12 +4,11 @@
 use entity::enums::CatalogKind;
 use std::sync::Arc;
 
-use entity::device;
 use fleetwarden_wire::sharing::{FunctionCallResponse, VariableResponse};
-use sea_orm::EntityTrait;
 
 use super::Ctx;
 use super::product_cache::CachedProduct;
+use crate::access::DeviceEntry;
 use crate::audit;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
@@ -17,33 +16,22 @@ use crate::error::ApiError;
 /// Particle's limit on a function argument, in bytes.
 pub const MAX_ARG_BYTES: usize = 1024;
 
-/// The device and the catalog entry, when the caller may use it: 404 for a device they can't
-/// see or a name the catalog doesn't list, 403 when their role lacks the entry's action.
+/// The device (as the access index has it: its owner and product, kept in step with every
+/// committed change, so no read of the device row) and its product, when the caller may use
+/// the catalog entry: 404 for a device they can't see or a name the catalog doesn't list, 403
+/// when their role lacks the entry's action.
 async fn authorize(
     ctx: &Ctx<'_>,
     id: &DeviceId,
     kind: CatalogKind,
     name: &str,
-) -> Result<(device::Model, Arc<CachedProduct>, String), ApiError> {
+) -> Result<(DeviceEntry, Arc<CachedProduct>, String), ApiError> {
     let now = ctx.now();
-    if !ctx
-        .state
-        .access
-        .read()
-        .await
-        .may(ctx.user(), id.as_str(), "device.read", now)
-    {
-        return Err(ApiError::NotFound);
-    }
-    let db = &ctx.state.db;
-    let device = device::Entity::find_by_id(id.as_str().to_owned())
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let device = visible_device(ctx, id, now).await?;
     let product = ctx
         .state
         .products
-        .get(db, device.product_id)
+        .get(&ctx.state.db, device.product)
         .await?
         .ok_or(ApiError::NotFound)?;
     let action = product
@@ -63,6 +51,19 @@ async fn authorize(
     Ok((device, product, action))
 }
 
+/// The device from the access index, if the caller may see it (404 otherwise).
+async fn visible_device(
+    ctx: &Ctx<'_>,
+    id: &DeviceId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<DeviceEntry, ApiError> {
+    let index = ctx.state.access.read().await;
+    if !index.may(ctx.user(), id.as_str(), "device.read", now) {
+        return Err(ApiError::NotFound);
+    }
+    index.device(id.as_str()).cloned().ok_or(ApiError::NotFound)
+}
+
 /// The function catalog of the device's product: what the device page offers (each entry
 /// names the action it needs; the device answer lists mine).
 ///
@@ -72,32 +73,20 @@ pub async fn device_catalog(
     ctx: &Ctx<'_>,
     id: &DeviceId,
 ) -> Result<Vec<fleetwarden_wire::products::CatalogEntry>, ApiError> {
-    if !ctx
-        .state
-        .access
-        .read()
-        .await
-        .may(ctx.user(), id.as_str(), "device.read", ctx.now())
-    {
-        return Err(ApiError::NotFound);
-    }
-    let device = device::Entity::find_by_id(id.as_str().to_owned())
-        .one(&ctx.state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    super::products::catalog(ctx, device.product_id).await
+    let device = visible_device(ctx, id, ctx.now()).await?;
+    super::products::catalog(ctx, device.product).await
 }
 
 /// Records the call and its outcome (success or the error code) in the audit trail.
 async fn record(
     ctx: &Ctx<'_>,
-    device: &device::Model,
+    device: &DeviceEntry,
     action: &'static str,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
     let entry = audit::Entry {
         after: Some(detail),
-        ..ctx.entry(device.tenant_id, action, "device", &device.id)
+        ..ctx.entry(device.tenant, action, "device", &device.id)
     };
     // Not a state change of ours, so no transaction to share: group-committed with other
     // calls' records, and the call is answered only once its record is stored.
@@ -130,7 +119,7 @@ pub async fn call_function(
     let outcome = particle
         .on_device(
             &ctx.state.db,
-            &device,
+            device.tenant,
             &product.product,
             |token, product| async move {
                 particle
@@ -170,7 +159,7 @@ pub async fn read_variable(
     let result = particle
         .on_device(
             &ctx.state.db,
-            &device,
+            device.tenant,
             &product.product,
             |token, product| async move {
                 particle

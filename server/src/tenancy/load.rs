@@ -40,6 +40,7 @@ pub fn device_entry(d: &device::Model) -> DeviceEntry {
         tenant: d.tenant_id,
         site: d.site_id,
         name: d.name.clone(),
+        product: d.product_id,
     }
 }
 

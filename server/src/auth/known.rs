@@ -1,0 +1,173 @@
+//! Sessions and API tokens already looked up, so a busy client's requests don't each read the
+//! database to learn who they are (`cargo bench --bench calls`: the read was a third of a
+//! device call's database work).
+//!
+//! Correctness rests on two rules. In this process, every revocation and password change
+//! calls [`KnownCredentials::forget_user`] after it commits, and a lookup that started before
+//! such a forget is not remembered (the generation check in [`KnownCredentials::remember`]),
+//! so it can't put back what was just revoked. Changes made by another process (a second
+//! server on the same database, the CLI) are seen once an entry is [`FRESH_FOR`] old.
+//! Expiry and idle time are checked on every request from the remembered times.
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use super::Credential;
+
+/// How long a remembered credential is trusted without asking the database again.
+pub const FRESH_FOR: Duration = Duration::seconds(5);
+/// Beyond this many entries the map starts over (each is re-read on its next use).
+const MAX_ENTRIES: usize = 100_000;
+
+/// A credential as the database had it.
+#[derive(Debug, Clone)]
+pub struct Known {
+    /// Whose it is.
+    pub user: entity::user::Model,
+    /// Which session or API token.
+    pub credential: Credential,
+    /// When it stops working (`None`: an API token without expiry).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Last recorded use (`last_seen_at` of a session, `last_used_at` of a token).
+    pub last_used: Option<DateTime<Utc>>,
+    /// A session's CSRF token hash.
+    pub csrf_hash: Option<String>,
+}
+
+struct Entry {
+    known: Known,
+    read_at: DateTime<Utc>,
+}
+
+/// The remembered credentials, by the hash of the secret.
+#[derive(Default)]
+pub struct KnownCredentials {
+    entries: Mutex<HashMap<String, Entry>>,
+    generation: AtomicU64,
+}
+
+impl std::fmt::Debug for KnownCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownCredentials").finish_non_exhaustive()
+    }
+}
+
+impl KnownCredentials {
+    /// Take this before reading the database; hand it to [`Self::remember`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The credential for `hash`, if read less than [`FRESH_FOR`] ago.
+    pub fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<Known> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(hash)
+            .filter(|e| now - e.read_at < FRESH_FOR && e.read_at <= now)
+            .map(|e| e.known.clone())
+    }
+
+    /// Remembers what was read, unless something was forgotten since `generation` was taken
+    /// (the read may predate that revocation).
+    pub fn remember(&self, generation: u64, hash: String, known: Known, now: DateTime<Utc>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            hash,
+            Entry {
+                known,
+                read_at: now,
+            },
+        );
+    }
+
+    /// Records a use written to the database, so the next request doesn't write it again.
+    pub fn touched(&self, hash: &str, now: DateTime<Utc>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.get_mut(hash) {
+            entry.known.last_used = Some(now);
+        }
+    }
+
+    /// Forgets every credential of `user`: call after committing a revocation, a password
+    /// change or anything else that changes what their credentials may do.
+    pub fn forget_user(&self, user: Uuid) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.retain(|_, e| e.known.user.id != user);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(user: Uuid) -> Known {
+        Known {
+            user: entity::user::Model {
+                id: user,
+                email: "a@example.com".into(),
+                email_lower: "a@example.com".into(),
+                display_name: "A".into(),
+                password_hash: None,
+                is_platform_admin: false,
+                disabled_at: None,
+                password_changed_at: None,
+                created_at: t(0),
+                updated_at: t(0),
+            },
+            credential: Credential::Session(Uuid::nil()),
+            expires_at: None,
+            last_used: None,
+            csrf_hash: None,
+        }
+    }
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_entry_is_trusted_for_a_few_seconds_then_read_again() {
+        let cache = KnownCredentials::default();
+        let g = cache.generation();
+        cache.remember(g, "h".into(), known(Uuid::nil()), t(0));
+        assert!(cache.get("h", t(4)).is_some());
+        assert!(cache.get("h", t(5)).is_none());
+        assert!(cache.get("other", t(1)).is_none());
+    }
+
+    #[test]
+    fn forgetting_a_user_drops_their_entries_only() {
+        let cache = KnownCredentials::default();
+        let (alice, bob) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let g = cache.generation();
+        cache.remember(g, "a".into(), known(alice), t(0));
+        cache.remember(g, "b".into(), known(bob), t(0));
+        cache.forget_user(alice);
+        assert!(cache.get("a", t(1)).is_none());
+        assert!(cache.get("b", t(1)).is_some());
+    }
+
+    #[test]
+    fn a_read_that_started_before_a_revocation_is_not_remembered() {
+        let cache = KnownCredentials::default();
+        let alice = Uuid::from_u128(1);
+        let before = cache.generation();
+        // The revocation commits and forgets while this read was in flight.
+        cache.forget_user(alice);
+        cache.remember(before, "a".into(), known(alice), t(0));
+        assert!(cache.get("a", t(1)).is_none());
+        let after = cache.generation();
+        cache.remember(after, "a".into(), known(alice), t(0));
+        assert!(cache.get("a", t(1)).is_some());
+    }
+}
