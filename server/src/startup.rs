@@ -60,6 +60,8 @@ pub struct Application {
     server: Server,
     simulator: Option<crate::particle::simulator::SimulatorHandle>,
     demo_logins: Vec<crate::demo::DemoLogin>,
+    /// Flushed after the last request, so no answered call's record is left unwritten.
+    audit: crate::audit::AuditWriter,
 }
 
 impl Application {
@@ -130,8 +132,9 @@ impl Application {
                 .await
                 .context("loading the access index")?,
         );
+        let audit = crate::audit::AuditWriter::start(db.clone());
         let state = web::Data::new(AppState {
-            audit: crate::audit::AuditWriter::start(db.clone()),
+            audit: audit.clone(),
             products: crate::tenancy::product_cache::ProductCache::default(),
             known: crate::auth::known::KnownCredentials::default(),
             db,
@@ -172,6 +175,7 @@ impl Application {
             server,
             simulator,
             demo_logins,
+            audit,
         })
     }
 
@@ -200,7 +204,11 @@ impl Application {
     /// # Errors
     /// The server failed while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if self.audit.flush().await.is_err() {
+            tracing::error!("the audit writer stopped before the last records were written");
+        }
+        served
     }
 
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.

@@ -12,6 +12,15 @@ async fn body(response: reqwest::Response) -> Value {
     response.json().await.unwrap_or(Value::Null)
 }
 
+/// The tenant's audit log of function calls, newest first, as the admin reads it.
+async fn function_calls_audited(admin: &Session, fleet: &fleetwarden_tests::fleet::Fleet) -> Value {
+    let path = format!(
+        "/api/v1/tenants/{}/audit?action=device.function_call",
+        fleet.coa
+    );
+    body(admin.get(&path).await).await
+}
+
 /// The fleet with Boston shared to the "Boston techs" group as operators, and tech signed in.
 async fn with_boston_techs() -> (
     fleetwarden_tests::TestApp,
@@ -58,15 +67,7 @@ async fn a_technician_sets_the_pressure_and_reads_the_new_value() {
     assert_eq!(read.status(), 200);
     assert_eq!(body(read).await["value"], json!(4.2));
     assert_eq!(fleet.sim.device_state(pump).unwrap().pressure, 4.2);
-    let audit = body(
-        admin
-            .get(&format!(
-                "/api/v1/tenants/{}/audit?action=device.function_call",
-                fleet.coa
-            ))
-            .await,
-    )
-    .await;
+    let audit = function_calls_audited(&admin, &fleet).await;
     let record = &audit["items"][0];
     assert_eq!(record["actor_email"], "tech@coa.example");
     assert_eq!(record["target_id"], json!(pump));
@@ -261,4 +262,45 @@ async fn futures_join(session: &Session, paths: Vec<String>) -> Vec<u16> {
 
 fn session_address(session: &Session) -> String {
     session.address().to_owned()
+}
+
+#[tokio::test]
+async fn calls_answered_while_the_audit_table_is_unwritable_are_all_in_the_log_once_it_recovers() {
+    // Arrange: the records of device calls are written just after the answer; make every
+    // write fail for a while, as a database outage would.
+    use sea_orm::ConnectionTrait;
+    let (app, fleet, admin, tech) = with_boston_techs().await;
+    let pump = &fleet.boston_devices[0];
+    let db = &app.db.conn;
+    db.execute_unprepared("ALTER TABLE audit_records RENAME TO audit_records_away")
+        .await
+        .unwrap();
+
+    // Act
+    let mut statuses = Vec::new();
+    for pressure in ["1.5", "2.5", "3.5"] {
+        let set = tech
+            .post(
+                &format!("/api/v1/devices/{pump}/functions/setPressure"),
+                &json!({"arg": pressure}),
+            )
+            .await;
+        statuses.push(set.status().as_u16());
+    }
+    db.execute_unprepared("ALTER TABLE audit_records_away RENAME TO audit_records")
+        .await
+        .unwrap();
+    // Reading the log waits until every record handed over before it is stored.
+    let audit = function_calls_audited(&admin, &fleet).await;
+
+    // Assert
+    assert_eq!(statuses, [200, 200, 200]);
+    let args: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["after"]["arg"].as_str().unwrap())
+        .collect();
+    assert_eq!(args, ["3.5", "2.5", "1.5"], "newest first, none lost");
+    assert_eq!(fleet.sim.device_state(pump).unwrap().pressure, 3.5);
 }

@@ -5,13 +5,16 @@
 //! cargo bench -p fleetwarden-tests --bench calls
 //! ```
 //!
-//! Through Fleetwarden a call is signed in (session cookie), authorised, resolved to the
+//! Through Fleetwarden a call is signed in (bearer session token), authorised, resolved to the
 //! product's cached token, sent to the simulator over loopback HTTP and audited (one database
-//! write per call); straight, the same `POST /v1/products/:pid/devices/:id/setPressure` is sent
-//! with a product token. Rounds alternate between the two so drifts of the machine hit both.
-//! Two device speeds: instant (pure overhead, everything saturated) and 50 ms, about a fast
-//! device round trip through the real cloud.
-//! Settings: FW_BENCH_CALLS (calls per round, default 10000), FW_BENCH_ROUNDS (default 3).
+//! write per call, group-committed); straight, the same
+//! `POST /v1/products/:pid/devices/:id/setPressure` is sent with a product token. Rounds
+//! alternate between the two so drifts of the machine hit both. Device speeds: instant (pure
+//! overhead, everything saturated) and 50 ms, about a fast device round trip through the real
+//! cloud, once with the 256 callers in step (each wave of 256 arrives in the same instant) and
+//! once spread over the 50 ms. Same allocator as the server binary (mimalloc).
+//! Settings: FW_BENCH_CALLS (calls per round, default 10000), FW_BENCH_ROUNDS (default 3),
+//! FW_BENCH_DEVICES (the device speeds, see [`scenarios`]).
 #![expect(
     clippy::unwrap_used,
     reason = "a benchmark: any failure should stop it"
@@ -27,6 +30,9 @@ use fleetwarden_tests::spawn_fleet_with;
 
 const IN_FLIGHT: usize = 256;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Path {
     Fleetwarden,
@@ -40,14 +46,20 @@ struct Target {
 }
 
 /// Sends `calls` calls, `IN_FLIGHT` at a time; returns each call's latency and the wall time.
-async fn round(target: Arc<Target>, calls: usize) -> (Vec<Duration>, Duration) {
+/// With a `stagger`, caller `i` starts `stagger * i / IN_FLIGHT` late (and the wall time leaves
+/// that out), so the callers are spread over a device's answer time instead of all calling in
+/// the same instant, every time, as they do in step.
+async fn round(target: Arc<Target>, calls: usize, stagger: Duration) -> Round {
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let workers: Vec<_> = (0..IN_FLIGHT)
-        .map(|_| {
+        .map(|i| {
             let target = target.clone();
             let next = next.clone();
+            let delay = stagger * i as u32 / IN_FLIGHT as u32;
             tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
                 let mut latencies = Vec::new();
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
@@ -80,7 +92,35 @@ async fn round(target: Arc<Target>, calls: usize) -> (Vec<Duration>, Duration) {
     for worker in workers {
         all.extend(worker.await.unwrap());
     }
-    (all, started.elapsed())
+    Round {
+        wall: started.elapsed().saturating_sub(stagger),
+        cpu: cpu_time().saturating_sub(cpu_before),
+        latencies: all,
+    }
+}
+
+struct Round {
+    latencies: Vec<Duration>,
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// CPU time used by this whole process so far (load generator, simulator and server alike):
+/// the difference between the two paths is what Fleetwarden itself costs per call, whether or
+/// not the machine is saturated. Linux's `/proc/self/stat`, in clock ticks of 10 ms.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    Duration::from_millis(fields.iter().sum::<u64>() * 10)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -96,15 +136,34 @@ struct Summary {
     p50: Duration,
     p99: Duration,
     per_sec: f64,
+    cpu_us_per_call: f64,
 }
 
-fn summarise(mut latencies: Vec<Duration>, wall: Duration) -> Summary {
+fn summarise(mut latencies: Vec<Duration>, wall: Duration, cpu: Duration) -> Summary {
     latencies.sort_unstable();
+    let n = latencies.len() as f64;
     Summary {
         p50: percentile(&latencies, 0.50),
         p99: percentile(&latencies, 0.99),
-        per_sec: latencies.len() as f64 / wall.as_secs_f64(),
+        per_sec: n / wall.as_secs_f64(),
+        cpu_us_per_call: cpu.as_secs_f64() * 1e6 / n,
     }
+}
+
+/// FW_BENCH_DEVICES: device answer times in ms, `s` for spread callers (default
+/// `0,50,50s,250s`).
+fn scenarios() -> Vec<(u64, bool)> {
+    let list = std::env::var("FW_BENCH_DEVICES").unwrap_or_else(|_| "0,50,50s,250s".into());
+    list.split(',')
+        .filter_map(|item| {
+            let item = item.trim();
+            let spread = item.ends_with('s');
+            item.trim_end_matches('s')
+                .parse()
+                .ok()
+                .map(|ms| (ms, spread))
+        })
+        .collect()
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -190,10 +249,18 @@ async fn main() {
         devices.len()
     );
     println!(
-        "{:<12} {:<13} {:>9} {:>9} {:>10}",
-        "device", "path", "p50 ms", "p99 ms", "calls/s"
+        "{:<15} {:<13} {:>9} {:>9} {:>10} {:>12}",
+        "device", "path", "p50 ms", "p99 ms", "calls/s", "CPU µs/call"
     );
-    for device_ms in [0_u64, 50] {
+    // (device answer time, callers spread over it): instant is pure overhead with everything
+    // saturated; 50 ms is about a fast round trip through the real cloud, 250 ms a typical
+    // one (cloud to device and back over cellular), where 256 in flight ask ~1,000 calls/s.
+    for (device_ms, staggered) in scenarios() {
+        let stagger = if staggered {
+            Duration::from_millis(device_ms)
+        } else {
+            Duration::ZERO
+        };
         fleet.sim.clear_faults();
         for d in &devices {
             if device_ms > 0 {
@@ -204,45 +271,53 @@ async fn main() {
             }
         }
         // Warm both paths (connections, token cache, SQLite pages).
-        round(straight.clone(), IN_FLIGHT * 4).await;
-        round(through.clone(), IN_FLIGHT * 4).await;
+        round(straight.clone(), IN_FLIGHT * 4, stagger).await;
+        round(through.clone(), IN_FLIGHT * 4, stagger).await;
         let mut results = [
-            (Path::Straight, Vec::new(), Duration::ZERO),
-            (Path::Fleetwarden, Vec::new(), Duration::ZERO),
+            (Path::Straight, Vec::new(), Duration::ZERO, Duration::ZERO),
+            (
+                Path::Fleetwarden,
+                Vec::new(),
+                Duration::ZERO,
+                Duration::ZERO,
+            ),
         ];
         for _ in 0..rounds {
-            for (path, latencies, wall) in &mut results {
+            for (path, latencies, wall, cpu) in &mut results {
                 let target = match path {
                     Path::Straight => straight.clone(),
                     Path::Fleetwarden => through.clone(),
                 };
-                let (l, w) = round(target, calls).await;
-                latencies.extend(l);
-                *wall += w;
+                let r = round(target, calls, stagger).await;
+                latencies.extend(r.latencies);
+                *wall += r.wall;
+                *cpu += r.cpu;
             }
         }
-        let [(_, s_lat, s_wall), (_, f_lat, f_wall)] = results;
-        let s = summarise(s_lat, s_wall);
-        let f = summarise(f_lat, f_wall);
-        let label = if device_ms == 0 {
-            "instant".to_owned()
-        } else {
-            format!("{device_ms} ms")
+        let [(_, s_lat, s_wall, s_cpu), (_, f_lat, f_wall, f_cpu)] = results;
+        let s = summarise(s_lat, s_wall, s_cpu);
+        let f = summarise(f_lat, f_wall, f_cpu);
+        let label = match (device_ms, staggered) {
+            (0, _) => "instant".to_owned(),
+            (ms, false) => format!("{ms} ms"),
+            (ms, true) => format!("{ms} ms, spread"),
         };
         for (name, x) in [("straight", &s), ("fleetwarden", &f)] {
             println!(
-                "{label:<12} {name:<13} {:>9.2} {:>9.2} {:>10.0}",
+                "{label:<15} {name:<13} {:>9.2} {:>9.2} {:>10.0} {:>12.0}",
                 ms(x.p50),
                 ms(x.p99),
-                x.per_sec
+                x.per_sec,
+                x.cpu_us_per_call
             );
         }
         println!(
-            "{label:<12} {:<13} {:>+9.2} {:>+9.2} {:>9.0}%",
+            "{label:<15} {:<13} {:>+9.2} {:>+9.2} {:>9.0}% {:>+12.0}",
             "added",
             ms(f.p50) - ms(s.p50),
             ms(f.p99) - ms(s.p99),
-            (f.per_sec / s.per_sec - 1.0) * 100.0
+            (f.per_sec / s.per_sec - 1.0) * 100.0,
+            f.cpu_us_per_call - s.cpu_us_per_call
         );
     }
 }

@@ -8,6 +8,11 @@
 //! so it can't put back what was just revoked. Changes made by another process (a second
 //! server on the same database, the CLI) are seen once an entry is [`FRESH_FOR`] old.
 //! Expiry and idle time are checked on every request from the remembered times.
+//!
+//! When an entry goes stale, the first request to notice re-reads it and the others go on
+//! with the stale copy meanwhile (for at most another [`FRESH_FOR`]): otherwise every request
+//! in flight at that moment queries the database at once, every five seconds (at 256 in
+//! flight, a p99 spike in `cargo bench --bench calls`).
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -40,6 +45,8 @@ pub struct Known {
 struct Entry {
     known: Known,
     read_at: DateTime<Utc>,
+    /// A request is re-reading it.
+    refreshing: bool,
 }
 
 /// The remembered credentials, by the hash of the secret.
@@ -61,13 +68,29 @@ impl KnownCredentials {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// The credential for `hash`, if read less than [`FRESH_FOR`] ago.
+    /// The credential for `hash`, if read less than [`FRESH_FOR`] ago, or a little staler
+    /// while another request re-reads it. `None`: read it, then [`Self::remember`] it (or
+    /// [`Self::forget`] it when the database no longer has it).
     pub fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<Known> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries
-            .get(hash)
-            .filter(|e| now - e.read_at < FRESH_FOR && e.read_at <= now)
-            .map(|e| e.known.clone())
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = entries.get_mut(hash)?;
+        let age = now - entry.read_at;
+        if entry.read_at > now || age >= FRESH_FOR * 2 {
+            return None;
+        }
+        if age >= FRESH_FOR && !entry.refreshing {
+            // This request re-reads it; the ones that follow use this copy meanwhile.
+            entry.refreshing = true;
+            return None;
+        }
+        Some(entry.known.clone())
+    }
+
+    /// Drops the entry for `hash`: the database no longer has a live credential for it, or
+    /// reading it failed.
+    pub fn forget(&self, hash: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.remove(hash);
     }
 
     /// Remembers what was read, unless something was forgotten since `generation` was taken
@@ -75,6 +98,10 @@ impl KnownCredentials {
     pub fn remember(&self, generation: u64, hash: String, known: Known, now: DateTime<Utc>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if self.generation.load(Ordering::Acquire) != generation {
+            // Not this read; the next request re-reads.
+            if let Some(entry) = entries.get_mut(&hash) {
+                entry.refreshing = false;
+            }
             return;
         }
         if entries.len() >= MAX_ENTRIES {
@@ -85,11 +112,13 @@ impl KnownCredentials {
             Entry {
                 known,
                 read_at: now,
+                refreshing: false,
             },
         );
     }
 
-    /// Records a use written to the database, so the next request doesn't write it again.
+    /// Records a use about to be written to the database, so the requests that follow don't
+    /// write it again.
     pub fn touched(&self, hash: &str, now: DateTime<Utc>) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = entries.get_mut(hash) {
@@ -143,6 +172,25 @@ mod tests {
         assert!(cache.get("h", t(4)).is_some());
         assert!(cache.get("h", t(5)).is_none());
         assert!(cache.get("other", t(1)).is_none());
+    }
+
+    #[test]
+    fn a_stale_entry_is_reread_by_one_request_while_the_others_use_it() {
+        let cache = KnownCredentials::default();
+        let g = cache.generation();
+        cache.remember(g, "h".into(), known(Uuid::nil()), t(0));
+        // The first request after five seconds re-reads; the next ones still get the copy.
+        assert!(cache.get("h", t(5)).is_none());
+        assert!(cache.get("h", t(6)).is_some());
+        // A refresh that never came back doesn't keep the copy alive for ever.
+        assert!(cache.get("h", t(10)).is_none());
+        // Re-read: fresh again, and the next staleness is again noticed once.
+        cache.remember(cache.generation(), "h".into(), known(Uuid::nil()), t(10));
+        assert!(cache.get("h", t(14)).is_some());
+        assert!(cache.get("h", t(15)).is_none());
+        // The database said it's gone: nobody gets the copy.
+        cache.forget("h");
+        assert!(cache.get("h", t(15)).is_none());
     }
 
     #[test]

@@ -142,9 +142,14 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         Some(k) if matches!(k.credential, Credential::ApiToken(_)) == api_token => k,
         _ => {
             let generation = state.known.generation();
-            let read = lookup(db, &hash, api_token)
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
+            let read = match lookup(db, &hash, api_token).await {
+                Ok(Some(read)) => read,
+                failed => {
+                    state.known.forget(&hash);
+                    failed?;
+                    return Err(ApiError::Unauthenticated);
+                }
+            };
             state
                 .known
                 .remember(generation, hash.clone(), read.clone(), now);
@@ -166,11 +171,12 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         }
     }
     if known.last_used.is_none_or(|at| now - at >= TOUCH_EVERY) {
+        // Claimed before writing, so the other requests in flight don't all write it too.
+        state.known.touched(&hash, now);
         match known.credential {
             Credential::Session(id) => store::sessions::touch(db, id, now).await?,
             Credential::ApiToken(id) => store::api_tokens::touch(db, id, now).await?,
         }
-        state.known.touched(&hash, now);
     }
     let Known {
         user, credential, ..

@@ -88,8 +88,8 @@ async fn record(
         after: Some(detail),
         ..ctx.entry(device.tenant, action, "device", &device.id)
     };
-    // Not a state change of ours, so no transaction to share: group-committed with other
-    // calls' records, and the call is answered only once its record is stored.
+    // Not a state change of ours, so no transaction to share: queued for the group-committing
+    // writer, which stores it just after the answer (see `audit::group_commit`).
     ctx.state
         .audit
         .record(entry)

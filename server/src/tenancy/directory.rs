@@ -986,6 +986,12 @@ pub async fn audit_log(
             "page starts at 1; per_page is 1 to 200",
         ));
     }
+    // Device calls' records are written just after the answer: show every one answered.
+    ctx.state
+        .audit
+        .flush()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let (rows, total) =
         store::audit_log::page(&ctx.state.db, tenant, filter, page, per_page).await?;
     let items = rows
