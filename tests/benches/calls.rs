@@ -14,7 +14,8 @@
 //! cloud, once with the 256 callers in step (each wave of 256 arrives in the same instant) and
 //! once spread over the 50 ms. Same allocator as the server binary (mimalloc).
 //! Settings: FW_BENCH_CALLS (calls per round, default 10000), FW_BENCH_ROUNDS (default 3),
-//! FW_BENCH_DEVICES (the device speeds, see [`scenarios`]).
+//! FW_BENCH_DEVICES (the device speeds, see [`scenarios`]), FW_BENCH_WORKERS (server worker
+//! threads, default 0: one per core).
 #![expect(
     clippy::unwrap_used,
     reason = "a benchmark: any failure should stop it"
@@ -177,13 +178,13 @@ fn env_usize(name: &str, default: usize) -> usize {
 async fn main() {
     let calls = env_usize("FW_BENCH_CALLS", 10_000);
     let rounds = env_usize("FW_BENCH_ROUNDS", 3);
-    // Production-like: one worker per core (0 = actix's default) and the default pool
-    // (FW_BENCH_POOL to try another size).
+    // Production-like: one worker per core (0 = actix's default; FW_BENCH_WORKERS to try
+    // another count) and the default pool (FW_BENCH_POOL to try another size).
     let pool = std::env::var("FW_BENCH_POOL")
         .ok()
         .and_then(|v| v.parse().ok());
     let (app, fleet) = spawn_fleet_with(|s| {
-        s.http.workers = 0;
+        s.http.workers = env_usize("FW_BENCH_WORKERS", 0);
         s.database.max_connections = pool.unwrap_or(Settings::default().database.max_connections);
     })
     .await;
