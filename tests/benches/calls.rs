@@ -10,9 +10,10 @@
 //! write per call, group-committed); straight, the same
 //! `POST /v1/products/:pid/devices/:id/setPressure` is sent with a product token. Rounds
 //! alternate between the two so drifts of the machine hit both. Device speeds: instant (pure
-//! overhead, everything saturated) and 50 ms, about a fast device round trip through the real
+//! overhead, everything saturated); 50 ms, about a fast device round trip through the real
 //! cloud, once with the 256 callers in step (each wave of 256 arrives in the same instant) and
-//! once spread over the 50 ms. Same allocator as the server binary (mimalloc).
+//! once spread over the 50 ms; and 250 ms spread, a typical round trip, where the machine has
+//! room. Same allocator as the server binary (mimalloc).
 //! Settings: FW_BENCH_CALLS (calls per round, default 10000), FW_BENCH_ROUNDS (default 3),
 //! FW_BENCH_DEVICES (the device speeds, see [`scenarios`]), FW_BENCH_WORKERS (server worker
 //! threads, default 0: one per core).
@@ -100,10 +101,19 @@ async fn round(target: Arc<Target>, calls: usize, stagger: Duration) -> Round {
     }
 }
 
+#[derive(Default)]
 struct Round {
     latencies: Vec<Duration>,
     wall: Duration,
     cpu: Duration,
+}
+
+impl Round {
+    fn add(&mut self, other: Round) {
+        self.latencies.extend(other.latencies);
+        self.wall += other.wall;
+        self.cpu += other.cpu;
+    }
 }
 
 /// CPU time used by this whole process so far (load generator, simulator and server alike):
@@ -140,7 +150,13 @@ struct Summary {
     cpu_us_per_call: f64,
 }
 
-fn summarise(mut latencies: Vec<Duration>, wall: Duration, cpu: Duration) -> Summary {
+fn summarise(
+    Round {
+        mut latencies,
+        wall,
+        cpu,
+    }: Round,
+) -> Summary {
     latencies.sort_unstable();
     let n = latencies.len() as f64;
     Summary {
@@ -275,29 +291,20 @@ async fn main() {
         round(straight.clone(), IN_FLIGHT * 4, stagger).await;
         round(through.clone(), IN_FLIGHT * 4, stagger).await;
         let mut results = [
-            (Path::Straight, Vec::new(), Duration::ZERO, Duration::ZERO),
-            (
-                Path::Fleetwarden,
-                Vec::new(),
-                Duration::ZERO,
-                Duration::ZERO,
-            ),
+            (Path::Straight, Round::default()),
+            (Path::Fleetwarden, Round::default()),
         ];
         for _ in 0..rounds {
-            for (path, latencies, wall, cpu) in &mut results {
+            for (path, total) in &mut results {
                 let target = match path {
                     Path::Straight => straight.clone(),
                     Path::Fleetwarden => through.clone(),
                 };
-                let r = round(target, calls, stagger).await;
-                latencies.extend(r.latencies);
-                *wall += r.wall;
-                *cpu += r.cpu;
+                total.add(round(target, calls, stagger).await);
             }
         }
-        let [(_, s_lat, s_wall, s_cpu), (_, f_lat, f_wall, f_cpu)] = results;
-        let s = summarise(s_lat, s_wall, s_cpu);
-        let f = summarise(f_lat, f_wall, f_cpu);
+        let [(_, s), (_, f)] = results;
+        let (s, f) = (summarise(s), summarise(f));
         let label = match (device_ms, staggered) {
             (0, _) => "instant".to_owned(),
             (ms, false) => format!("{ms} ms"),

@@ -144,10 +144,10 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
             let generation = state.known.generation();
             let read = match lookup(db, &hash, api_token).await {
                 Ok(Some(read)) => read,
+                // Gone (revoked, expired) or unreadable: nobody goes on with a stale copy.
                 failed => {
                     state.known.forget(&hash);
-                    failed?;
-                    return Err(ApiError::Unauthenticated);
+                    return Err(failed.err().unwrap_or(ApiError::Unauthenticated));
                 }
             };
             state
