@@ -253,6 +253,9 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Seconds to wait for a connection before giving up.
     pub connect_timeout_secs: u64,
+    /// Milliseconds a reader of the audit log waits for device calls' records that are still
+    /// being written (they are stored just after the answer) before being told to retry: 503.
+    pub audit_read_wait_ms: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -261,6 +264,7 @@ impl Default for DatabaseSettings {
             url: DatabaseUrl::new("sqlite://data/fleetwarden.db"),
             max_connections: 10,
             connect_timeout_secs: 5,
+            audit_read_wait_ms: 10_000,
         }
     }
 }

@@ -143,6 +143,8 @@ impl ResponseError for ApiError {
             Self::Upstream {
                 retry_after_secs, ..
             } => *retry_after_secs,
+            // A dependency that is down or behind: worth another try in a few seconds.
+            Self::Unavailable(_) => Some(5),
             _ => None,
         };
         if let Some(secs) = retry_after {

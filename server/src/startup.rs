@@ -1,5 +1,6 @@
 //! Building and running the HTTP application.
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
@@ -132,7 +133,10 @@ impl Application {
                 .await
                 .context("loading the access index")?,
         );
-        let audit = crate::audit::AuditWriter::start(db.clone());
+        let audit = crate::audit::AuditWriter::start(
+            db.clone(),
+            Duration::from_millis(settings.database.audit_read_wait_ms),
+        );
         let state = web::Data::new(AppState {
             audit: audit.clone(),
             products: crate::tenancy::product_cache::ProductCache::default(),

@@ -3,7 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 use fleetwarden_server::particle::simulator::Fault;
 use fleetwarden_tests::fleet::PASSWORD;
-use fleetwarden_tests::{Session, spawn_fleet};
+use fleetwarden_tests::{Session, spawn_fleet_with};
 use serde_json::{Value, json};
 
 const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
@@ -28,7 +28,19 @@ async fn with_boston_techs() -> (
     Session,
     Session,
 ) {
-    let (app, fleet) = spawn_fleet().await;
+    with_boston_techs_and(|_| {}).await
+}
+
+/// As [`with_boston_techs`], with settings `customise` may change first.
+async fn with_boston_techs_and(
+    customise: impl FnOnce(&mut fleetwarden_server::config::Settings),
+) -> (
+    fleetwarden_tests::TestApp,
+    fleetwarden_tests::fleet::Fleet,
+    Session,
+    Session,
+) {
+    let (app, fleet) = spawn_fleet_with(customise).await;
     let admin = app.sign_in("admin@coa.example", PASSWORD).await;
     let shared = admin
         .post(
@@ -303,4 +315,44 @@ async fn calls_answered_while_the_audit_table_is_unwritable_are_all_in_the_log_o
         .collect();
     assert_eq!(args, ["3.5", "2.5", "1.5"], "newest first, none lost");
     assert_eq!(fleet.sim.device_state(pump).unwrap().pressure, 3.5);
+}
+
+#[tokio::test]
+async fn the_audit_log_says_to_retry_while_answered_calls_cannot_be_written() {
+    // Arrange: a call answered while its record cannot be stored, and a reader's wait of
+    // 1 ms (10 s by default), which the record's failing commit can never meet.
+    use sea_orm::ConnectionTrait;
+    let (app, fleet, admin, tech) =
+        with_boston_techs_and(|s| s.database.audit_read_wait_ms = 1).await;
+    let pump = &fleet.boston_devices[0];
+    app.db
+        .conn
+        .execute_unprepared("ALTER TABLE audit_records RENAME TO audit_records_away")
+        .await
+        .unwrap();
+    let set = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/setPressure"),
+            &json!({"arg": "1.5"}),
+        )
+        .await;
+
+    // Act
+    let read = admin
+        .get(&format!("/api/v1/tenants/{}/audit", fleet.coa))
+        .await;
+
+    // Assert: not a log with the answered call missing, and not a hang.
+    assert_eq!(set.status(), 200);
+    assert_eq!(read.status(), 503);
+    assert_eq!(read.headers()["retry-after"], "5");
+    let error = body(read).await;
+    assert_eq!(error["error"], "unavailable");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("still being written"),
+        "{error}"
+    );
 }

@@ -9,12 +9,15 @@
 //! product's cached token, sent to the simulator over loopback HTTP and audited (one database
 //! write per call, group-committed); straight, the same
 //! `POST /v1/products/:pid/devices/:id/setPressure` is sent with a product token. Rounds
-//! alternate between the two so drifts of the machine hit both. Device speeds: instant (pure
+//! alternate between the two so drifts of the machine hit both, and besides the figures over
+//! all rounds the p99 added is given per pair of neighbouring rounds (median and range): a
+//! few seconds of a busy machine slow both paths, the longer one more, and would otherwise
+//! decide the pooled p99 alone. Device speeds: instant (pure
 //! overhead, everything saturated); 50 ms, about a fast device round trip through the real
 //! cloud, once with the 256 callers in step (each wave of 256 arrives in the same instant) and
 //! once spread over the 50 ms; and 250 ms spread, a typical round trip, where the machine has
 //! room. Same allocator as the server binary (mimalloc).
-//! Settings: FW_BENCH_CALLS (calls per round, default 10000), FW_BENCH_ROUNDS (default 3),
+//! Settings: FW_BENCH_CALLS (calls per round, default 6000), FW_BENCH_ROUNDS (default 5),
 //! FW_BENCH_DEVICES (the device speeds, see [`scenarios`]), FW_BENCH_WORKERS (server worker
 //! threads, default 0: one per core).
 #![expect(
@@ -109,6 +112,12 @@ struct Round {
 }
 
 impl Round {
+    fn p99(&self) -> Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        percentile(&sorted, 0.99)
+    }
+
     fn add(&mut self, other: Round) {
         self.latencies.extend(other.latencies);
         self.wall += other.wall;
@@ -192,8 +201,8 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 #[tokio::main]
 async fn main() {
-    let calls = env_usize("FW_BENCH_CALLS", 10_000);
-    let rounds = env_usize("FW_BENCH_ROUNDS", 3);
+    let calls = env_usize("FW_BENCH_CALLS", 6_000);
+    let rounds = env_usize("FW_BENCH_ROUNDS", 5);
     // Production-like: one worker per core (0 = actix's default; FW_BENCH_WORKERS to try
     // another count) and the default pool (FW_BENCH_POOL to try another size).
     let pool = std::env::var("FW_BENCH_POOL")
@@ -294,14 +303,20 @@ async fn main() {
             (Path::Straight, Round::default()),
             (Path::Fleetwarden, Round::default()),
         ];
+        // p99 added in each pair of rounds (straight, then Fleetwarden, back to back).
+        let mut added_p99 = Vec::with_capacity(rounds);
         for _ in 0..rounds {
-            for (path, total) in &mut results {
+            let mut p99s = [Duration::ZERO; 2];
+            for ((path, total), p99) in results.iter_mut().zip(&mut p99s) {
                 let target = match path {
                     Path::Straight => straight.clone(),
                     Path::Fleetwarden => through.clone(),
                 };
-                total.add(round(target, calls, stagger).await);
+                let this = round(target, calls, stagger).await;
+                *p99 = this.p99();
+                total.add(this);
             }
+            added_p99.push(ms(p99s[1]) - ms(p99s[0]));
         }
         let [(_, s), (_, f)] = results;
         let (s, f) = (summarise(s), summarise(f));
@@ -327,5 +342,14 @@ async fn main() {
             (f.per_sec / s.per_sec - 1.0) * 100.0,
             f.cpu_us_per_call - s.cpu_us_per_call
         );
+        added_p99.sort_unstable_by(f64::total_cmp);
+        if let (Some(low), Some(high)) = (added_p99.first(), added_p99.last()) {
+            println!(
+                "{label:<15} {:<13} {:>+9.2} median of {} pairs of rounds, from {low:+.2} to {high:+.2}",
+                "added p99",
+                added_p99[added_p99.len() / 2],
+                added_p99.len()
+            );
+        }
     }
 }

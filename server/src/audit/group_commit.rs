@@ -11,13 +11,17 @@
 //! - a failed commit is retried, with backoff, until it succeeds (logged at error each time);
 //! - the queue is bounded, so a database that stays down makes callers wait to enqueue
 //!   instead of piling records up in memory;
-//! - [`AuditWriter::flush`] waits until everything handed over before it is committed: the
-//!   audit log's readers call it, so anyone reading the log sees every call already answered,
-//!   and the server calls it on shutdown, after the last request.
+//! - [`AuditWriter::caught_up`] waits until everything handed over before it is committed:
+//!   the audit log's readers call it, so anyone reading the log sees every call already
+//!   answered; while the database refuses records it gives up after the configured wait, so
+//!   the reader is told to retry (503) instead of hanging;
+//! - [`AuditWriter::flush`] waits for as long as it takes: the server calls it on shutdown,
+//!   after the last request.
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::{Entry, model};
 use entity::audit_record;
@@ -28,6 +32,8 @@ const MAX_BATCH: usize = 512;
 const QUEUE: usize = 4096;
 /// How long the writer gathers records after the first before committing: nobody waits for
 /// the commit, and at a steady 1,000 calls/s this makes ~50 commits a second instead of ~500.
+/// It sleeps through the gathering instead of waking for every record (a thread wake-up per
+/// device call); only a flush cuts it short.
 const GATHER: Duration = Duration::from_millis(20);
 /// First and longest wait before retrying a failed commit.
 const RETRY_FIRST: Duration = Duration::from_millis(50);
@@ -43,6 +49,10 @@ enum Job {
 #[derive(Clone, Debug)]
 pub struct AuditWriter {
     queue: mpsc::Sender<Job>,
+    /// Wakes the writer from its gathering when a flush is queued.
+    flushing: Arc<Notify>,
+    /// How long [`AuditWriter::caught_up`] waits.
+    read_wait: Duration,
 }
 
 /// The writer task has stopped (the server is shutting down).
@@ -50,13 +60,30 @@ pub struct AuditWriter {
 #[error("the audit writer has stopped")]
 pub struct NotWritten;
 
+/// Why the records handed over are not all stored yet.
+#[derive(Debug, thiserror::Error)]
+pub enum NotCaughtUp {
+    /// Still being written after the reader's wait (the database refuses them for now).
+    #[error("recent audit records are still being written")]
+    Pending,
+    /// The writer task has stopped.
+    #[error(transparent)]
+    Stopped(#[from] NotWritten),
+}
+
 impl AuditWriter {
     /// Starts the writer task on the current Tokio runtime; it ends when every
-    /// [`AuditWriter`] is dropped and the queue is written.
-    pub fn start(db: DatabaseConnection) -> Self {
+    /// [`AuditWriter`] is dropped and the queue is written. Readers wait at most `read_wait`
+    /// in [`AuditWriter::caught_up`].
+    pub fn start(db: DatabaseConnection, read_wait: Duration) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(db, receiver));
-        Self { queue }
+        let flushing = Arc::new(Notify::new());
+        tokio::spawn(write_batches(db, receiver, flushing.clone()));
+        Self {
+            queue,
+            flushing,
+            read_wait,
+        }
     }
 
     /// Queues `entry`, stamped with the time now; waits only while the queue is full.
@@ -80,20 +107,43 @@ impl AuditWriter {
             .send(Job::Flush(done))
             .await
             .map_err(|_| NotWritten)?;
+        // A permit left while the writer wasn't gathering only ends its next gathering early.
+        self.flushing.notify_one();
         answer.await.map_err(|_| NotWritten)
+    }
+
+    /// As [`AuditWriter::flush`], for a reader of the log: gives up after the reader's wait.
+    ///
+    /// # Errors
+    /// [`NotCaughtUp::Pending`] when records are still unwritten after the wait (the database
+    /// is refusing them); the writer is gone.
+    pub async fn caught_up(&self) -> Result<(), NotCaughtUp> {
+        match tokio::time::timeout(self.read_wait, self.flush()).await {
+            Ok(done) => Ok(done?),
+            Err(_) => Err(NotCaughtUp::Pending),
+        }
     }
 }
 
-async fn write_batches(db: DatabaseConnection, mut receiver: mpsc::Receiver<Job>) {
+async fn write_batches(
+    db: DatabaseConnection,
+    mut receiver: mpsc::Receiver<Job>,
+    flushing: Arc<Notify>,
+) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        // Gather more unless someone waits (a flush) or the batch is full.
-        let deadline = tokio::time::Instant::now() + GATHER;
-        while jobs.len() < MAX_BATCH && !jobs.iter().any(|j| matches!(j, Job::Flush(_))) {
-            let room = MAX_BATCH - jobs.len();
-            match tokio::time::timeout_at(deadline, receiver.recv_many(&mut jobs, room)).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
+        // Gather more unless someone waits (a flush) or the batch is full: sleep, then take
+        // whatever arrived meanwhile.
+        if jobs.len() < MAX_BATCH && !jobs.iter().any(|j| matches!(j, Job::Flush(_))) {
+            tokio::select! {
+                () = tokio::time::sleep(GATHER) => {}
+                () = flushing.notified() => {}
+            }
+            while jobs.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
             }
         }
         let mut records = Vec::with_capacity(jobs.len());

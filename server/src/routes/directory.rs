@@ -388,7 +388,7 @@ pub struct AuditQuery {
 /// The tenant's audit log, newest first (`audit.read` on the tenant).
 #[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
     params(("tenant" = Uuid, Path), AuditQuery),
-    responses((status = 200, body = Page<AuditRecordResponse>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<AuditRecordResponse>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, description = "recent device calls are still being written; Retry-After says when to try again", body = ErrorBody)))]
 #[get("/tenants/{tenant}/audit")]
 pub async fn audit_log(
     s: web::Data<AppState>,

@@ -56,7 +56,10 @@ mod tests {
         // Arrange: a connection that was never opened fails every query, as a dead one does.
         let settings = Settings::default();
         let state = web::Data::new(AppState {
-            audit: crate::audit::AuditWriter::start(sea_orm::DatabaseConnection::default()),
+            audit: crate::audit::AuditWriter::start(
+                sea_orm::DatabaseConnection::default(),
+                std::time::Duration::from_secs(1),
+            ),
             products: crate::tenancy::product_cache::ProductCache::default(),
             known: crate::auth::known::KnownCredentials::default(),
             db: sea_orm::DatabaseConnection::default(),

@@ -986,12 +986,15 @@ pub async fn audit_log(
             "page starts at 1; per_page is 1 to 200",
         ));
     }
-    // Device calls' records are written just after the answer: show every one answered.
-    ctx.state
-        .audit
-        .flush()
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    // Device calls' records are written just after the answer: show every one answered, or
+    // say the log is behind rather than show it with answered calls missing.
+    ctx.state.audit.caught_up().await.map_err(|e| match e {
+        crate::audit::NotCaughtUp::Pending => ApiError::Unavailable(
+            "recent device calls are still being written to the audit log; try again shortly"
+                .into(),
+        ),
+        stopped @ crate::audit::NotCaughtUp::Stopped(_) => ApiError::Internal(stopped.into()),
+    })?;
     let (rows, total) =
         store::audit_log::page(&ctx.state.db, tenant, filter, page, per_page).await?;
     let items = rows
