@@ -20,7 +20,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, EntityTrait, QueryTrait, Statement, TransactionTrait,
+};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::{Entry, model};
@@ -162,19 +164,22 @@ async fn write_batches(
     }
 }
 
-/// Commits `records`, retrying until the database takes them.
+/// Commits `records`, retrying until the database takes them. The statement is built once
+/// (one multi-row INSERT, nothing returned): a retry sends the same one again.
 async fn commit_until_stored(db: &DatabaseConnection, records: Vec<audit_record::ActiveModel>) {
     if records.is_empty() {
         return;
     }
+    let count = records.len();
+    let insert = audit_record::Entity::insert_many(records).build(db.get_database_backend());
     let mut wait = RETRY_FIRST;
     loop {
-        match commit(db, records.clone()).await {
+        match commit(db, insert.clone()).await {
             Ok(()) => return,
             Err(e) => {
                 tracing::error!(
                     error = %e,
-                    records = records.len(),
+                    records = count,
                     retry_in_ms = wait.as_millis() as u64,
                     "writing audit records failed; retrying"
                 );
@@ -185,13 +190,8 @@ async fn commit_until_stored(db: &DatabaseConnection, records: Vec<audit_record:
     }
 }
 
-async fn commit(
-    db: &DatabaseConnection,
-    records: Vec<audit_record::ActiveModel>,
-) -> Result<(), sea_orm::DbErr> {
+async fn commit(db: &DatabaseConnection, insert: Statement) -> Result<(), sea_orm::DbErr> {
     let txn = db.begin().await?;
-    audit_record::Entity::insert_many(records)
-        .exec(&txn)
-        .await?;
+    txn.execute_raw(insert).await?;
     txn.commit().await
 }
