@@ -149,6 +149,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "These passwords are shown once; use \"forgot password\" (emails land in data/mail)."
         );
     }
+    println!("Dashboard: {}/", app.public_url());
     tracing::info!(port = app.port(), "fleetwarden listening");
     app.run_until_signalled().await.context("HTTP server")?;
     tracing::info!("fleetwarden stopped");

@@ -326,7 +326,8 @@ impl Default for TelemetrySettings {
     fn default() -> Self {
         Self {
             format: LogFormat::Pretty,
-            filter: "info".into(),
+            // sea-orm-migration says three lines per migration applied; startup logs one.
+            filter: "info,sea_orm_migration=warn".into(),
         }
     }
 }

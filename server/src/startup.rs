@@ -61,6 +61,8 @@ pub struct Application {
     server: Server,
     simulator: Option<crate::particle::simulator::SimulatorHandle>,
     demo_logins: Vec<crate::demo::DemoLogin>,
+    /// How people reach the server (the dashboard's address).
+    public_url: String,
     /// Flushed after the last request, so no answered call's record is left unwritten.
     audit: crate::audit::AuditWriter,
 }
@@ -94,9 +96,18 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let mailer = Mailer::from_settings(&settings.email, &settings.brand).context("[email]")?;
         let db = db::connect(&settings.database).await?;
+        // One line for what was applied: sea-orm-migration's own three lines per migration are
+        // quieted in the default filter, so a first start shows the demo logins, not 49 lines.
+        let pending = Migrator::get_pending_migrations(&db)
+            .await
+            .context("reading database migrations")?
+            .len();
         Migrator::up(&db, None)
             .await
             .context("applying database migrations")?;
+        if pending > 0 {
+            tracing::info!(count = pending, "database migrations applied");
+        }
         let address = (settings.http.host.as_str(), settings.http.port);
         let listener = TcpListener::bind(address).with_context(|| {
             format!(
@@ -145,7 +156,7 @@ impl Application {
             settings,
             clock,
             mailer,
-            public_url,
+            public_url: public_url.clone(),
             dummy_hash,
             access,
             particle,
@@ -179,6 +190,7 @@ impl Application {
             server,
             simulator,
             demo_logins,
+            public_url,
             audit,
         })
     }
@@ -191,6 +203,11 @@ impl Application {
     /// The demo people and their passwords, once, right after the demo fleet was seeded.
     pub fn take_demo_logins(&mut self) -> Vec<crate::demo::DemoLogin> {
         std::mem::take(&mut self.demo_logins)
+    }
+
+    /// How people reach the server: `http.public_url`, else `http://<host>:<port>`.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// The port actually bound.

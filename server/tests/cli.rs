@@ -83,19 +83,23 @@ async fn zero_configuration_serves_ready_and_stops_cleanly_on_sigterm() {
     let mut child = fleetwarden(dir.path())
         .arg("serve")
         .env("FW_HTTP__PORT", "0")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut before_listening = Vec::new();
     let port: u16 = lines
         .by_ref()
         .map_while(Result::ok)
         .find_map(|l| {
-            l.contains("fleetwarden listening").then_some(())?;
-            l.split("port=")
-                .nth(1)
-                .and_then(|p| p.split_whitespace().next()?.parse().ok())
+            let port = l.contains("fleetwarden listening").then(|| {
+                l.split("port=")
+                    .nth(1)
+                    .and_then(|p| p.split_whitespace().next()?.parse().ok())
+            });
+            before_listening.push(l);
+            port.flatten()
         })
         .expect("the server logs the port it listens on");
 
@@ -122,6 +126,18 @@ async fn zero_configuration_serves_ready_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "SIGTERM is a clean stop, got {status:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
+    // A first start says what it applied in one line, not three per migration.
+    let log = before_listening.join("\n");
+    assert!(log.contains("database migrations applied"), "{log}");
+    assert!(!log.contains("Applying migration"), "{log}");
+    // Stdout tells a new user whom to sign in as, and where.
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(stdout.contains("admin@customercoa.example"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Dashboard: http://127.0.0.1:{port}/")),
+        "{stdout}"
+    );
 }
 
 #[test]
