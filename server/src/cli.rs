@@ -160,10 +160,8 @@ async fn migrate(settings: Settings, action: Option<MigrateAction>) -> anyhow::R
     let db = db::connect(&settings.database).await?;
     match action.unwrap_or(MigrateAction::Up) {
         MigrateAction::Up => {
-            Migrator::up(&db, None)
-                .await
-                .context("applying migrations")?;
-            println!("database is up to date");
+            let applied = db::migrate_up(&db).await?;
+            println!("applied {applied} migration(s); database is up to date");
         }
         MigrateAction::Down { steps } => {
             Migrator::down(&db, Some(steps))
@@ -200,9 +198,7 @@ async fn create_admin(settings: Settings, email: &str, name: Option<String>) -> 
     });
 
     let db = db::connect(&settings.database).await?;
-    Migrator::up(&db, None)
-        .await
-        .context("applying migrations")?;
+    db::migrate_up(&db).await?;
     if store::users::find_by_email(&db, &email).await?.is_some() {
         bail!("a user with email {} already exists", email.display);
     }

@@ -326,7 +326,7 @@ impl Default for TelemetrySettings {
     fn default() -> Self {
         Self {
             format: LogFormat::Pretty,
-            // sea-orm-migration says three lines per migration applied; startup logs one.
+            // sea-orm-migration says two lines per migration applied; `db::migrate_up` logs one.
             filter: "info,sea_orm_migration=warn".into(),
         }
     }

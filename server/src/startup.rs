@@ -5,7 +5,6 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
@@ -96,18 +95,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let mailer = Mailer::from_settings(&settings.email, &settings.brand).context("[email]")?;
         let db = db::connect(&settings.database).await?;
-        // One line for what was applied: sea-orm-migration's own three lines per migration are
-        // quieted in the default filter, so a first start shows the demo logins, not 49 lines.
-        let pending = Migrator::get_pending_migrations(&db)
-            .await
-            .context("reading database migrations")?
-            .len();
-        Migrator::up(&db, None)
-            .await
-            .context("applying database migrations")?;
-        if pending > 0 {
-            tracing::info!(count = pending, "database migrations applied");
-        }
+        db::migrate_up(&db).await?;
         let address = (settings.http.host.as_str(), settings.http.port);
         let listener = TcpListener::bind(address).with_context(|| {
             format!(

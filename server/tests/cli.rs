@@ -126,7 +126,7 @@ async fn zero_configuration_serves_ready_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "SIGTERM is a clean stop, got {status:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
-    // A first start says what it applied in one line, not three per migration.
+    // A first start says what it applied in one line, not two per migration.
     let log = before_listening.join("\n");
     assert!(log.contains("database migrations applied"), "{log}");
     assert!(!log.contains("Applying migration"), "{log}");
@@ -185,6 +185,15 @@ fn migrate_applies_everything_and_status_says_so() {
     assert!(
         listing.lines().all(|l| l.starts_with("applied")),
         "{listing}"
+    );
+    // `migrate` says how many it applied: all of them, on a fresh database.
+    let said = String::from_utf8_lossy(&up.stdout);
+    assert!(
+        said.contains(&format!(
+            "applied {} migration(s); database is up to date",
+            listing.lines().count()
+        )),
+        "{said}"
     );
 }
 
