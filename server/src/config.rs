@@ -82,6 +82,15 @@ pub struct HttpSettings {
     /// The address people reach us at, for links in emails; `https://…` also marks the session
     /// cookie `Secure`. Default: `http://<host>:<bound port>`.
     pub public_url: Option<String>,
+    /// Seconds a request's whole body may take to arrive; slower gets 408 and the connection
+    /// is closed, so a client that never finishes its body holds nothing for long.
+    pub body_read_timeout_secs: u64,
+    /// Open connections per worker thread beyond which new ones wait to be accepted.
+    pub max_connections: usize,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed: the
+    /// client address, used for sign-in throttling and the audit trail, is then the nearest
+    /// address in that header that is not one of them. Empty: the peer address, always.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpSettings {
@@ -92,6 +101,9 @@ impl Default for HttpSettings {
             workers: 0,
             shutdown_timeout_secs: 10,
             public_url: None,
+            body_read_timeout_secs: 30,
+            max_connections: 10_000,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -251,8 +263,11 @@ pub struct DatabaseSettings {
     pub url: DatabaseUrl,
     /// Largest number of pooled connections.
     pub max_connections: u32,
-    /// Seconds to wait for a connection before giving up.
+    /// Seconds to wait for a new connection to the database before giving up.
     pub connect_timeout_secs: u64,
+    /// Milliseconds a request waits for a pooled connection; then it answers 503 with
+    /// Retry-After (the database is down or overloaded) instead of waiting on.
+    pub acquire_timeout_ms: u64,
     /// Milliseconds a reader of the audit log waits for device calls' records that are still
     /// being written (they are stored just after the answer) before being told to retry: 503.
     pub audit_read_wait_ms: u64,
@@ -264,6 +279,7 @@ impl Default for DatabaseSettings {
             url: DatabaseUrl::new("sqlite://data/fleetwarden.db"),
             max_connections: 10,
             connect_timeout_secs: 5,
+            acquire_timeout_ms: 2_000,
             audit_read_wait_ms: 10_000,
         }
     }

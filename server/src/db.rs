@@ -4,7 +4,7 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 use crate::config::DatabaseSettings;
 
@@ -41,12 +41,11 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     } else {
         settings.url.expose().to_owned()
     };
-    let timeout = Duration::from_secs(settings.connect_timeout_secs.max(1));
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(settings.max_connections.max(1))
-        .connect_timeout(timeout)
-        .acquire_timeout(timeout)
+        .connect_timeout(Duration::from_secs(settings.connect_timeout_secs.max(1)))
+        .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms.max(100)))
         // sqlx logs every statement at info with its bound values; ours are not for logs.
         .sqlx_logging(false)
         // On every pooled connection: WAL lets readers go on while one writer commits, and
@@ -62,6 +61,45 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .await
         .with_context(|| format!("cannot connect to database.url (FW_DATABASE__URL) = {shown}"))?;
     Ok(db)
+}
+
+/// Whether `err` says the database is unreachable, overloaded or busy for now, so the same
+/// statement may well succeed later (503 and a retry), rather than that it refuses this
+/// statement for good (a constraint, a value it can't store, a bug).
+pub fn is_transient(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => db.code().is_some_and(|code| transient_code(&code)),
+        _ => false,
+    }
+}
+
+/// PostgreSQL SQLSTATEs and SQLite result codes that pass: connection exceptions (08…),
+/// insufficient resources (53…), operator intervention such as a shutdown (57P…),
+/// serialization failures and deadlocks (40001, 40P01); SQLite's BUSY (5) and LOCKED (6),
+/// with their extended codes.
+fn transient_code(code: &str) -> bool {
+    // A SQLSTATE is always five characters; SQLite's (extended) result codes have at most four
+    // digits.
+    if code.len() < 5 {
+        return code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+    }
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57P")
+        || code == "40001"
+        || code == "40P01"
 }
 
 /// Adds `mode=rwc` so a missing file is created, and creates its folder.
@@ -91,7 +129,18 @@ fn prepare_sqlite(url: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
-    use super::prepare_sqlite;
+    use super::{prepare_sqlite, transient_code};
+
+    #[test]
+    fn outages_and_contention_pass_but_refusals_do_not() {
+        for code in ["08006", "57P01", "53300", "40001", "40P01", "5", "517", "6"] {
+            assert!(transient_code(code), "{code}");
+        }
+        // NUL in text (22021), unique (23505), a foreign key (787 on SQLite), not null (1299).
+        for code in ["22021", "23505", "22P05", "787", "1299", "19"] {
+            assert!(!transient_code(code), "{code}");
+        }
+    }
 
     #[test]
     fn sqlite_urls_create_missing_files() {

@@ -31,6 +31,12 @@ pub enum ApiError {
     /// 404: absent, or belonging to another tenant (never revealed as 403).
     #[error("not found")]
     NotFound,
+    /// 405: the path exists, but not with this method; holds the methods it answers.
+    #[error("this path does not answer that method; it answers {0}")]
+    MethodNotAllowed(String),
+    /// 408: the request's body did not arrive in time (the connection is closed).
+    #[error("{0}")]
+    Timeout(String),
     /// 409: clashes with what is stored (a duplicate name or email).
     #[error("{0}")]
     Conflict(String),
@@ -95,6 +101,8 @@ impl ApiError {
             Self::CsrfMissing => "csrf_token_missing",
             Self::ExceedsOwnRights(_) => "exceeds_own_rights",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::Timeout(_) => "request_timeout",
             Self::Conflict(_) => "conflict",
             Self::Invalid(_) => "invalid_request",
             Self::TooManyRequests { .. } => "too_many_requests",
@@ -116,6 +124,8 @@ impl ResponseError for ApiError {
                 StatusCode::FORBIDDEN
             }
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -150,6 +160,16 @@ impl ResponseError for ApiError {
         if let Some(secs) = retry_after {
             response.insert_header(("Retry-After", secs.to_string()));
         }
+        match self {
+            Self::MethodNotAllowed(methods) => {
+                response.insert_header(("Allow", methods.as_str()));
+            }
+            // What is left of the body may still be coming: the connection can't be reused.
+            Self::Timeout(_) => {
+                response.force_close();
+            }
+            _ => {}
+        }
         response.json(body)
     }
 }
@@ -166,6 +186,10 @@ impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         if let DbErr::RecordNotFound(_) = err {
             return Self::NotFound;
+        }
+        if crate::db::is_transient(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::Unavailable("the database is unavailable; try again shortly".into());
         }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
@@ -244,6 +268,16 @@ mod tests {
         let (status, body) = body_of(ApiError::Internal(anyhow::anyhow!("password=swordfish")));
         assert_eq!(status, 500);
         assert!(!body.to_string().contains("swordfish"));
+    }
+
+    #[test]
+    fn a_database_that_is_down_is_a_503_with_retry_after_not_a_500() {
+        let err = ApiError::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
+        let resp = err.error_response();
+        assert_eq!(resp.status(), 503);
+        assert!(resp.headers().contains_key("Retry-After"));
+        let refused = ApiError::from(DbErr::Custom("a bug".into()));
+        assert_eq!(refused.status_code(), 500);
     }
 
     #[test]

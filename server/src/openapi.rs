@@ -58,9 +58,15 @@ pub fn base() -> utoipa::openapi::OpenApi {
 }
 
 /// The finished document as JSON, built once at start-up from the same `routes::configure`
-/// that registers the handlers, so every route is in it.
+/// that registers the handlers, so every route is in it; and from it, the methods each path
+/// answers, so a request with another method gets 405 and `Allow` rather than 404.
 #[derive(Clone)]
-pub struct Document(pub web::Bytes);
+pub struct Document {
+    /// The document, serialised.
+    pub json: web::Bytes,
+    /// Each path template, split at `/`, with the methods it answers.
+    routes: Vec<(Vec<String>, Vec<&'static str>)>,
+}
 
 impl Document {
     /// Builds it.
@@ -71,9 +77,61 @@ impl Document {
             .openapi(base())
             .configure(crate::routes::configure)
             .split_for_parts();
-        Self(web::Bytes::from(
-            doc.to_json().unwrap_or_else(|_| "{}".into()),
-        ))
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                let segments = path.split('/').map(str::to_owned).collect();
+                let allowed = methods.iter().filter(|m| m.1).map(|m| m.0).collect();
+                (segments, allowed)
+            })
+            .collect();
+        Self {
+            json: web::Bytes::from(doc.to_json().unwrap_or_else(|_| "{}".into())),
+            routes,
+        }
+    }
+
+    /// The methods `path` answers, when it is one of the API's paths.
+    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
+        let asked: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<&'static str> = self
+            .routes
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == asked.len()
+                    && segments.iter().zip(&asked).all(|(template, part)| {
+                        (template.starts_with('{') && !part.is_empty()) || template == part
+                    })
+            })
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect();
+        allowed.sort_unstable();
+        allowed.dedup();
+        (!allowed.is_empty()).then_some(allowed)
+    }
+}
+
+/// What no route took: a path of the API asked with a method it doesn't answer there (TRACE,
+/// say) is 405 with `Allow`; anything else is the dashboard's (its page, or a JSON 404).
+///
+/// # Errors
+/// 405 or 404, as JSON.
+pub async fn fallback(
+    req: actix_web::HttpRequest,
+    doc: web::Data<Document>,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    match doc.allowed_methods(req.path()) {
+        Some(methods) => Err(crate::error::ApiError::MethodNotAllowed(methods.join(", "))),
+        None => crate::routes::dashboard::fallback(req).await,
     }
 }
 
@@ -82,7 +140,7 @@ impl Document {
 pub async fn serve(doc: web::Data<Document>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(doc.0.clone())
+        .body(doc.json.clone())
 }
 
 /// The browsable reference (Scalar, bundled into the binary so it works offline).

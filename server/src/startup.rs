@@ -12,7 +12,7 @@ use utoipa_actix_web::AppExt;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::email::{Mailer, Template};
-use crate::{accounts, db, domain, openapi, routes, telemetry};
+use crate::{accounts, db, domain, edge, openapi, routes, telemetry};
 
 /// What every handler may reach: one value, shared by all workers.
 pub struct AppState {
@@ -112,6 +112,7 @@ impl Application {
             n => n,
         };
         let shutdown_timeout = settings.http.shutdown_timeout_secs;
+        let max_connections = settings.http.max_connections.max(1);
         let public_url = settings
             .http
             .public_url
@@ -150,11 +151,21 @@ impl Application {
             particle,
         });
         let document = web::Data::new(openapi::Document::build());
+        let proxies = web::Data::new(
+            domain::net::TrustedProxies::parse(&state.settings.http.trusted_proxies).map_err(
+                |e| anyhow::anyhow!("http.trusted_proxies (FW_HTTP__TRUSTED_PROXIES): {e}"),
+            )?,
+        );
+        let body_deadline = web::Data::new(edge::BodyDeadline(Duration::from_secs(
+            state.settings.http.body_read_timeout_secs.max(1),
+        )));
         let server = HttpServer::new(move || {
             App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(document.clone())
+                .app_data(body_deadline.clone())
+                .app_data(proxies.clone())
                 .route(openapi::DOCUMENT_PATH, web::get().to(openapi::serve))
                 .configure(routes::configure)
                 .into_app()
@@ -163,10 +174,12 @@ impl Application {
                 .configure(routes::extractor_errors)
                 .configure(routes::dashboard::configure)
                 // Client-side routes load the dashboard; unknown /api/ paths stay JSON 404s.
-                .default_service(web::to(routes::dashboard::fallback))
+                .default_service(web::to(openapi::fallback))
+                .wrap(actix_web::middleware::from_fn(edge::check_request))
                 .wrap(TracingLogger::<telemetry::RequestSpan>::new())
         })
         .workers(workers)
+        .max_connections(max_connections)
         .shutdown_timeout(shutdown_timeout)
         // We handle SIGTERM/SIGINT ourselves in `run_until_signalled`, the same way for both.
         .disable_signals()

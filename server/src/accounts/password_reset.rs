@@ -120,6 +120,7 @@ pub async fn reset(
     }
     store::users::set_password_hash(&txn, user.id, hash, now).await?;
     let ended = store::sessions::revoke_all_except(&txn, user.id, None, now).await?;
+    let tokens_ended = store::api_tokens::revoke_all(&txn, user.id, now).await?;
     audit::record(
         &txn,
         audit::Entry {
@@ -128,7 +129,10 @@ pub async fn reset(
             action: "auth.password_reset",
             target_kind: "user",
             target_id: Some(user.id.to_string()),
-            after: Some(serde_json::json!({ "sessions_ended": ended })),
+            after: Some(serde_json::json!({
+                "sessions_ended": ended,
+                "api_tokens_ended": tokens_ended,
+            })),
             ip: client.ip.clone(),
             request_id: client.request_id.clone(),
             ..Default::default()

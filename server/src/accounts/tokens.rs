@@ -119,7 +119,8 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Changes my password (the current one is required) and ends my other sessions.
+/// Changes my password (the current one is required) and ends my other sessions and every
+/// API token of mine.
 ///
 /// # Errors
 /// 422 for a wrong current password or a weak new one; database failures.
@@ -142,12 +143,16 @@ pub async fn change_password(
     let ended =
         store::sessions::revoke_all_except(&txn, principal.user_id(), principal.session_id(), now)
             .await?;
+    let tokens_ended = store::api_tokens::revoke_all(&txn, principal.user_id(), now).await?;
     audit::record(
         &txn,
         audit::Entry {
             target_kind: "user",
             target_id: Some(principal.user_id().to_string()),
-            after: Some(serde_json::json!({ "other_sessions_ended": ended })),
+            after: Some(serde_json::json!({
+                "other_sessions_ended": ended,
+                "api_tokens_ended": tokens_ended,
+            })),
             ..entry(principal, client, "auth.password_change")
         },
     )

@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use self::known::Known;
+use crate::domain::net::TrustedProxies;
 use crate::domain::secrets;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -65,7 +66,8 @@ impl Principal {
 /// Client details recorded with sign-ins and in the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
-    /// The peer address (proxies' forwarding headers are not trusted).
+    /// The client's address: the peer's, or behind a trusted proxy (`http.trusted_proxies`),
+    /// the one it forwarded for.
     pub ip: Option<String>,
     /// The User-Agent header, trimmed to 500 characters.
     pub user_agent: Option<String>,
@@ -77,7 +79,16 @@ impl ClientInfo {
     /// Reads them from a request.
     pub fn of(req: &HttpRequest) -> Self {
         Self {
-            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            ip: req.peer_addr().map(|a| {
+                let forwarded = req
+                    .headers()
+                    .get_all("x-forwarded-for")
+                    .filter_map(|v| v.to_str().ok());
+                match req.app_data::<web::Data<TrustedProxies>>() {
+                    Some(proxies) => proxies.client_address(a.ip(), forwarded).to_string(),
+                    None => a.ip().to_string(),
+                }
+            }),
             user_agent: req
                 .headers()
                 .get(actix_web::http::header::USER_AGENT)

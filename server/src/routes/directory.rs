@@ -11,6 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::{ClientInfo, Principal};
+use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
 use crate::routes::Json;
 use crate::startup::AppState;
@@ -380,9 +381,23 @@ pub struct AuditQuery {
     /// Before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     /// Page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
     /// Page size, up to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
+}
+
+/// A filter's instant, from year 1 to 9999: what both databases store.
+fn instant(field: &str, at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    use chrono::Datelike;
+    match at {
+        Some(t) if !(1..=9999).contains(&t.year()) => Err(ApiError::invalid(
+            field,
+            "must be between 0001-01-01 and 9999-12-31",
+        )),
+        other => Ok(other),
+    }
 }
 
 /// The tenant's audit log, newest first (`audit.read` on the tenant).
@@ -403,16 +418,10 @@ pub async fn audit_log(
         action: q.action,
         target_kind: q.target_kind,
         target_id: q.target_id,
-        from: q.from,
-        to: q.to,
+        from: instant("from", q.from)?,
+        to: instant("to", q.to)?,
     };
-    let page = directory::audit_log(
-        &Ctx::new(&s, &p, &c),
-        *path,
-        &filter,
-        q.page.unwrap_or(1),
-        q.per_page.unwrap_or(50),
-    )
-    .await?;
+    let paging = PageRequest::new(q.page, q.per_page).map_err(ApiError::Invalid)?;
+    let page = directory::audit_log(&Ctx::new(&s, &p, &c), *path, &filter, paging).await?;
     Ok(web::Json(page))
 }

@@ -17,7 +17,11 @@ pub async fn live() -> HttpResponse {
     })
 }
 
-/// The server can do its work: the database answers.
+/// How long readiness waits for the database: a probe must answer promptly whatever the
+/// database does.
+const PING_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// The server can do its work: the database answers (within a second).
 #[utoipa::path(
     tag = "health",
     responses(
@@ -27,14 +31,19 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(HealthResponse {
+    let ping = tokio::time::timeout(PING_WAIT, state.db.ping()).await;
+    match ping {
+        Ok(Ok(())) => HttpResponse::Ok().json(HealthResponse {
             status: "ok".into(),
             database: Some("ok".into()),
             version: VERSION.into(),
         }),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness: database ping failed");
+        failed => {
+            let why = match failed {
+                Ok(Err(err)) => err.to_string(),
+                _ => format!("no answer within {} ms", PING_WAIT.as_millis()),
+            };
+            tracing::warn!(error = %why, "readiness: database ping failed");
             HttpResponse::ServiceUnavailable().json(HealthResponse {
                 status: "unavailable".into(),
                 database: Some("unreachable".into()),
@@ -51,18 +60,17 @@ mod tests {
     use super::*;
     use crate::config::Settings;
 
-    #[actix_web::test]
-    async fn readiness_is_503_when_the_database_does_not_answer() {
-        // Arrange: a connection that was never opened fails every query, as a dead one does.
+    /// Handler state over `db`, with everything else inert.
+    async fn state_over(db: sea_orm::DatabaseConnection) -> web::Data<AppState> {
         let settings = Settings::default();
-        let state = web::Data::new(AppState {
+        web::Data::new(AppState {
             audit: crate::audit::AuditWriter::start(
                 sea_orm::DatabaseConnection::default(),
                 std::time::Duration::from_secs(1),
             ),
             products: crate::tenancy::product_cache::ProductCache::default(),
             known: crate::auth::known::KnownCredentials::default(),
-            db: sea_orm::DatabaseConnection::default(),
+            db,
             mailer: crate::email::Mailer::from_settings(&settings.email, &settings.brand)
                 .unwrap_or_else(|e| panic!("{e}")),
             settings,
@@ -91,7 +99,13 @@ mod tests {
                     .await
                     .unwrap_or_else(|e| panic!("{e}")),
             ),
-        });
+        })
+    }
+
+    #[actix_web::test]
+    async fn readiness_is_503_when_the_database_does_not_answer() {
+        // Arrange: a connection that was never opened fails every query, as a dead one does.
+        let state = state_over(sea_orm::DatabaseConnection::default()).await;
         let app = test::init_service(App::new().app_data(state).service(ready)).await;
 
         // Act
@@ -105,5 +119,35 @@ mod tests {
         assert_eq!(response.status(), 503);
         let body: HealthResponse = test::read_body_json(response).await;
         assert_eq!(body.status, "unavailable");
+    }
+
+    #[actix_web::test]
+    async fn readiness_answers_within_a_second_when_the_database_hangs() {
+        // Arrange: a "database" that accepts connections and never says a word.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = silent.local_addr().map(|a| a.port()).unwrap_or_default();
+        let mut options =
+            sea_orm::ConnectOptions::new(format!("postgres://fw@127.0.0.1:{port}/fw"));
+        options
+            .connect_lazy(true)
+            .connect_timeout(std::time::Duration::from_secs(30));
+        let db = sea_orm::Database::connect(options)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let app =
+            test::init_service(App::new().app_data(state_over(db).await).service(ready)).await;
+
+        // Act
+        let started = std::time::Instant::now();
+        let response = test::call_service(
+            &app,
+            test::TestRequest::get().uri("/health/ready").to_request(),
+        )
+        .await;
+
+        // Assert
+        assert_eq!(response.status(), 503);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        drop(silent);
     }
 }

@@ -90,7 +90,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub fn extractor_errors(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
-            .limit(256 * 1024)
+            .limit(crate::edge::JSON_LIMIT)
             .error_handler(json_error),
     )
     .app_data(web::PathConfig::default().error_handler(path_error))

@@ -125,7 +125,15 @@ pub async fn onboard_batch(
         .to_bytes_limited(MAX_CSV_BYTES)
         .await
         .map_err(|_| ApiError::TooLarge(format!("a CSV file may hold {MAX_CSV_BYTES} bytes")))?
-        .map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+        .map_err(|e| {
+            if e.as_error::<actix_web::error::PayloadError>()
+                .is_some_and(crate::edge::is_timeout)
+            {
+                ApiError::Timeout("the request body did not arrive in time".into())
+            } else {
+                ApiError::BadRequest(format!("could not read the body: {e}"))
+            }
+        })?;
     Ok(web::Json(
         onboarding::onboard_csv(&Ctx::new(&s, &p, &c), *tenant, &csv, query.product_id).await?,
     ))

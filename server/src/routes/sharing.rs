@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::access::DeviceFilter;
 use crate::auth::{ClientInfo, Principal};
+use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
 use crate::routes::Json;
 use crate::startup::AppState;
@@ -115,8 +116,10 @@ pub struct DeviceQuery {
     /// Name or id contains this (any case).
     pub q: Option<String>,
     /// Page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
     /// Page size, up to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -141,8 +144,7 @@ pub async fn list_devices(
         devices::list(
             &Ctx::new(&s, &p, &c),
             &filter,
-            q.page.unwrap_or(1),
-            q.per_page.unwrap_or(50),
+            PageRequest::new(q.page, q.per_page).map_err(ApiError::Invalid)?,
         )
         .await?,
     ))

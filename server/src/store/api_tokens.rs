@@ -100,3 +100,22 @@ pub async fn revoke(
         .await?;
     Ok(result.rows_affected > 0)
 }
+
+/// Revokes every live token of the user (a new password ends them: whoever knew the old one
+/// may have minted one); returns how many.
+///
+/// # Errors
+/// Database failures.
+pub async fn revoke_all(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -6,6 +6,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::paging::PageRequest;
+
 /// Filters for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -31,8 +33,7 @@ pub async fn page(
     db: &impl ConnectionTrait,
     tenant: Uuid,
     f: &AuditFilter,
-    page: u64,
-    per_page: u64,
+    paging: PageRequest,
 ) -> Result<(Vec<audit_record::Model>, u64), DbErr> {
     let mut q = audit_record::Entity::find().filter(audit_record::Column::TenantId.eq(tenant));
     if let Some(v) = f.actor {
@@ -62,8 +63,8 @@ pub async fn page(
     let paginator = q
         .order_by_desc(audit_record::Column::CreatedAt)
         .order_by_desc(audit_record::Column::Id)
-        .paginate(db, per_page);
+        .paginate(db, paging.per_page);
     let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(page.saturating_sub(1)).await?;
+    let items = paginator.fetch_page(paging.page - 1).await?;
     Ok((items, total))
 }

@@ -12,10 +12,8 @@ use super::Ctx;
 use crate::access::{DeviceFilter, Link, Scope};
 use crate::audit;
 use crate::domain::ids::DeviceId;
+use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
-
-/// Page size bounds for device lists.
-pub const MAX_PER_PAGE: u64 = 200;
 
 async fn responses(ctx: &Ctx<'_>, ids: &[String]) -> Result<Vec<DeviceResponse>, ApiError> {
     let db = &ctx.state.db;
@@ -60,22 +58,12 @@ async fn responses(ctx: &Ctx<'_>, ids: &[String]) -> Result<Vec<DeviceResponse>,
 /// Every device the caller may see, filtered, in a stable order (name, then id), one page.
 ///
 /// # Errors
-/// 422 for a bad page; database failures.
+/// Database failures.
 pub async fn list(
     ctx: &Ctx<'_>,
     filter: &DeviceFilter,
-    page: u64,
-    per_page: u64,
+    PageRequest { page, per_page }: PageRequest,
 ) -> Result<Page<DeviceResponse>, ApiError> {
-    if page == 0 {
-        return Err(ApiError::invalid("page", "starts at 1"));
-    }
-    if per_page == 0 || per_page > MAX_PER_PAGE {
-        return Err(ApiError::invalid(
-            "per_page",
-            format!("must be 1 to {MAX_PER_PAGE}"),
-        ));
-    }
     let (ids, total) = {
         let index = ctx.state.access.read().await;
         let visible = index.visible_devices(ctx.user(), ctx.now(), filter);

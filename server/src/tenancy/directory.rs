@@ -14,9 +14,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Ctx, conflict, name};
+use super::{Ctx, conflict, name, time_zone};
 use crate::access::{BUILTIN_ACTIONS, RoleRecord, Scope};
 use crate::audit;
+use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
 
@@ -291,7 +292,7 @@ pub async fn create_site(
         organization_id: Set(org.id),
         name: Set(name("name", &body.name, 200)?),
         address: Set(body.address.clone()),
-        timezone: Set(body.timezone.clone()),
+        timezone: Set(time_zone("timezone", body.timezone.as_deref())?),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -346,7 +347,7 @@ pub async fn update_site(
         model.address = Set(body.address.clone());
     }
     if body.timezone.is_some() {
-        model.timezone = Set(body.timezone.clone());
+        model.timezone = Set(time_zone("timezone", body.timezone.as_deref())?);
     }
     model.updated_at = Set(ctx.now());
     let txn = ctx.state.db.begin().await?;
@@ -975,17 +976,10 @@ pub async fn audit_log(
     ctx: &Ctx<'_>,
     tenant: Uuid,
     filter: &AuditFilter,
-    page: u64,
-    per_page: u64,
+    paging: PageRequest,
 ) -> Result<Page<AuditRecordResponse>, ApiError> {
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "audit.read").await?;
-    if page == 0 || per_page == 0 || per_page > 200 {
-        return Err(ApiError::invalid(
-            "page",
-            "page starts at 1; per_page is 1 to 200",
-        ));
-    }
     // Device calls' records are written just after the answer: show every one answered, or
     // say the log is behind rather than show it with answered calls missing.
     ctx.state.audit.caught_up().await.map_err(|e| match e {
@@ -995,8 +989,7 @@ pub async fn audit_log(
         ),
         stopped @ crate::audit::NotCaughtUp::Stopped(_) => ApiError::Internal(stopped.into()),
     })?;
-    let (rows, total) =
-        store::audit_log::page(&ctx.state.db, tenant, filter, page, per_page).await?;
+    let (rows, total) = store::audit_log::page(&ctx.state.db, tenant, filter, paging).await?;
     let items = rows
         .into_iter()
         .map(|r| AuditRecordResponse {
@@ -1014,8 +1007,8 @@ pub async fn audit_log(
         .collect();
     Ok(Page {
         items,
-        page,
-        per_page,
+        page: paging.page,
+        per_page: paging.per_page,
         total,
     })
 }

@@ -133,6 +133,25 @@ pub fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     Ok(value.to_owned())
 }
 
+/// An IANA time zone name (`America/Chicago`), when one is given.
+///
+/// # Errors
+/// 422 naming `field` for a name the time zone database doesn't know.
+pub fn time_zone(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim) else {
+        return Ok(None);
+    };
+    value
+        .parse::<chrono_tz::Tz>()
+        .map(|tz| Some(tz.name().to_owned()))
+        .map_err(|_| {
+            ApiError::invalid(
+                field,
+                "must be an IANA time zone such as America/Chicago or Europe/Berlin",
+            )
+        })
+}
+
 /// Maps a unique-index clash to a 409 that says what clashed.
 pub fn conflict(what: &str) -> impl Fn(ApiError) -> ApiError + '_ {
     move |err| match err {

@@ -1,0 +1,361 @@
+//! Hardening ([F]): each test is named for what it protects, and failed before its fix.
+#![expect(clippy::unwrap_used, reason = "tests")]
+use std::time::{Duration, Instant};
+
+use fleetwarden_tests::fleet::PASSWORD as FLEET_PASSWORD;
+use fleetwarden_tests::{browser, spawn_app, spawn_app_with, spawn_fleet};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PASSWORD: &str = "correct horse battery staple";
+const NEW_PASSWORD: &str = "a brand new long passphrase";
+
+async fn body(response: reqwest::Response) -> Value {
+    response.json().await.unwrap_or(Value::Null)
+}
+
+async fn me_with(app: &fleetwarden_tests::TestApp, bearer: &str) -> u16 {
+    browser()
+        .get(format!("{}/api/v1/me", app.address))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Ada signed in, and a working API token someone minted on her account.
+async fn with_minted_token() -> (
+    fleetwarden_tests::TestApp,
+    fleetwarden_tests::Session,
+    String,
+) {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", PASSWORD, false).await;
+    let ada = app.sign_in("ada@example.com", PASSWORD).await;
+    let minted = body(
+        ada.post("/api/v1/me/tokens", &json!({"name": "intruder"}))
+            .await,
+    )
+    .await;
+    let token = minted["token"].as_str().unwrap().to_owned();
+    assert_eq!(me_with(&app, &token).await, 200);
+    (app, ada, token)
+}
+
+#[tokio::test]
+async fn api_tokens_end_when_the_password_is_changed() {
+    // Arrange: someone who had the account minted a token before the owner noticed.
+    let (app, ada, token) = with_minted_token().await;
+
+    // Act
+    let changed = ada
+        .post(
+            "/api/v1/me/password",
+            &json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(changed.status(), 204);
+    assert_eq!(me_with(&app, &token).await, 401);
+    assert_eq!(body(ada.get("/api/v1/me/tokens").await).await, json!([]));
+}
+
+#[tokio::test]
+async fn api_tokens_end_when_the_password_is_reset() {
+    // Arrange
+    let (app, _ada, token) = with_minted_token().await;
+    app.post_json(
+        "/api/v1/auth/password/forgot",
+        &json!({"email": "ada@example.com"}),
+    )
+    .await;
+    let link = app.mail.next_message().await.link("/reset").unwrap();
+    let reset_token = link.split("token=").nth(1).unwrap().to_owned();
+
+    // Act
+    let reset = app
+        .post_json(
+            "/api/v1/auth/password/reset",
+            &json!({"token": reset_token, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(reset.status(), 204);
+    assert_eq!(me_with(&app, &token).await, 401);
+}
+
+#[tokio::test]
+async fn a_page_number_beyond_any_offset_is_a_422_not_a_dropped_connection() {
+    // Arrange
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+
+    // Act
+    let audit = admin
+        .get(&format!(
+            "/api/v1/tenants/{}/audit?page=9223372036854775808",
+            fleet.coa
+        ))
+        .await;
+    let devices = admin.get("/api/v1/devices?page=18446744073709551615").await;
+    let last = admin.get("/api/v1/devices?page=1000000&per_page=200").await;
+
+    // Assert
+    assert_eq!(audit.status(), 422);
+    assert_eq!(
+        body(audit).await["fields"]["page"][0],
+        "must be 1 to 1000000"
+    );
+    assert_eq!(devices.status(), 422);
+    assert_eq!(last.status(), 200, "the highest page is an empty page");
+    assert_eq!(body(last).await["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_json_array_is_refused_where_an_object_is_expected() {
+    // Arrange: the pump is placed at Boston.
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+    let pump = &fleet.boston_devices[0];
+
+    // Act
+    let patched = admin
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/devices/{pump}"),
+            Some(&json!([null, null])),
+        )
+        .await;
+    let device = body(admin.get(&format!("/api/v1/devices/{pump}")).await).await;
+
+    // Assert
+    assert_eq!(patched.status(), 422);
+    assert_eq!(
+        body(patched).await["fields"]["body"][0],
+        "must be a JSON object"
+    );
+    assert_eq!(device["site_id"], json!(fleet.boston), "still placed");
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_at_the_edge_in_bodies_and_queries() {
+    // Arrange
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+    let before = body(admin.get("/api/v1/tenants").await).await;
+
+    // Act
+    let tenant = admin
+        .post("/api/v1/tenants", &json!({"name": "Evil\u{0}Co"}))
+        .await;
+    let call = admin
+        .post(
+            &format!(
+                "/api/v1/devices/{}/functions/setPressure",
+                fleet.boston_devices[0]
+            ),
+            &json!({"arg": "4\u{0}2"}),
+        )
+        .await;
+    let filter = admin
+        .get(&format!("/api/v1/tenants/{}/audit?action=a%00b", fleet.coa))
+        .await;
+
+    // Assert
+    assert_eq!(tenant.status(), 422);
+    assert_eq!(
+        body(tenant).await["fields"]["name"][0],
+        "may not contain NUL characters"
+    );
+    assert_eq!(call.status(), 422, "refused before the device is called");
+    assert_eq!(filter.status(), 422);
+    assert_eq!(body(admin.get("/api/v1/tenants").await).await, before);
+}
+
+#[tokio::test]
+async fn an_audit_filter_date_outside_what_databases_store_is_a_422() {
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+
+    let far = admin
+        .get(&format!(
+            "/api/v1/tenants/{}/audit?from=-5000-01-01T00:00:00Z",
+            fleet.coa
+        ))
+        .await;
+    let fine = admin
+        .get(&format!(
+            "/api/v1/tenants/{}/audit?from=2020-01-01T00:00:00Z",
+            fleet.coa
+        ))
+        .await;
+
+    assert_eq!(far.status(), 422);
+    assert_eq!(fine.status(), 200);
+}
+
+#[tokio::test]
+async fn a_site_time_zone_must_be_a_real_one() {
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+    let path = format!("/api/v1/tenants/{}/sites", fleet.coa);
+
+    let mars = admin
+        .post(
+            &path,
+            &json!({"organization_id": fleet.coa, "name": "Olympus", "timezone": "Mars/Olympus"}),
+        )
+        .await;
+    let chicago = admin
+        .post(
+            &path,
+            &json!({"organization_id": fleet.coa, "name": "Depot", "timezone": "America/Chicago"}),
+        )
+        .await;
+
+    assert_eq!(mars.status(), 422);
+    assert!(body(mars).await["fields"]["timezone"].is_array());
+    assert_eq!(chicago.status(), 201);
+    assert_eq!(body(chicago).await["timezone"], "America/Chicago");
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_answer_is_405_with_allow() {
+    let app = spawn_app().await;
+
+    let trace = app
+        .client
+        .request(
+            reqwest::Method::from_bytes(b"TRACE").unwrap(),
+            format!("{}/api/v1/devices", app.address),
+        )
+        .send()
+        .await
+        .unwrap();
+    let delete = app
+        .client
+        .delete(format!("{}/api/v1/me", app.address))
+        .send()
+        .await
+        .unwrap();
+    let unknown = app.get("/api/v1/no-such-thing").await;
+
+    assert_eq!(trace.status(), 405);
+    assert_eq!(trace.headers()["allow"], "GET");
+    assert_eq!(body(trace).await["error"], "method_not_allowed");
+    assert_eq!(delete.status(), 405);
+    assert_eq!(unknown.status(), 404, "unknown paths stay 404");
+}
+
+/// Sends a request head promising `declared` bytes of body, then only `sent` of them, and
+/// returns the status line of the answer and how long it took.
+async fn send_short_body(
+    port: u16,
+    path: &str,
+    declared: usize,
+    sent: &[u8],
+) -> (String, Duration) {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    let started = Instant::now();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(sent).await.unwrap();
+    let mut answer = Vec::new();
+    // The server answers and closes; a bound on the wait keeps a regression from hanging.
+    let _ = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+    let text = String::from_utf8_lossy(&answer);
+    (
+        text.lines().next().unwrap_or_default().to_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_is_answered_408_at_the_deadline() {
+    // Arrange
+    let app = spawn_app_with(|s| s.http.body_read_timeout_secs = 1).await;
+
+    // Act: an unauthenticated sign-in that stops after 8 of 1000 bytes.
+    let (status, took) = send_short_body(app.port, "/api/v1/auth/login", 1000, b"{\"email\"").await;
+
+    // Assert
+    assert!(status.contains("408"), "{status}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_throttled_not_the_proxy() {
+    // Arrange: the proxy is loopback; 3 failures from one client lock that client only.
+    let app = spawn_app_with(|s| {
+        s.auth.max_failures_per_address = 3;
+        s.http.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    app.create_user("ada@example.com", PASSWORD, false).await;
+    let login = |from: &'static str, email: &'static str, password: &'static str| {
+        let url = format!("{}/api/v1/auth/login", app.address);
+        async move {
+            browser()
+                .post(url)
+                .header("X-Forwarded-For", from)
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for n in 0..3 {
+        let email: &'static str = [
+            "guess0@example.com",
+            "guess1@example.com",
+            "guess2@example.com",
+        ][n];
+        login("203.0.113.66", email, "nope nope nope").await;
+    }
+
+    // Act
+    let attacker = login("203.0.113.66", "ada@example.com", PASSWORD).await;
+    let ada = login("198.51.100.7", "ada@example.com", PASSWORD).await;
+
+    // Assert
+    assert_eq!(attacker, 429, "the guessing address is locked");
+    assert_eq!(
+        ada, 200,
+        "everyone else behind the same proxy still signs in"
+    );
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forged_forwarded_header_changes_nothing() {
+    let app = spawn_app_with(|s| s.auth.max_failures_per_address = 3).await;
+    app.create_user("ada@example.com", PASSWORD, false).await;
+
+    for n in 0..3 {
+        browser()
+            .post(format!("{}/api/v1/auth/login", app.address))
+            .header("X-Forwarded-For", format!("203.0.113.{n}"))
+            .json(&json!({"email": format!("guess{n}@example.com"), "password": "nope nope nope"}))
+            .send()
+            .await
+            .unwrap();
+    }
+    let next = browser()
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("X-Forwarded-For", "198.51.100.7")
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(next.status(), 429, "the peer address is what counts");
+}
