@@ -3,6 +3,7 @@
 pub mod enums;
 
 pub mod api_token;
+pub mod audit_diverted;
 pub mod audit_record;
 pub mod casbin_rule;
 pub mod catalog_entry;
@@ -29,6 +30,7 @@ pub mod user;
 /// Every entity under its table's singular name, plus the enums.
 pub mod prelude {
     pub use super::api_token::Entity as ApiToken;
+    pub use super::audit_diverted::Entity as AuditDiverted;
     pub use super::audit_record::Entity as AuditRecord;
     pub use super::casbin_rule::Entity as CasbinRule;
     pub use super::catalog_entry::Entity as CatalogEntry;

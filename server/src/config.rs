@@ -269,7 +269,7 @@ pub struct DatabaseSettings {
     /// Retry-After (the database is down or overloaded) instead of waiting on.
     pub acquire_timeout_ms: u64,
     /// Milliseconds a reader of the audit log waits for device calls' records that are still
-    /// being written (they are stored just after the answer) before being told to retry: 503.
+    /// being written (the database refusing them for now) before being told to retry: 503.
     pub audit_read_wait_ms: u64,
 }
 

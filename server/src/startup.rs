@@ -62,8 +62,10 @@ pub struct Application {
     demo_logins: Vec<crate::demo::DemoLogin>,
     /// How people reach the server (the dashboard's address).
     public_url: String,
-    /// Flushed after the last request, so no answered call's record is left unwritten.
+    /// Flushed after the last request, for calls cut off by the shutdown.
     audit: crate::audit::AuditWriter,
+    /// How long that flush may take.
+    shutdown_wait: Duration,
 }
 
 impl Application {
@@ -193,6 +195,7 @@ impl Application {
             demo_logins,
             public_url,
             audit,
+            shutdown_wait: Duration::from_secs(shutdown_timeout.max(1)),
         })
     }
 
@@ -227,8 +230,17 @@ impl Application {
     /// The server failed while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        if self.audit.flush().await.is_err() {
-            tracing::error!("the audit writer stopped before the last records were written");
+        // Every answered call's record is already stored; this only waits for the records of
+        // calls cut off by the shutdown, and not for ever while the database is down.
+        match tokio::time::timeout(self.shutdown_wait, self.audit.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => {
+                tracing::error!("the audit writer stopped before the last records were written");
+            }
+            Err(_) => tracing::error!(
+                "stopping without the audit records of calls cut off by the shutdown: the \
+                 database did not take them in time"
+            ),
         }
         served
     }

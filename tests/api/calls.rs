@@ -4,6 +4,7 @@
 use fleetwarden_server::particle::simulator::Fault;
 use fleetwarden_tests::fleet::PASSWORD;
 use fleetwarden_tests::{Session, spawn_fleet_with};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
@@ -276,74 +277,103 @@ fn session_address(session: &Session) -> String {
     session.address().to_owned()
 }
 
+/// Makes the database refuse, for good, any audit record of a call with `arg` "poison", as
+/// PostgreSQL refuses a value it can't store.
+async fn refuse_poisoned_records(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "ALTER TABLE audit_records ADD CONSTRAINT no_poison \
+             CHECK ((after->>'arg') IS DISTINCT FROM 'poison')"
+        }
+        _ => {
+            "CREATE TRIGGER no_poison BEFORE INSERT ON audit_records \
+             WHEN json_extract(NEW.after, '$.arg') = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+        }
+    };
+    db.execute_unprepared(sql).await.unwrap();
+}
+
 #[tokio::test]
-async fn calls_answered_while_the_audit_table_is_unwritable_are_all_in_the_log_once_it_recovers() {
-    // Arrange: the records of device calls are written just after the answer; make every
-    // write fail for a while, as a database outage would.
-    use sea_orm::ConnectionTrait;
+async fn a_record_the_database_refuses_is_diverted_and_never_blocks_the_calls_behind_it() {
+    // Arrange
     let (app, fleet, admin, tech) = with_boston_techs().await;
     let pump = &fleet.boston_devices[0];
-    let db = &app.db.conn;
-    db.execute_unprepared("ALTER TABLE audit_records RENAME TO audit_records_away")
-        .await
-        .unwrap();
+    refuse_poisoned_records(&app.db.conn).await;
+    let call = |arg: &'static str| {
+        let path = format!("/api/v1/devices/{pump}/functions/setPressure");
+        let tech = &tech;
+        async move {
+            tech.post(&path, &json!({ "arg": arg }))
+                .await
+                .status()
+                .as_u16()
+        }
+    };
 
-    // Act
-    let mut statuses = Vec::new();
-    for pressure in ["1.5", "2.5", "3.5"] {
-        let set = tech
-            .post(
-                &format!("/api/v1/devices/{pump}/functions/setPressure"),
-                &json!({"arg": pressure}),
-            )
-            .await;
-        statuses.push(set.status().as_u16());
-    }
-    db.execute_unprepared("ALTER TABLE audit_records_away RENAME TO audit_records")
-        .await
-        .unwrap();
-    // Reading the log waits until every record handed over before it is stored.
-    let audit = function_calls_audited(&admin, &fleet).await;
+    // Act: at once, so the poisoned record shares a commit with the others.
+    let statuses = tokio::join!(call("1.5"), call("poison"), call("2.5"));
+    let after = call("3.5").await;
 
     // Assert
-    assert_eq!(statuses, [200, 200, 200]);
-    let args: Vec<&str> = audit["items"]
+    assert_eq!(statuses, (200, 200, 200));
+    assert_eq!(after, 200, "the writer goes on");
+    let audit = function_calls_audited(&admin, &fleet).await;
+    let mut args: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["after"]["arg"].as_str().unwrap())
         .collect();
-    assert_eq!(args, ["3.5", "2.5", "1.5"], "newest first, none lost");
-    assert_eq!(fleet.sim.device_state(pump).unwrap().pressure, 3.5);
+    args.sort_unstable();
+    assert_eq!(args, ["1.5", "2.5", "3.5"]);
+    let diverted = entity::audit_diverted::Entity::find()
+        .all(&app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(diverted.len(), 1, "kept, where an operator sees it");
+    assert!(
+        diverted[0].record.contains(r#""arg":"poison""#),
+        "{}",
+        diverted[0].record
+    );
+    assert!(!diverted[0].error.is_empty());
 }
 
 #[tokio::test]
-async fn the_audit_log_says_to_retry_while_answered_calls_cannot_be_written() {
-    // Arrange: a call answered while its record cannot be stored, and a reader's wait of
-    // 1 ms (10 s by default), which the record's failing commit can never meet.
-    use sea_orm::ConnectionTrait;
+async fn while_the_audit_trail_cannot_be_written_a_call_waits_for_its_record_and_the_log_says_retry()
+ {
+    // Arrange: another connection holds the audit table (SQLite: the write lock, so commits
+    // fail busy and are retried; PostgreSQL: a table lock, so they wait), and readers of the
+    // log wait 1 ms (10 s by default).
+    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
     let (app, fleet, admin, tech) =
         with_boston_techs_and(|s| s.database.audit_read_wait_ms = 1).await;
-    let pump = &fleet.boston_devices[0];
-    app.db
-        .conn
-        .execute_unprepared("ALTER TABLE audit_records RENAME TO audit_records_away")
-        .await
-        .unwrap();
-    let set = tech
-        .post(
-            &format!("/api/v1/devices/{pump}/functions/setPressure"),
-            &json!({"arg": "1.5"}),
-        )
-        .await;
+    let pump = fleet.boston_devices[0].clone();
+    let holder = app.db.conn.begin().await.unwrap();
+    let hold = match app.db.conn.get_database_backend() {
+        DbBackend::Postgres => "LOCK TABLE audit_records IN EXCLUSIVE MODE",
+        _ => "DELETE FROM audit_records WHERE action = 'nothing'",
+    };
+    holder.execute_unprepared(hold).await.unwrap();
+    let path = format!("/api/v1/devices/{pump}/functions/setPressure");
+    let call = tokio::spawn(async move { tech.post(&path, &json!({"arg": "1.5"})).await });
+    // The device acts before the record is written: once it has, the call is waiting on it.
+    while fleet.sim.device_state(&pump).unwrap().pressure != 1.5 {
+        tokio::task::yield_now().await;
+    }
 
     // Act
     let read = admin
         .get(&format!("/api/v1/tenants/{}/audit", fleet.coa))
         .await;
+    let unanswered = !call.is_finished();
+    holder.rollback().await.unwrap();
+    let answered = call.await.unwrap();
 
     // Assert: not a log with the answered call missing, and not a hang.
-    assert_eq!(set.status(), 200);
+    assert!(unanswered, "no answer before the record is stored");
     assert_eq!(read.status(), 503);
     assert_eq!(read.headers()["retry-after"], "5");
     let error = body(read).await;
@@ -355,4 +385,7 @@ async fn the_audit_log_says_to_retry_while_answered_calls_cannot_be_written() {
             .contains("still being written"),
         "{error}"
     );
+    assert_eq!(answered.status(), 200);
+    let audit = function_calls_audited(&admin, &fleet).await;
+    assert_eq!(audit["items"][0]["after"]["arg"], "1.5");
 }

@@ -4,7 +4,7 @@ use fleetwarden_tests::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 24] = [
     "users",
     "organizations",
     "memberships",
@@ -28,6 +28,7 @@ const TABLES: [&str; 23] = [
     "plans",
     "subscriptions",
     "seat_usage",
+    "audit_diverted",
 ];
 
 async fn existing_tables(conn: &DatabaseConnection) -> anyhow::Result<Vec<&'static str>> {
@@ -119,15 +120,18 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let db = TestDb::migrated().await;
     let manager = SchemaManager::new(&db.conn);
 
-    // Act: the newest migration only adds foreign-key indexes.
+    // Act: the newest migration only adds the table of diverted audit records; the one
+    // before it only foreign-key indexes.
     Migrator::down(&db.conn, Some(1)).await?;
     let tables_after_one = existing_tables(&db.conn).await?;
     let index_after_one = manager.has_index("grants", "idx_grants_role_id").await?;
     Migrator::down(&db.conn, Some(1)).await?;
+    let index_after_two = manager.has_index("grants", "idx_grants_role_id").await?;
 
     // Assert
-    assert_eq!(tables_after_one, TABLES);
-    assert!(!index_after_one);
+    assert_eq!(tables_after_one, TABLES[..TABLES.len() - 1]);
+    assert!(index_after_one);
+    assert!(!index_after_two);
     assert_eq!(existing_tables(&db.conn).await?, TABLES[..TABLES.len() - 1]);
     Ok(())
 }

@@ -1,58 +1,74 @@
-//! The audit records of device calls, the one write on their path, written behind the answer
-//! and group-committed.
+//! The audit records of device calls, the one write on their path, group-committed: a call is
+//! answered only once its record is stored, and many calls share one commit.
 //!
 //! A device call changes nothing of ours, so there is no transaction for its record to join,
-//! and by the time the record exists the device has already acted: waiting for the commit
-//! before answering would not make the trail more complete, only every call slower (on
-//! SQLite ~2.4 ms more at p50 and ~13 ms at p99, checkpoints included, at 1,000 calls/s in
-//! `cargo bench --bench calls`; more on PostgreSQL, where a commit is an fsync). So a call
-//! hands its record to one writer task and is answered; the writer stores whatever is
-//! waiting in one transaction, and nothing is dropped:
-//! - a failed commit is retried, with backoff, until it succeeds (logged at error each time);
-//! - the queue is bounded, so a database that stays down makes callers wait to enqueue
-//!   instead of piling records up in memory;
-//! - [`AuditWriter::caught_up`] waits until everything handed over before it is committed:
-//!   the audit log's readers call it, so anyone reading the log sees every call already
-//!   answered; while the database refuses records it gives up after the configured wait, so
-//!   the reader is told to retry (503) instead of hanging;
-//! - [`AuditWriter::flush`] waits for as long as it takes: the server calls it on shutdown,
-//!   after the last request.
+//! and by the time the record exists the device has already acted. Answering before the
+//! commit would leave answered calls without a record after a crash (kill -9 under load lost
+//! dozens), so a call hands its record to one writer task and waits for the commit. The writer
+//! never sleeps to gather: while it commits one batch the next one queues, so under load each
+//! commit carries every call that arrived during the one before.
+//!
+//! Nothing blocks the queue:
+//! - a commit the database refuses for now (down, busy, pool exhausted: [`db::is_transient`])
+//!   is retried with backoff until it succeeds, logged at error each time; meanwhile
+//!   [`AuditWriter::is_writing`] is false, so device calls are refused up front (503) rather
+//!   than made without a trail;
+//! - a commit refused for good (a value the database can't store, a constraint) is split:
+//!   each record is committed alone, and one still refused is diverted whole, as text, to
+//!   `audit_diverted` with the database's refusal, logged at error and counted
+//!   ([`AuditWriter::diverted`]), and its caller answered: the record is kept, where an
+//!   operator sees it;
+//! - the queue is bounded, so callers wait to enqueue instead of memory growing.
+//!
+//! [`AuditWriter::caught_up`] waits until everything handed over before it is stored (the
+//! audit log's readers, so the log shows every call already answered), giving up after the
+//! configured wait; [`AuditWriter::flush`] waits for as long as it takes.
+//!
+//! [`db::is_transient`]: crate::db::is_transient
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use chrono::Utc;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, QueryTrait, Statement, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryTrait, Set, Statement,
+    TransactionTrait, TryIntoModel,
 };
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Entry, model};
-use entity::audit_record;
+use crate::db;
+use entity::{audit_diverted, audit_record};
 
 /// Most records written in one transaction.
 const MAX_BATCH: usize = 512;
 /// Records waiting beyond this make callers wait to enqueue (back-pressure).
 const QUEUE: usize = 4096;
-/// How long the writer gathers records after the first before committing: nobody waits for
-/// the commit, and at a steady 1,000 calls/s this makes ~50 commits a second instead of ~500.
-/// It sleeps through the gathering instead of waking for every record (a thread wake-up per
-/// device call); only a flush cuts it short.
-const GATHER: Duration = Duration::from_millis(20);
-/// First and longest wait before retrying a failed commit.
+/// First and longest wait before retrying a commit the database refused for now.
 const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(5);
 
 enum Job {
-    Write(Box<audit_record::ActiveModel>),
-    /// Answered once every record queued before it is committed.
+    /// A record, and its caller waiting for it to be stored.
+    Write(Box<audit_record::ActiveModel>, oneshot::Sender<()>),
+    /// Answered once every record queued before it is stored.
     Flush(oneshot::Sender<()>),
+}
+
+/// What the writer reports, shared with every handle.
+#[derive(Debug, Default)]
+struct Health {
+    /// False while commits fail for a reason that passes (the database is down).
+    failing: AtomicBool,
+    /// Records refused for good and diverted to `audit_diverted` since the start.
+    diverted: AtomicU64,
 }
 
 /// Hands audit records to the writer task.
 #[derive(Clone, Debug)]
 pub struct AuditWriter {
     queue: mpsc::Sender<Job>,
-    /// Wakes the writer from its gathering when a flush is queued.
-    flushing: Arc<Notify>,
+    health: Arc<Health>,
     /// How long [`AuditWriter::caught_up`] waits.
     read_wait: Duration,
 }
@@ -79,27 +95,41 @@ impl AuditWriter {
     /// in [`AuditWriter::caught_up`].
     pub fn start(db: DatabaseConnection, read_wait: Duration) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let flushing = Arc::new(Notify::new());
-        tokio::spawn(write_batches(db, receiver, flushing.clone()));
+        let health = Arc::new(Health::default());
+        tokio::spawn(write_batches(db, receiver, health.clone()));
         Self {
             queue,
-            flushing,
+            health,
             read_wait,
         }
     }
 
-    /// Queues `entry`, stamped with the time now; waits only while the queue is full.
+    /// Stores `entry`, stamped with the time now, and returns once it is committed (or, if
+    /// the database refuses it for good, diverted).
     ///
     /// # Errors
     /// The writer is gone.
     pub async fn record(&self, entry: Entry) -> Result<(), NotWritten> {
+        let (stored, answer) = oneshot::channel();
         self.queue
-            .send(Job::Write(Box::new(model(entry))))
+            .send(Job::Write(Box::new(model(entry)), stored))
             .await
-            .map_err(|_| NotWritten)
+            .map_err(|_| NotWritten)?;
+        answer.await.map_err(|_| NotWritten)
     }
 
-    /// Returns once every record queued before this call is committed.
+    /// Whether records are being stored: false while the database refuses commits for a
+    /// reason that passes. Device calls check it before acting.
+    pub fn is_writing(&self) -> bool {
+        !self.health.failing.load(Ordering::Relaxed)
+    }
+
+    /// Records diverted to `audit_diverted` since the start.
+    pub fn diverted(&self) -> u64 {
+        self.health.diverted.load(Ordering::Relaxed)
+    }
+
+    /// Returns once every record queued before this call is stored.
     ///
     /// # Errors
     /// The writer is gone.
@@ -109,8 +139,6 @@ impl AuditWriter {
             .send(Job::Flush(done))
             .await
             .map_err(|_| NotWritten)?;
-        // A permit left while the writer wasn't gathering only ends its next gathering early.
-        self.flushing.notify_one();
         answer.await.map_err(|_| NotWritten)
     }
 
@@ -130,53 +158,68 @@ impl AuditWriter {
 async fn write_batches(
     db: DatabaseConnection,
     mut receiver: mpsc::Receiver<Job>,
-    flushing: Arc<Notify>,
+    health: Arc<Health>,
 ) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        // Gather more unless someone waits (a flush) or the batch is full: sleep, then take
-        // whatever arrived meanwhile.
-        if jobs.len() < MAX_BATCH && !jobs.iter().any(|j| matches!(j, Job::Flush(_))) {
-            tokio::select! {
-                () = tokio::time::sleep(GATHER) => {}
-                () = flushing.notified() => {}
-            }
-            while jobs.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
-        }
         let mut records = Vec::with_capacity(jobs.len());
-        let mut flushes = Vec::new();
+        let mut waiting = Vec::with_capacity(jobs.len());
         for job in jobs.drain(..) {
             match job {
-                Job::Write(record) => records.push(*record),
-                Job::Flush(done) => flushes.push(done),
+                Job::Write(record, stored) => {
+                    records.push(*record);
+                    waiting.push(stored);
+                }
+                Job::Flush(done) => waiting.push(done),
             }
         }
-        commit_until_stored(&db, records).await;
-        for done in flushes {
-            // A flusher that went away (client disconnected) needs no answer.
+        store(&db, records, &health).await;
+        for done in waiting {
+            // A caller that went away (client disconnected) needs no answer.
             let _ = done.send(());
         }
     }
 }
 
-/// Commits `records`, retrying until the database takes them. The statement is built once
-/// (one multi-row INSERT, nothing returned): a retry sends the same one again.
-async fn commit_until_stored(db: &DatabaseConnection, records: Vec<audit_record::ActiveModel>) {
+/// Stores `records`: in one commit, or when the database refuses that for good, one by one,
+/// diverting each it still refuses.
+async fn store(db: &DatabaseConnection, records: Vec<audit_record::ActiveModel>, health: &Health) {
     if records.is_empty() {
         return;
     }
-    let count = records.len();
-    let insert = audit_record::Entity::insert_many(records).build(db.get_database_backend());
+    let insert =
+        audit_record::Entity::insert_many(records.clone()).build(db.get_database_backend());
+    if commit_until_decided(db, &insert, records.len(), health)
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    for record in records {
+        let one = audit_record::Entity::insert(record.clone()).build(db.get_database_backend());
+        if let Err(refusal) = commit_until_decided(db, &one, 1, health).await {
+            divert(db, record, &refusal, health).await;
+        }
+    }
+}
+
+/// Commits `insert`, retrying for as long as the database refuses it for a reason that
+/// passes; returns the refusal when it is for good.
+async fn commit_until_decided(
+    db: &DatabaseConnection,
+    insert: &Statement,
+    count: usize,
+    health: &Health,
+) -> Result<(), DbErr> {
     let mut wait = RETRY_FIRST;
     loop {
         match commit(db, insert.clone()).await {
-            Ok(()) => return,
-            Err(e) => {
+            Ok(()) => {
+                health.failing.store(false, Ordering::Relaxed);
+                return Ok(());
+            }
+            Err(e) if db::is_transient(&e) => {
+                health.failing.store(true, Ordering::Relaxed);
                 tracing::error!(
                     error = %e,
                     records = count,
@@ -186,12 +229,84 @@ async fn commit_until_stored(db: &DatabaseConnection, records: Vec<audit_record:
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(RETRY_MAX);
             }
+            Err(e) => return Err(e),
         }
     }
 }
 
-async fn commit(db: &DatabaseConnection, insert: Statement) -> Result<(), sea_orm::DbErr> {
+/// Keeps a record the database refused for good in `audit_diverted`, as JSON text.
+async fn divert(
+    db: &DatabaseConnection,
+    record: audit_record::ActiveModel,
+    refusal: &DbErr,
+    health: &Health,
+) {
+    let Ok(record) = record.try_into_model() else {
+        // Every record is built whole by `model`; nothing to keep otherwise.
+        return;
+    };
+    let text = record_json(&record).to_string();
+    health.diverted.fetch_add(1, Ordering::Relaxed);
+    tracing::error!(
+        error = %refusal,
+        audit_record = %record.id,
+        "the database refused an audit record; diverted to audit_diverted"
+    );
+    let row = audit_diverted::ActiveModel {
+        id: Set(record.id),
+        record: Set(text.clone()),
+        error: Set(refusal.to_string().replace('\0', "\\0")),
+        diverted_at: Set(Utc::now()),
+    };
+    let insert = audit_diverted::Entity::insert(row).build(db.get_database_backend());
+    if let Err(e) = commit_until_decided(db, &insert, 1, health).await {
+        // Nowhere left to keep it but the log.
+        tracing::error!(error = %e, audit_record = %text, "diverting an audit record failed");
+    }
+}
+
+/// The record as JSON; serde_json escapes any NUL, so the text is storable anywhere.
+fn record_json(r: &audit_record::Model) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id,
+        "tenant_id": r.tenant_id,
+        "actor_user_id": r.actor_user_id,
+        "actor_email": r.actor_email,
+        "action": r.action,
+        "target_kind": r.target_kind,
+        "target_id": r.target_id,
+        "before": r.before,
+        "after": r.after,
+        "request_id": r.request_id,
+        "ip": r.ip,
+        "created_at": r.created_at,
+    })
+}
+
+async fn commit(db: &DatabaseConnection, insert: Statement) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     txn.execute_raw(insert).await?;
     txn.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diverted_record_keeps_every_field_as_json_text() {
+        let record = model(Entry {
+            action: "device.function_call",
+            target_kind: "device",
+            target_id: Some("e00fce68".into()),
+            after: Some(serde_json::json!({ "arg": "4\u{0}2" })),
+            ..Default::default()
+        })
+        .try_into_model()
+        .unwrap_or_else(|e| panic!("{e}"));
+        let text = record_json(&record).to_string();
+        assert!(text.contains(r#""arg":"4\u00002""#), "{text}");
+        assert!(!text.contains('\0'));
+        assert!(text.contains(r#""action":"device.function_call""#));
+    }
 }

@@ -78,6 +78,19 @@ pub async fn device_catalog(
 }
 
 /// Records the call and its outcome (success or the error code) in the audit trail.
+/// A device acts on the call, so no call is sent while its record can't be stored.
+fn audit_trail_writable(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    if ctx.state.audit.is_writing() {
+        Ok(())
+    } else {
+        Err(ApiError::Unavailable(
+            "the audit trail can't be written right now, so nothing was sent to the device; \
+             try again shortly"
+                .into(),
+        ))
+    }
+}
+
 async fn record(
     ctx: &Ctx<'_>,
     device: &DeviceEntry,
@@ -88,8 +101,8 @@ async fn record(
         after: Some(detail),
         ..ctx.entry(device.tenant, action, "device", &device.id)
     };
-    // Not a state change of ours, so no transaction to share: queued for the group-committing
-    // writer, which stores it just after the answer (see `audit::group_commit`).
+    // Not a state change of ours, so no transaction to share: the group-committing writer
+    // stores it, many calls a commit, and the call is answered once it is stored.
     ctx.state
         .audit
         .record(entry)
@@ -108,6 +121,7 @@ pub async fn call_function(
     arg: &str,
 ) -> Result<FunctionCallResponse, ApiError> {
     let (device, product, _) = authorize(ctx, id, CatalogKind::Function, name).await?;
+    audit_trail_writable(ctx)?;
     if arg.len() > MAX_ARG_BYTES {
         return Err(ApiError::invalid(
             "arg",
@@ -154,6 +168,7 @@ pub async fn read_variable(
     name: &str,
 ) -> Result<VariableResponse, ApiError> {
     let (device, product, _) = authorize(ctx, id, CatalogKind::Variable, name).await?;
+    audit_trail_writable(ctx)?;
     let particle = &ctx.state.particle;
     let device_id = device.id.as_str();
     let result = particle
