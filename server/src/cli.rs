@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::TransactionTrait;
 
 use crate::config::{self, Settings};
 use crate::domain::{email::Email, password};
@@ -202,7 +201,7 @@ async fn create_admin(settings: Settings, email: &str, name: Option<String>) -> 
     if store::users::find_by_email(&db, &email).await?.is_some() {
         bail!("a user with email {} already exists", email.display);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let user = store::users::insert(
         &txn,
         store::users::NewUser {

@@ -4,7 +4,10 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::config::DatabaseSettings;
 
@@ -61,6 +64,21 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .await
         .with_context(|| format!("cannot connect to database.url (FW_DATABASE__URL) = {shown}"))?;
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (IMMEDIATE), so concurrent writers queue in the busy handler; a deferred transaction that
+/// read first would instead fail at its first write with SQLITE_BUSY_SNAPSHOT, at once, as
+/// soon as another writer committed in between. PostgreSQL ignores the mode.
+///
+/// # Errors
+/// The database refuses or is unreachable.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Whether `err` says the database is unreachable, overloaded or busy for now, so the same

@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -117,7 +117,7 @@ pub async fn seed(
         return Ok(Vec::new());
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let org =
         |id: Uuid, tenant: Uuid, parent: Option<Uuid>, name: &str| organization::ActiveModel {
             id: Set(id),

@@ -359,3 +359,99 @@ async fn without_trusted_proxies_a_forged_forwarded_header_changes_nothing() {
 
     assert_eq!(next.status(), 429, "the peer address is what counts");
 }
+
+#[tokio::test]
+async fn twenty_parallel_creations_of_one_tenant_name_make_one_tenant() {
+    // Arrange
+    let app = spawn_app().await;
+    app.create_user("ops@example.com", PASSWORD, true).await;
+    let ops = app.sign_in("ops@example.com", PASSWORD).await;
+
+    // Act
+    let attempts = (0..20).map(|n| {
+        let ops = &ops;
+        // Any case: one name.
+        let name = if n % 2 == 0 {
+            "Acme Pumps"
+        } else {
+            "ACME pumps"
+        };
+        async move {
+            ops.post("/api/v1/tenants", &json!({ "name": name }))
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let mut statuses = futures_util::future::join_all(attempts).await;
+    statuses.sort_unstable();
+    let tenants = body(ops.get("/api/v1/tenants").await).await;
+
+    // Assert
+    assert_eq!(statuses[0], 201);
+    assert!(statuses[1..].iter().all(|s| *s == 409), "{statuses:?}");
+    let acme = tenants
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["name"]
+                .as_str()
+                .unwrap()
+                .eq_ignore_ascii_case("acme pumps")
+        })
+        .count();
+    assert_eq!(acme, 1);
+}
+
+#[tokio::test]
+async fn twenty_identical_grants_merge_into_one_that_lasts_the_longest() {
+    // Arrange
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+    let path = format!("/api/v1/tenants/{}/grants", fleet.coa);
+    let soon = (app.clock_now() + chrono::Duration::days(1)).to_rfc3339();
+    let later_at = app.clock_now() + chrono::Duration::days(30);
+    let later = later_at.to_rfc3339();
+    let grant = |expires_at: &str| {
+        json!({
+            "subject": {"kind": "user", "id": fleet.tech},
+            "scope": {"kind": "device", "id": fleet.hq_device},
+            "role_id": "00000000-0000-7000-8000-000000000001",
+            "expires_at": expires_at,
+        })
+    };
+
+    // Act
+    let attempts = (0..20).map(|n| {
+        let (admin, path) = (&admin, &path);
+        let body = grant(if n == 7 { &later } else { &soon });
+        async move { admin.post(path, &body).await.status().as_u16() }
+    });
+    let mut statuses = futures_util::future::join_all(attempts).await;
+    statuses.sort_unstable();
+    let grants = body(
+        admin
+            .get(&format!("{path}?device={}", fleet.hq_device))
+            .await,
+    )
+    .await;
+
+    // Assert
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        19,
+        "{statuses:?}"
+    );
+    let grants = grants.as_array().unwrap();
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    let expires: chrono::DateTime<chrono::Utc> =
+        grants[0]["expires_at"].as_str().unwrap().parse().unwrap();
+    // Kept to the microsecond, as both databases store it.
+    assert_eq!(expires, chrono::SubsecRound::trunc_subsecs(later_at, 6));
+}

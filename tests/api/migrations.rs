@@ -119,19 +119,25 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     // Arrange
     let db = TestDb::migrated().await;
     let manager = SchemaManager::new(&db.conn);
+    assert!(manager.has_index("grants", "uq_grants_identity").await?);
 
-    // Act: the newest migration only adds the table of diverted audit records; the one
-    // before it only foreign-key indexes.
+    // Act: the newest migration only adds unique indexes; the one before it only the table
+    // of diverted audit records; the one before that only foreign-key indexes.
     Migrator::down(&db.conn, Some(1)).await?;
     let tables_after_one = existing_tables(&db.conn).await?;
-    let index_after_one = manager.has_index("grants", "idx_grants_role_id").await?;
+    let unique_after_one = manager.has_index("grants", "uq_grants_identity").await?;
     Migrator::down(&db.conn, Some(1)).await?;
+    let tables_after_two = existing_tables(&db.conn).await?;
     let index_after_two = manager.has_index("grants", "idx_grants_role_id").await?;
+    Migrator::down(&db.conn, Some(1)).await?;
+    let index_after_three = manager.has_index("grants", "idx_grants_role_id").await?;
 
     // Assert
-    assert_eq!(tables_after_one, TABLES[..TABLES.len() - 1]);
-    assert!(index_after_one);
-    assert!(!index_after_two);
+    assert_eq!(tables_after_one, TABLES);
+    assert!(!unique_after_one);
+    assert_eq!(tables_after_two, TABLES[..TABLES.len() - 1]);
+    assert!(index_after_two);
+    assert!(!index_after_three);
     assert_eq!(existing_tables(&db.conn).await?, TABLES[..TABLES.len() - 1]);
     Ok(())
 }

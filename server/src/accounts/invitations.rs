@@ -4,7 +4,6 @@
 use chrono::Duration;
 use entity::enums::MembershipRole;
 use entity::invitation;
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit;
@@ -66,7 +65,7 @@ pub async fn create(
     let now = state.clock.now();
     let hours = state.settings.auth.invitation_hours;
     let minted = secrets::mint(secrets::Kind::Invitation);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let inv = store::invitations::insert(
         &txn,
         store::invitations::NewInvitation {
@@ -141,7 +140,7 @@ pub async fn revoke(
         .await?
         .ok_or(ApiError::NotFound)?;
     super::tenants::administered(state, principal, inv.organization_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if !store::invitations::revoke(&txn, id, state.clock.now()).await? {
         return Err(ApiError::Conflict(
             "the invitation is no longer pending".into(),
@@ -216,7 +215,7 @@ pub async fn accept(
             Some(super::hash_password(pw, super::hash_params(&state.settings.auth)).await?)
         }
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let user = match existing {
         Some(user) => user,
         None => {

@@ -1,6 +1,5 @@
 //! Signing in and out, with throttling per account and per client address.
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::TransactionTrait;
 
 use crate::audit;
 use crate::auth::ClientInfo;
@@ -55,7 +54,7 @@ pub async fn login(
 
     let window = Duration::minutes(auth.throttle_window_minutes);
     let Some(user) = user.filter(|_| verified) else {
-        let txn = state.db.begin().await?;
+        let txn = crate::db::begin_write(&state.db).await?;
         store::throttles::record_failure(
             &txn,
             &account_key,
@@ -98,7 +97,7 @@ pub async fn login(
     let csrf = secrets::mint(secrets::Kind::Csrf);
     let expires_at = now + Duration::hours(auth.session_absolute_hours);
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     store::throttles::clear(&txn, &account_key).await?;
     if let Some(hash) = rehashed {
         store::users::set_password_hash(&txn, user.id, hash, now).await?;
@@ -152,7 +151,7 @@ pub async fn logout(
         return Ok(());
     };
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     store::sessions::revoke(&txn, principal.user_id(), session_id, now).await?;
     audit::record(
         &txn,

@@ -1,7 +1,6 @@
 //! "Forgot password": a single-use, short-lived link by our own email, one per person however
 //! many tenants or products they belong to (there is one account per email).
 use chrono::Duration;
-use sea_orm::TransactionTrait;
 
 use crate::audit;
 use crate::auth::ClientInfo;
@@ -55,7 +54,7 @@ pub async fn request_reset(
     }
     let minutes = state.settings.auth.reset_token_minutes;
     let minted = secrets::mint(secrets::Kind::PasswordReset);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     store::reset_tokens::replace(
         &txn,
         user.id,
@@ -113,7 +112,7 @@ pub async fn reset(
     super::check_new_password("new_password", &new_password)?;
     let hash = super::hash_password(new_password, super::hash_params(&state.settings.auth)).await?;
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     // Conditional update: of two requests racing with one token, only one gets here.
     if !store::reset_tokens::consume(&txn, stored.id, now).await? {
         return Err(invalid());

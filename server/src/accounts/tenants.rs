@@ -1,7 +1,6 @@
 //! Tenants (platform admins create them) and who may administer an organization. Grants and
 //! casbin roles widen this in [C]; until then: platform admins, and tenant admins.
 use entity::enums::MembershipRole;
-use sea_orm::TransactionTrait;
 
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
@@ -26,7 +25,7 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     if store::organizations::tenant_named(&txn, name)
         .await?
         .is_some()
@@ -35,7 +34,15 @@ pub async fn create(
             "a tenant named {name:?} exists"
         )));
     }
-    let tenant = store::organizations::insert_tenant(&txn, name, state.clock.now()).await?;
+    // The check above gives the usual answer; the unique index decides between two requests
+    // that both passed it.
+    let tenant = store::organizations::insert_tenant(&txn, name, state.clock.now())
+        .await
+        .map_err(ApiError::from)
+        .map_err(|e| match e {
+            ApiError::Conflict(_) => ApiError::Conflict(format!("a tenant named {name:?} exists")),
+            other => other,
+        })?;
     audit::record(
         &txn,
         audit::Entry {

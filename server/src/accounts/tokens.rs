@@ -1,6 +1,5 @@
 //! My sessions, my API tokens, and changing my password.
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use crate::audit;
@@ -43,7 +42,7 @@ pub async fn create_token(
     }
     let minted = secrets::mint(secrets::Kind::ApiToken);
     let prefix = secrets::display_prefix(&minted.secret);
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let token = store::api_tokens::insert(
         &txn,
         principal.user_id(),
@@ -89,7 +88,7 @@ pub async fn revoke(
     id: Uuid,
 ) -> Result<(), ApiError> {
     let (user, now) = (principal.user_id(), state.clock.now());
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let (revoked, target_kind, action) = match what {
         Revocable::ApiToken => (
             store::api_tokens::revoke(&txn, user, id, now).await?,
@@ -138,7 +137,7 @@ pub async fn change_password(
     super::check_new_password("new_password", &new_password)?;
     let hash = super::hash_password(new_password, super::hash_params(&state.settings.auth)).await?;
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     store::users::set_password_hash(&txn, principal.user_id(), hash, now).await?;
     let ended =
         store::sessions::revoke_all_except(&txn, principal.user_id(), principal.session_id(), now)

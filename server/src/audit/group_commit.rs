@@ -32,7 +32,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryTrait, Set, Statement,
-    TransactionTrait, TryIntoModel,
+    TryIntoModel,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -284,7 +284,7 @@ fn record_json(r: &audit_record::Model) -> serde_json::Value {
 }
 
 async fn commit(db: &DatabaseConnection, insert: Statement) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     txn.execute_raw(insert).await?;
     txn.commit().await
 }

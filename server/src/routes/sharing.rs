@@ -19,10 +19,14 @@ use crate::startup::AppState;
 use crate::store::grants::GrantFilter;
 use crate::tenancy::{Ctx, calls, devices, grants};
 
-/// Grants a role on a device, site, organization or the tenant to a user or group.
+/// Grants a role on a device, site, organization or the tenant to a user or group. The same
+/// role on the same scope to the same subject is one grant: asking again answers 200 with it,
+/// lasting as long as the longer of the two.
 #[utoipa::path(tag = "sharing", security(("session" = []), ("bearer" = [])),
     params(("tenant" = Uuid, Path)), request_body = CreateGrant,
-    responses((status = 201, body = GrantResponse), (status = 401, body = ErrorBody),
+    responses((status = 201, description = "a new grant", body = GrantResponse),
+        (status = 200, description = "merged into the identical grant", body = GrantResponse),
+        (status = 401, body = ErrorBody),
         (status = 403, description = "no device.share there, or the role exceeds your own rights", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenants/{tenant}/grants")]
@@ -33,7 +37,12 @@ pub async fn create_grant(
     path: web::Path<Uuid>,
     body: web::Json<CreateGrant>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(grants::create(&Ctx::new(&s, &p, &c), *path, &body).await?))
+    let (grant, created) = grants::create(&Ctx::new(&s, &p, &c), *path, &body).await?;
+    Ok(if created {
+        HttpResponse::Created().json(grant)
+    } else {
+        HttpResponse::Ok().json(grant)
+    })
 }
 
 /// Grant filters.

@@ -1,5 +1,6 @@
 //! Grants.
 use chrono::{DateTime, Utc};
+use entity::enums::GrantScopeKind;
 use entity::grant;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -68,4 +69,80 @@ pub async fn list(
 /// Database failures.
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<grant::Model>, DbErr> {
     grant::Entity::find().all(db).await
+}
+
+/// What makes a grant the same grant: who, on what, which role (the unique index
+/// `uq_grants_identity` allows one of each).
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The tenant.
+    pub tenant: Uuid,
+    /// The subject when a user.
+    pub user: Option<Uuid>,
+    /// The subject when a group.
+    pub group: Option<Uuid>,
+    /// The scope's kind.
+    pub kind: GrantScopeKind,
+    /// The scope when a device.
+    pub device: Option<String>,
+    /// The scope when a site.
+    pub site: Option<Uuid>,
+    /// The scope when an organization.
+    pub organization: Option<Uuid>,
+    /// The role.
+    pub role: Uuid,
+}
+
+/// The grant with this identity, if there is one.
+///
+/// # Errors
+/// Database failures.
+pub async fn identical(
+    db: &impl ConnectionTrait,
+    id: &Identity,
+) -> Result<Option<grant::Model>, DbErr> {
+    fn same<C: ColumnTrait, V: Into<sea_orm::Value>>(
+        q: sea_orm::Select<grant::Entity>,
+        column: C,
+        value: Option<V>,
+    ) -> sea_orm::Select<grant::Entity> {
+        match value {
+            Some(v) => q.filter(column.eq(v)),
+            None => q.filter(column.is_null()),
+        }
+    }
+    let mut q = grant::Entity::find()
+        .filter(grant::Column::TenantId.eq(id.tenant))
+        .filter(grant::Column::ScopeKind.eq(id.kind))
+        .filter(grant::Column::RoleId.eq(id.role));
+    q = same(q, grant::Column::SubjectUserId, id.user);
+    q = same(q, grant::Column::SubjectGroupId, id.group);
+    q = same(q, grant::Column::ScopeDeviceId, id.device.clone());
+    q = same(q, grant::Column::ScopeSiteId, id.site);
+    q = same(q, grant::Column::ScopeOrganizationId, id.organization);
+    q.one(db).await
+}
+
+/// Makes the grant last until `until` (`None`: for ever) if that is longer than it does now;
+/// returns whether it changed. One conditional statement, so concurrent extensions never
+/// shorten it.
+///
+/// # Errors
+/// Database failures.
+pub async fn extend(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    until: Option<DateTime<Utc>>,
+) -> Result<bool, DbErr> {
+    let mut update = grant::Entity::update_many()
+        .col_expr(
+            grant::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(until),
+        )
+        .filter(grant::Column::Id.eq(id))
+        .filter(grant::Column::ExpiresAt.is_not_null());
+    if let Some(until) = until {
+        update = update.filter(grant::Column::ExpiresAt.lt(until));
+    }
+    Ok(update.exec(db).await?.rows_affected > 0)
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use entity::{device, site};
 use fleetwarden_wire::directory::Page;
 use fleetwarden_wire::sharing::{ChainLink, DeviceAccessEntry, DeviceResponse, UpdateDevice};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::Ctx;
@@ -282,7 +282,7 @@ pub async fn update(
         model.site_id = Set(site_id);
     }
     model.updated_at = Set(ctx.now());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let updated = model.update(&txn).await?;
     audit::record(
         &txn,

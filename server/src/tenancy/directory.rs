@@ -9,9 +9,7 @@ use fleetwarden_wire::directory::{
     OrganizationResponse, Page, RoleBody, RoleResponse, SiteResponse, TenantUserResponse,
     UpdateOrganization, UpdateSite,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Ctx, conflict, name, time_zone};
@@ -74,7 +72,7 @@ pub async fn create_organization(
         .await?;
     let name = name("name", &body.name, 200)?;
     let now = ctx.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let org = organization::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
@@ -147,7 +145,7 @@ pub async fn update_organization(
         model.parent_id = Set(Some(parent.id));
     }
     model.updated_at = Set(ctx.now());
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let updated = model
         .update(&txn)
         .await
@@ -215,7 +213,7 @@ pub async fn delete_organization(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Resul
         },
     )
     .await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let before = serde_json::to_value(org_response(&org)).ok();
     org.delete(&txn).await?;
     audit::record(
@@ -285,7 +283,7 @@ pub async fn create_site(
     ctx.require(&Scope::Organization(org.id), "site.manage")
         .await?;
     let now = ctx.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let s = site::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
@@ -350,7 +348,7 @@ pub async fn update_site(
         model.timezone = Set(time_zone("timezone", body.timezone.as_deref())?);
     }
     model.updated_at = Set(ctx.now());
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let updated = model
         .update(&txn)
         .await
@@ -392,7 +390,7 @@ pub async fn delete_site(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), Ap
         },
     )
     .await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let before = serde_json::to_value(site_response(&current)).ok();
     current.delete(&txn).await?;
     audit::record(
@@ -457,7 +455,7 @@ pub async fn create_group(
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
     let now = ctx.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let g = group::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
@@ -501,7 +499,7 @@ pub async fn update_group(
     model.name = Set(name("name", &body.name, 200)?);
     model.description = Set(body.description.clone());
     model.updated_at = Set(ctx.now());
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let updated = model
         .update(&txn)
         .await
@@ -532,7 +530,7 @@ pub async fn delete_group(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), A
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
     let current = group_in(ctx, tenant, id).await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let before = Some(serde_json::json!({ "name": current.name }));
     current.delete(&txn).await?;
     audit::record(
@@ -569,7 +567,7 @@ pub async fn set_member(
     {
         return Err(ApiError::NotFound);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = group_member::Entity::find_by_id((id, user))
         .one(&txn)
         .await?;
@@ -662,7 +660,7 @@ pub async fn set_user_role(
         return Err(ApiError::NotFound);
     }
     let admin = role == MembershipRole::Admin;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     membership::Entity::update_many()
         .col_expr(
             membership::Column::Role,
@@ -718,7 +716,7 @@ pub async fn remove_user(ctx: &Ctx<'_>, tenant: Uuid, user: Uuid) -> Result<(), 
         .into_iter()
         .map(|(g, _)| g.id)
         .collect();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     membership::Entity::delete_many()
         .filter(membership::Column::UserId.eq(user))
         .filter(membership::Column::TenantId.eq(tenant))
@@ -832,7 +830,7 @@ pub async fn put_role(
     }
     let db = &ctx.state.db;
     let now = ctx.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (stored, before) = match id {
         None => {
             let r = role::ActiveModel {
@@ -942,7 +940,7 @@ pub async fn delete_role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), Ap
             "grants still use this role; revoke them first".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     store::directory::set_role_actions(&txn, id, tenant, &[]).await?;
     let before = Some(serde_json::json!({ "name": current.name }));
     current.delete(&txn).await?;

@@ -1,8 +1,9 @@
 //! Sharing: creating, listing and revoking grants, bounded by what the granter holds.
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::GrantScopeKind;
 use entity::{grant, group};
 use fleetwarden_wire::sharing::{CreateGrant, GrantResponse, ScopeRef, SubjectRef};
-use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
 use uuid::Uuid;
 
 use super::Ctx;
@@ -10,7 +11,7 @@ use crate::access::{Scope, Subject};
 use crate::audit;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
-use crate::store::{self, grants::GrantFilter};
+use crate::store::{self, grants::GrantFilter, grants::Identity};
 
 /// Reads a subject reference, checking it belongs to the tenant.
 async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject, ApiError> {
@@ -160,7 +161,8 @@ pub fn response(
     }
 }
 
-/// Creates a grant.
+/// Creates a grant, or merges it into the identical one (same subject, scope and role), which
+/// then lasts as long as the longer of the two; says which.
 ///
 /// # Errors
 /// 404 for another tenant, 422 for unknown subject/scope/role or a past expiry, 403 when the
@@ -169,7 +171,7 @@ pub async fn create(
     ctx: &Ctx<'_>,
     tenant: Uuid,
     body: &CreateGrant,
-) -> Result<GrantResponse, ApiError> {
+) -> Result<(GrantResponse, bool), ApiError> {
     ctx.tenant(tenant).await?;
     let now = ctx.now();
     let subject = subject(ctx, tenant, &body.subject).await?;
@@ -184,43 +186,100 @@ pub async fn create(
         Subject::User(u) => (Some(u), None),
         Subject::Group(g) => (None, Some(g)),
     };
-    let (kind, device, site, org) = match &scope {
+    let (kind, device, site, organization) = match &scope {
         Scope::Device(d) => (GrantScopeKind::Device, Some(d.clone()), None, None),
         Scope::Site(s) => (GrantScopeKind::Site, None, Some(*s), None),
         Scope::Organization(o) => (GrantScopeKind::Organization, None, None, Some(*o)),
         Scope::Tenant(_) => (GrantScopeKind::Tenant, None, None, None),
     };
-    let txn = ctx.state.db.begin().await?;
-    let stored = grant::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant),
-        subject_user_id: Set(user),
-        subject_group_id: Set(group),
-        scope_kind: Set(kind),
-        scope_device_id: Set(device),
-        scope_site_id: Set(site),
-        scope_organization_id: Set(org),
-        role_id: Set(role.id),
-        expires_at: Set(body.expires_at),
-        created_by: Set(Some(ctx.user())),
-        created_at: Set(now),
+    let identity = Identity {
+        tenant,
+        user,
+        group,
+        kind,
+        device,
+        site,
+        organization,
+        role: role.id,
+    };
+    // Stored at the precision both databases keep, so a merge compares like with like.
+    let expires_at = body.expires_at.map(|at| at.trunc_subsecs(6));
+    // Two identical requests at once both find nothing and both insert; the unique index lets
+    // one through, and the other, tried again, merges into it.
+    match store_grant(ctx, &identity, expires_at, &role.name).await {
+        Err(ApiError::Conflict(_)) => store_grant(ctx, &identity, expires_at, &role.name).await,
+        done => done,
     }
-    .insert(&txn)
-    .await?;
-    let wire = response(&stored, &role.name, now);
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: serde_json::to_value(&wire).ok(),
-            ..ctx.entry(tenant, "grant.create", "grant", stored.id)
-        },
-    )
-    .await?;
+}
+
+/// Stores a new grant, or merges into the identical one: it then lasts as long as the longer
+/// of the two. Returns the grant and whether it is new.
+async fn store_grant(
+    ctx: &Ctx<'_>,
+    identity: &Identity,
+    expires_at: Option<DateTime<Utc>>,
+    role_name: &str,
+) -> Result<(GrantResponse, bool), ApiError> {
+    let now = ctx.now();
+    let tenant = identity.tenant;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let (stored, created) = match store::grants::identical(&txn, identity).await? {
+        Some(existing) => {
+            let before = response(&existing, role_name, now);
+            // Extends only, in one statement: of two merges at once, the longer wins.
+            if !store::grants::extend(&txn, existing.id, expires_at).await? {
+                return Ok((before, false));
+            }
+            let merged = grant::Entity::find_by_id(existing.id)
+                .one(&txn)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            let wire = response(&merged, role_name, now);
+            audit::record(
+                &txn,
+                audit::Entry {
+                    before: serde_json::to_value(&before).ok(),
+                    after: serde_json::to_value(&wire).ok(),
+                    ..ctx.entry(tenant, "grant.merge", "grant", merged.id)
+                },
+            )
+            .await?;
+            (merged, false)
+        }
+        None => {
+            let stored = grant::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(tenant),
+                subject_user_id: Set(identity.user),
+                subject_group_id: Set(identity.group),
+                scope_kind: Set(identity.kind),
+                scope_device_id: Set(identity.device.clone()),
+                scope_site_id: Set(identity.site),
+                scope_organization_id: Set(identity.organization),
+                role_id: Set(identity.role),
+                expires_at: Set(expires_at),
+                created_by: Set(Some(ctx.user())),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            let wire = response(&stored, role_name, now);
+            audit::record(
+                &txn,
+                audit::Entry {
+                    after: serde_json::to_value(&wire).ok(),
+                    ..ctx.entry(tenant, "grant.create", "grant", stored.id)
+                },
+            )
+            .await?;
+            (stored, true)
+        }
+    };
     txn.commit().await?;
     if let Some(record) = super::load::grant_record(&stored) {
         ctx.state.access.write().await.upsert_grant(record);
     }
-    Ok(wire)
+    Ok((response(&stored, role_name, now), created))
 }
 
 /// Lists a tenant's grants: all of them for whoever may share at tenant level, otherwise
@@ -277,7 +336,7 @@ pub async fn revoke(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiErro
     let record = super::load::grant_record(&stored).ok_or(ApiError::NotFound)?;
     check_delegation(ctx, &record.scope, stored.role_id).await?;
     let before = serde_json::to_value(response(&stored, "", ctx.now())).ok();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     stored.delete(&txn).await?;
     audit::record(
         &txn,

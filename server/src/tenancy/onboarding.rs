@@ -10,7 +10,7 @@ use fleetwarden_wire::products::{
     BatchOutcome, BatchResult, BatchRow, OnboardDevice, TransferDevice,
 };
 use fleetwarden_wire::sharing::DeviceResponse;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -149,7 +149,7 @@ impl<'a> Upstream<'a> {
         }
         // Remembered at once and on its own: it exists upstream whatever happens next, and an
         // empty customer is harmless (the next device for this tenant reuses it).
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let row = shadow_customer::ActiveModel {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(tenant),
@@ -234,7 +234,7 @@ async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model,
         }
     };
     let now = ctx.now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let stored = device::ActiveModel {
         id: Set(c.id.as_str().to_owned()),
         tenant_id: Set(tenant),
@@ -504,7 +504,7 @@ pub async fn onboard_csv(
         failed: count(BatchOutcome::Failed),
         rows,
     };
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     audit::record(
         &txn,
         audit::Entry {
@@ -658,7 +658,7 @@ async fn commit_transfer(
     body: &TransferDevice,
     new_shadow: Option<&shadow_customer::Model>,
 ) -> Result<(device::Model, Vec<Uuid>), ApiError> {
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let grants = grant::Entity::find()
         .filter(grant::Column::ScopeDeviceId.eq(current.id.clone()))
         .all(&txn)

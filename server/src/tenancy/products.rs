@@ -3,9 +3,7 @@
 use entity::enums::{CatalogKind, ProductMode};
 use entity::{catalog_entry, particle_product};
 use fleetwarden_wire::products::{CatalogEntry, CreateProduct, ProductResponse};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::{Ctx, conflict, name};
@@ -77,7 +75,7 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
     }
     let sealed = ctx.state.particle.secrets.seal(body.client_secret.trim())?;
     let now = ctx.now();
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     let product = particle_product::ActiveModel {
         id: Set(Uuid::now_v7()),
         particle_id: Set(body.particle_id),
@@ -231,7 +229,7 @@ pub async fn put_catalog(
         });
     }
     let before = catalog(ctx, product).await?;
-    let txn = ctx.state.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.state.db).await?;
     catalog_entry::Entity::delete_many()
         .filter(catalog_entry::Column::ProductId.eq(product))
         .exec(&txn)
