@@ -516,3 +516,28 @@ async fn in_product_token_mode_a_transfer_leaves_particle_alone_and_moves_the_de
     assert!(sim.customers().is_empty());
     assert_eq!(sim.device_state(device).unwrap().owner, None);
 }
+
+#[tokio::test]
+async fn a_csv_of_100000_lines_is_refused_by_its_count_before_any_line_is_checked() {
+    // Arrange: 400 KB of short lines, each of which would be wrong.
+    let (_app, _sim, ops, tenant, product) = operator_with_product("shadow_customer").await;
+    let csv = format!("id,name\n{}", "x,y\n".repeat(100_000));
+
+    // Act
+    let answer = csv_request(&ops, &tenant, &product, csv)
+        .send()
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(answer.status(), 422);
+    let error = body(answer).await;
+    assert_eq!(error["fields"].as_object().unwrap().len(), 1, "{error}");
+    assert!(
+        error["fields"]["csv"][0]
+            .as_str()
+            .unwrap()
+            .contains("at most 5000 devices per file"),
+        "{error}"
+    );
+}

@@ -135,7 +135,13 @@ pub async fn onboard_batch(
             }
         })?;
     Ok(web::Json(
-        onboarding::onboard_csv(&Ctx::new(&s, &p, &c), *tenant, &csv, query.product_id).await?,
+        onboarding::onboard_csv(
+            &Ctx::new(&s, &p, &c),
+            *tenant,
+            csv.to_vec(),
+            query.product_id,
+        )
+        .await?,
     ))
 }
 

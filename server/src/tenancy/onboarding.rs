@@ -2,7 +2,6 @@
 //! Particle is asked first (in shadow-customer mode the tenant's own customer claims the
 //! device) and our rows change only once it agreed; a transfer that fails half-way at Particle
 //! is put back, so the old state stays whole.
-use std::collections::{BTreeMap, HashMap, HashSet};
 
 use entity::enums::ProductMode;
 use entity::{device, grant, particle_product, shadow_customer, site};
@@ -14,6 +13,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use secrecy::SecretString;
 use uuid::Uuid;
 
+use super::batch_file;
 use super::products::platform_admin;
 use super::{Ctx, name};
 use crate::audit;
@@ -22,9 +22,6 @@ use crate::error::ApiError;
 use crate::particle::Error as ParticleError;
 use crate::particle::client::OAuthClient;
 use crate::particle::token_cache::{TokenCache, with_token};
-
-/// A CSV batch is refused above this many rows; larger fleets go in several files.
-pub const MAX_BATCH_ROWS: usize = 5_000;
 
 /// A product and its opened OAuth client: what every upstream step of onboarding needs.
 struct Upstream<'a> {
@@ -293,177 +290,6 @@ pub async fn onboard(
     super::devices::get(ctx, &id).await
 }
 
-/// One CSV line that passed the local checks.
-struct Line {
-    line: u64,
-    checked: Checked,
-}
-
-/// The line a record starts on, as an editor numbers it: the csv crate's own count leaves
-/// out blank lines, and its position is where reading began, before any blank lines skipped.
-fn line_of(text: &[u8], at: &csv::Position) -> u64 {
-    let mut start = usize::try_from(at.byte())
-        .unwrap_or(usize::MAX)
-        .min(text.len());
-    while text.get(start).is_some_and(|b| matches!(b, b'\n' | b'\r')) {
-        start += 1;
-    }
-    1 + text[..start].iter().filter(|&&b| b == b'\n').count() as u64
-}
-
-/// What's wrong with a CSV file, by line.
-#[derive(Default)]
-struct Problems(BTreeMap<String, Vec<String>>);
-
-impl Problems {
-    fn add(&mut self, line: u64, message: String) {
-        self.0
-            .entry(format!("line {line}"))
-            .or_default()
-            .push(message);
-    }
-
-    fn on(&self, line: u64) -> bool {
-        self.0.contains_key(&format!("line {line}"))
-    }
-}
-
-/// Reads the CSV: a header naming `id` and `name`, optionally `site` (a site's id or its
-/// exact name in the tenant) and `product_id` (else `default_product`). Every problem is
-/// collected with its line number, so one answer lists them all.
-async fn parse_csv(
-    ctx: &Ctx<'_>,
-    tenant: Uuid,
-    csv_text: &[u8],
-    default_product: Option<Uuid>,
-) -> Result<Vec<Line>, ApiError> {
-    let mut problems = Problems::default();
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(csv_text);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ApiError::invalid("csv", format!("unreadable header: {e}")))?
-        .iter()
-        .map(str::to_ascii_lowercase)
-        .collect();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(id_col), Some(name_col)) = (column("id"), column("name")) else {
-        return Err(ApiError::invalid(
-            "csv",
-            "the header must name the columns id and name (and may name site and product_id)",
-        ));
-    };
-    let site_col = column("site").or_else(|| column("site_id"));
-    let product_col = column("product_id");
-    if product_col.is_none() && default_product.is_none() {
-        return Err(ApiError::invalid(
-            "product_id",
-            "give ?product_id= or a product_id column",
-        ));
-    }
-
-    let sites = site::Entity::find()
-        .filter(site::Column::TenantId.eq(tenant))
-        .all(&ctx.state.db)
-        .await?;
-    let mut by_name: HashMap<String, Vec<Uuid>> = HashMap::new();
-    for s in &sites {
-        by_name.entry(s.name.to_lowercase()).or_default().push(s.id);
-    }
-    let site_ids: HashSet<Uuid> = sites.iter().map(|s| s.id).collect();
-
-    let mut lines = Vec::new();
-    let mut seen = HashSet::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| line_of(csv_text, p));
-                problems.add(line, format!("unreadable: {e}"));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| line_of(csv_text, p));
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if lines.len() >= MAX_BATCH_ROWS {
-            return Err(ApiError::invalid(
-                "csv",
-                format!("at most {MAX_BATCH_ROWS} devices per file"),
-            ));
-        }
-        let cell = |i: usize| record.get(i).unwrap_or_default();
-        let id = cell(id_col).to_ascii_lowercase();
-        if !seen.insert(id.clone()) {
-            problems.add(line, format!("device {id} is listed twice"));
-        }
-        let site_id = match site_col.map(cell).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(given) => match Uuid::parse_str(given) {
-                Ok(uuid) if site_ids.contains(&uuid) => Some(uuid),
-                Ok(_) => {
-                    problems.add(line, format!("no site {given} in this tenant"));
-                    None
-                }
-                Err(_) => match by_name.get(&given.to_lowercase()).map(Vec::as_slice) {
-                    Some([only]) => Some(*only),
-                    Some(_) => {
-                        problems.add(
-                            line,
-                            format!("several sites are named {given:?}; use its id"),
-                        );
-                        None
-                    }
-                    None => {
-                        problems.add(line, format!("no site named {given:?} in this tenant"));
-                        None
-                    }
-                },
-            },
-        };
-        let product_id = match product_col.map(cell).filter(|s| !s.is_empty()) {
-            Some(given) => match Uuid::parse_str(given) {
-                Ok(uuid) => Some(uuid),
-                Err(_) => {
-                    problems.add(line, format!("product_id {given:?} is not a product id"));
-                    None
-                }
-            },
-            None => default_product,
-        };
-        let body = OnboardDevice {
-            id,
-            product_id: product_id.unwrap_or_default(),
-            name: cell(name_col).to_owned(),
-            site_id,
-        };
-        if problems.on(line) {
-            continue; // Checking further would only repeat what's wrong.
-        }
-        match check(ctx, tenant, &body).await {
-            Ok(checked) => lines.push(Line { line, checked }),
-            Err(ApiError::Invalid(fields)) => {
-                for (field, messages) in fields {
-                    for m in messages {
-                        problems.add(line, format!("{field}: {m}"));
-                    }
-                }
-            }
-            Err(other) => return Err(other),
-        }
-    }
-    if !problems.0.is_empty() {
-        return Err(ApiError::Invalid(problems.0));
-    }
-    if lines.is_empty() {
-        return Err(ApiError::invalid("csv", "the file lists no devices"));
-    }
-    Ok(lines)
-}
-
 /// Onboards every device of a CSV file. The file is checked whole first: any bad line is a
 /// 422 naming every bad line, and nothing is done. Then each device is onboarded on its own,
 /// so one Particle refusal doesn't undo the others; a device already in this tenant counts
@@ -474,14 +300,49 @@ async fn parse_csv(
 pub async fn onboard_csv(
     ctx: &Ctx<'_>,
     tenant: Uuid,
-    csv_text: &[u8],
+    csv_text: Vec<u8>,
     default_product: Option<Uuid>,
 ) -> Result<BatchResult, ApiError> {
     platform_admin(ctx)?;
     ctx.tenant(tenant).await?;
-    let lines = parse_csv(ctx, tenant, csv_text, default_product).await?;
+    batch_file::check_size(&csv_text)?;
+    let db = &ctx.state.db;
+    let known = batch_file::Known {
+        sites: site::Entity::find()
+            .filter(site::Column::TenantId.eq(tenant))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name.to_lowercase()))
+            .collect(),
+        products: particle_product::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect(),
+        default_product,
+    };
+    // A file of thousands of lines takes milliseconds to check: not on an async worker, where
+    // it would hold up every other request of that thread.
+    let lines = tokio::task::spawn_blocking(move || batch_file::parse(&csv_text, &known))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))??;
     let mut rows = Vec::with_capacity(lines.len());
-    for Line { line, checked } in lines {
+    for batch_file::BatchLine {
+        line,
+        id,
+        name,
+        site_id,
+        product,
+    } in lines
+    {
+        let checked = Checked {
+            id,
+            name,
+            site_id,
+            product,
+        };
         let id = checked.id.as_str().to_owned();
         let (outcome, error) = match store(ctx, tenant, checked).await {
             Ok(_) => (BatchOutcome::Onboarded, None),
