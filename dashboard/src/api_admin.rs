@@ -162,13 +162,9 @@ pub struct AuditQuery {
     pub per_page: u64,
 }
 
-/// A page of the tenant's audit log, newest first.
-pub async fn audit(tenant: Uuid, q: &AuditQuery) -> ApiResult<Page<AuditRecordResponse>> {
-    let mut path = format!(
-        "/tenants/{tenant}/audit?page={}&per_page={}",
-        q.page.max(1),
-        q.per_page.clamp(1, 200)
-    );
+/// The filters as query parameters, each starting with `&`.
+fn audit_filters(q: &AuditQuery) -> String {
+    let mut path = String::new();
     if let Some(actor) = q.actor {
         path.push_str(&format!("&actor={actor}"));
     }
@@ -190,7 +186,25 @@ pub async fn audit(tenant: Uuid, q: &AuditQuery) -> ApiResult<Page<AuditRecordRe
             ));
         }
     }
-    get(&path).await
+    path
+}
+
+/// A page of the tenant's audit log, newest first.
+pub async fn audit(tenant: Uuid, q: &AuditQuery) -> ApiResult<Page<AuditRecordResponse>> {
+    get(&format!(
+        "/tenants/{tenant}/audit?page={}&per_page={}{}",
+        q.page.max(1),
+        q.per_page.clamp(1, 200),
+        audit_filters(q)
+    ))
+    .await
+}
+
+/// Where the browser downloads the log, filtered as `q` (the session cookie goes with it).
+pub fn audit_export_url(tenant: Uuid, q: &AuditQuery) -> String {
+    let filters = audit_filters(q);
+    let query = filters.strip_prefix('&').unwrap_or(&filters);
+    format!("{BASE}/tenants/{tenant}/audit/export?{query}")
 }
 
 // --- my account -----------------------------------------------------------------------------

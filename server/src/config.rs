@@ -271,6 +271,8 @@ pub struct DatabaseSettings {
     /// Milliseconds a reader of the audit log waits for device calls' records that are still
     /// being written (the database refusing them for now) before being told to retry: 503.
     pub audit_read_wait_ms: u64,
+    /// Days audit records are kept; older ones are deleted in the background (0: for ever).
+    pub audit_retention_days: u32,
 }
 
 impl Default for DatabaseSettings {
@@ -281,6 +283,7 @@ impl Default for DatabaseSettings {
             connect_timeout_secs: 5,
             acquire_timeout_ms: 2_000,
             audit_read_wait_ms: 10_000,
+            audit_retention_days: 400,
         }
     }
 }

@@ -139,6 +139,11 @@ impl Application {
             db.clone(),
             Duration::from_millis(settings.database.audit_read_wait_ms),
         );
+        crate::audit::retention::spawn(
+            db.clone(),
+            clock.clone(),
+            settings.database.audit_retention_days,
+        );
         let state = web::Data::new(AppState {
             audit: audit.clone(),
             products: crate::tenancy::product_cache::ProductCache::default(),

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use fleetwarden_tests::fleet::PASSWORD as FLEET_PASSWORD;
-use fleetwarden_tests::{browser, spawn_app, spawn_app_with, spawn_fleet};
+use fleetwarden_tests::{browser, spawn_app, spawn_app_with, spawn_fleet, spawn_fleet_with};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -454,4 +454,127 @@ async fn twenty_identical_grants_merge_into_one_that_lasts_the_longest() {
         grants[0]["expires_at"].as_str().unwrap().parse().unwrap();
     // Kept to the microsecond, as both databases store it.
     assert_eq!(expires, chrono::SubsecRound::trunc_subsecs(later_at, 6));
+}
+
+/// Stores an audit record of `tenant` made `days_ago`, as the server would have.
+async fn old_record(app: &fleetwarden_tests::TestApp, tenant: uuid::Uuid, days_ago: i64) {
+    use sea_orm::{ActiveModelTrait, Set};
+    entity::audit_record::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        tenant_id: Set(Some(tenant)),
+        actor_user_id: Set(None),
+        actor_email: Set(None),
+        action: Set(format!("test.{days_ago}_days_ago")),
+        target_kind: Set("tenant".into()),
+        target_id: Set(None),
+        before: Set(None),
+        after: Set(None),
+        request_id: Set(None),
+        ip: Set(None),
+        created_at: Set(app.clock_now() - chrono::Duration::days(days_ago)),
+    }
+    .insert(&app.db.conn)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn audit_records_beyond_the_retention_are_pruned_and_recent_ones_kept() {
+    // Arrange: the hourly task off, so this test's prune is the only one.
+    let (app, fleet) = spawn_fleet_with(|s| s.database.audit_retention_days = 0).await;
+    old_record(&app, fleet.coa, 500).await;
+    old_record(&app, fleet.coa, 401).await;
+    old_record(&app, fleet.coa, 10).await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+
+    // Act: what the hourly task does with the default 400 days.
+    let cutoff = app.clock_now() - chrono::Duration::days(400);
+    let pruned = fleetwarden_server::audit::retention::prune(&app.db.conn, cutoff)
+        .await
+        .unwrap();
+    let log = body(
+        admin
+            .get(&format!("/api/v1/tenants/{}/audit?action=test.", fleet.coa))
+            .await,
+    )
+    .await;
+
+    // Assert
+    assert_eq!(pruned, 2);
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["test.10_days_ago"]);
+}
+
+#[tokio::test]
+async fn the_audit_log_exports_as_csv_filtered_as_on_screen() {
+    // Arrange: a grant and a site, each audited.
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+    admin
+        .post(
+            &format!("/api/v1/tenants/{}/grants", fleet.coa),
+            &json!({"subject": {"kind": "user", "id": fleet.tech}, "scope": {"kind": "device", "id": fleet.hq_device}, "role_id": "00000000-0000-7000-8000-000000000001"}),
+        )
+        .await;
+    admin
+        .post(
+            &format!("/api/v1/tenants/{}/sites", fleet.coa),
+            &json!({"organization_id": fleet.coa, "name": "Depot"}),
+        )
+        .await;
+
+    // Act
+    let export = admin
+        .get(&format!(
+            "/api/v1/tenants/{}/audit/export?action=grant.",
+            fleet.coa
+        ))
+        .await;
+    let technician = app.sign_in("tech@coa.example", FLEET_PASSWORD).await;
+    let refused = technician
+        .get(&format!("/api/v1/tenants/{}/audit/export", fleet.coa))
+        .await;
+
+    // Assert
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        export.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let text = export.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "created_at",
+            "actor_email",
+            "actor_user_id",
+            "action",
+            "target_kind",
+            "target_id",
+            "before",
+            "after",
+            "request_id"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert_eq!(&rows[0][1], "admin@coa.example");
+    assert_eq!(&rows[0][3], "grant.create");
+    let after: Value = serde_json::from_str(&rows[0][7]).unwrap();
+    assert_eq!(after["scope"]["id"], json!(fleet.hq_device));
+    assert_eq!(refused.status(), 403);
 }

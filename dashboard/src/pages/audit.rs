@@ -192,6 +192,11 @@ fn audit_page(tenant: Uuid) -> AnyView {
             <div class="field buttons">
                 <button type="submit" class="primary">"Apply filters"</button>
                 <button type="button" on:click=clear>"Clear"</button>
+                <a class="button" download=""
+                    href=move || api_admin::audit_export_url(tenant, &query.get())
+                    title="The records these filters select, as a CSV file (up to 50,000)">
+                    "Export CSV"
+                </a>
             </div>
             {move || form_error.get().map(|e| view! { <p class="error full" role="alert">{e}</p> })}
         </form>

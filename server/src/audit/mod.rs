@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use uuid::Uuid;
 
 mod group_commit;
+pub mod retention;
 pub use group_commit::{AuditWriter, NotCaughtUp, NotWritten};
 
 /// One audit record to write.

@@ -9,6 +9,27 @@ use crate::error::ApiError;
 /// A JSON body, or the API's error.
 pub type Json<T> = Result<web::Json<T>, ApiError>;
 
+/// Which page of a list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PagingQuery {
+    /// Page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
+    pub page: Option<u64>,
+    /// Page size, up to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u64>,
+}
+
+impl PagingQuery {
+    /// The page asked for, checked.
+    ///
+    /// # Errors
+    /// 422 for a page or size out of bounds.
+    pub fn checked(&self) -> Result<crate::domain::paging::PageRequest, ApiError> {
+        crate::domain::paging::PageRequest::new(self.page, self.per_page).map_err(ApiError::Invalid)
+    }
+}
+
 pub mod auth;
 pub mod dashboard;
 pub mod directory;
@@ -68,6 +89,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(directory::update_role)
             .service(directory::delete_role)
             .service(directory::audit_log)
+            .service(directory::audit_export)
             .service(sharing::create_grant)
             .service(sharing::list_grants)
             .service(sharing::revoke_grant)

@@ -12,9 +12,8 @@ use uuid::Uuid;
 
 use crate::access::DeviceFilter;
 use crate::auth::{ClientInfo, Principal};
-use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
-use crate::routes::Json;
+use crate::routes::{Json, PagingQuery};
 use crate::startup::AppState;
 use crate::store::grants::GrantFilter;
 use crate::tenancy::{Ctx, calls, devices, grants};
@@ -124,17 +123,11 @@ pub struct DeviceQuery {
     pub organization: Option<Uuid>,
     /// Name or id contains this (any case).
     pub q: Option<String>,
-    /// Page, from 1.
-    #[param(minimum = 1, maximum = 1_000_000)]
-    pub page: Option<u64>,
-    /// Page size, up to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub per_page: Option<u64>,
 }
 
 /// Every device I may see and nothing else, in a stable order (name, then id).
 #[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
-    params(DeviceQuery),
+    params(DeviceQuery, PagingQuery),
     responses((status = 200, body = Page<DeviceResponse>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/devices")]
 pub async fn list_devices(
@@ -142,6 +135,7 @@ pub async fn list_devices(
     p: Principal,
     c: ClientInfo,
     q: web::Query<DeviceQuery>,
+    paging: web::Query<PagingQuery>,
 ) -> Json<Page<DeviceResponse>> {
     let q = q.into_inner();
     let filter = DeviceFilter {
@@ -150,12 +144,7 @@ pub async fn list_devices(
         q: q.q.filter(|v| !v.trim().is_empty()),
     };
     Ok(web::Json(
-        devices::list(
-            &Ctx::new(&s, &p, &c),
-            &filter,
-            PageRequest::new(q.page, q.per_page).map_err(ApiError::Invalid)?,
-        )
-        .await?,
+        devices::list(&Ctx::new(&s, &p, &c), &filter, paging.checked()?).await?,
     ))
 }
 

@@ -25,16 +25,8 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// One page of a tenant's audit records, newest first, and the total.
-///
-/// # Errors
-/// Database failures.
-pub async fn page(
-    db: &impl ConnectionTrait,
-    tenant: Uuid,
-    f: &AuditFilter,
-    paging: PageRequest,
-) -> Result<(Vec<audit_record::Model>, u64), DbErr> {
+/// A tenant's audit records matching `f`, newest first.
+fn select(tenant: Uuid, f: &AuditFilter) -> sea_orm::Select<audit_record::Entity> {
     let mut q = audit_record::Entity::find().filter(audit_record::Column::TenantId.eq(tenant));
     if let Some(v) = f.actor {
         q = q.filter(audit_record::Column::ActorUserId.eq(v));
@@ -60,11 +52,49 @@ pub async fn page(
         q = q.filter(audit_record::Column::CreatedAt.lt(v));
     }
     // UUIDv7 ids sort by time; they break ties between records of the same instant.
-    let paginator = q
-        .order_by_desc(audit_record::Column::CreatedAt)
+    q.order_by_desc(audit_record::Column::CreatedAt)
         .order_by_desc(audit_record::Column::Id)
-        .paginate(db, paging.per_page);
+}
+
+/// One page of a tenant's audit records, newest first, and the total.
+///
+/// # Errors
+/// Database failures.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    f: &AuditFilter,
+    paging: PageRequest,
+) -> Result<(Vec<audit_record::Model>, u64), DbErr> {
+    let paginator = select(tenant, f).paginate(db, paging.per_page);
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(paging.page - 1).await?;
     Ok((items, total))
+}
+
+/// Every matching record, newest first, read `chunk` at a time; `None` when there are more
+/// than `most`.
+///
+/// # Errors
+/// Database failures.
+pub async fn all_up_to(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    f: &AuditFilter,
+    most: u64,
+    chunk: u64,
+) -> Result<Option<Vec<audit_record::Model>>, DbErr> {
+    let paginator = select(tenant, f).paginate(db, chunk);
+    if paginator.num_items().await? > most {
+        return Ok(None);
+    }
+    let mut all = Vec::new();
+    for page in 0.. {
+        let rows = paginator.fetch_page(page).await?;
+        if rows.is_empty() {
+            break;
+        }
+        all.extend(rows);
+    }
+    Ok(Some(all))
 }

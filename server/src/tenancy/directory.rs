@@ -965,6 +965,21 @@ pub async fn delete_role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), Ap
 
 // --- audit -------------------------------------------------------------------------------
 
+/// Waits for device calls' records still being written: the log shows every call answered,
+/// or says it is behind rather than show it with answered calls missing.
+///
+/// # Errors
+/// 503 after the configured wait.
+pub async fn audit_caught_up(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    ctx.state.audit.caught_up().await.map_err(|e| match e {
+        crate::audit::NotCaughtUp::Pending => ApiError::Unavailable(
+            "recent device calls are still being written to the audit log; try again shortly"
+                .into(),
+        ),
+        stopped @ crate::audit::NotCaughtUp::Stopped(_) => ApiError::Internal(stopped.into()),
+    })
+}
+
 /// One page of the tenant's audit log (client organizations' actions included); needs
 /// `audit.read` on the tenant.
 ///
@@ -978,15 +993,7 @@ pub async fn audit_log(
 ) -> Result<Page<AuditRecordResponse>, ApiError> {
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "audit.read").await?;
-    // Device calls' records are written just after the answer: show every one answered, or
-    // say the log is behind rather than show it with answered calls missing.
-    ctx.state.audit.caught_up().await.map_err(|e| match e {
-        crate::audit::NotCaughtUp::Pending => ApiError::Unavailable(
-            "recent device calls are still being written to the audit log; try again shortly"
-                .into(),
-        ),
-        stopped @ crate::audit::NotCaughtUp::Stopped(_) => ApiError::Internal(stopped.into()),
-    })?;
+    audit_caught_up(ctx).await?;
     let (rows, total) = store::audit_log::page(&ctx.state.db, tenant, filter, paging).await?;
     let items = rows
         .into_iter()

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store;
 
+pub mod audit_export;
 pub mod batch_file;
 pub mod calls;
 pub mod devices;
