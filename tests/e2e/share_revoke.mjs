@@ -183,6 +183,18 @@ try {
   }
   await screenshot(admin, 'audit-grants');
 
+  step('the filtered log downloads as CSV');
+  const [download] = await Promise.all([
+    admin.waitForEvent('download'),
+    admin.getByRole('link', { name: 'Export CSV' }).click(),
+  ]);
+  const csv = fs.readFileSync(await download.path(), 'utf8');
+  if (!csv.startsWith('created_at,actor_email,')) throw new Error(`not the audit CSV: ${csv.slice(0, 200)}`);
+  if (!csv.includes('grant.revoke') || !csv.includes('grant.create')) {
+    throw new Error(`the export lacks the grants: ${csv.slice(0, 500)}`);
+  }
+  if (csv.includes('device.function_call')) throw new Error('the export ignored the filter');
+
   step('the directory shows the site and the group; people shows the technician');
   await admin.getByRole('link', { name: 'Directory', exact: true }).click();
   await admin.getByRole('heading', { name: 'Sites' }).waitFor();
