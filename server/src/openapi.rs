@@ -50,6 +50,168 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// What the edge and the extractors answer for every route, so the document says it once
+/// for each operation instead of each handler repeating it: 401 where a credential is needed,
+/// 400/408/413/422 where a body is read, 404 for a path naming nothing, 422 for a bad query,
+/// 503 while the database is down; and no text in a request may hold a NUL.
+struct EdgeAnswers;
+
+/// Text the edge accepts (`edge::check_request` refuses a NUL anywhere in a body or query).
+const NO_NUL: &str = "^[^\\u0000]*$";
+
+impl Modify for EdgeAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        use utoipa::openapi::{RefOr, Response, ResponseBuilder};
+        let error = |description: &str| -> RefOr<Response> {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    utoipa::openapi::Content::new(Some(utoipa::openapi::Ref::from_schema_name(
+                        "ErrorBody",
+                    ))),
+                )
+                .build()
+                .into()
+        };
+        let mut bodies = Vec::new();
+        for (path, item) in &mut openapi.paths.paths {
+            let health = path.starts_with("/health");
+            let operations: [&mut Option<Operation>; 5] = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description));
+                };
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "no valid session or API token");
+                }
+                let params = op.parameters.clone().unwrap_or_default();
+                let has = |place: ParameterIn| {
+                    params.iter().any(|p| match p {
+                        RefOr::T(p) => p.parameter_in == place,
+                        RefOr::Ref(_) => false,
+                    })
+                };
+                if has(ParameterIn::Path) {
+                    add("404", "nothing of that id here (or not visible to you)");
+                }
+                if has(ParameterIn::Query) {
+                    add("422", "a query parameter is out of bounds or malformed");
+                }
+                if op.request_body.is_some() {
+                    add("400", "the body is not JSON of the documented shape");
+                    add("408", "the body did not arrive in time");
+                    add("413", "the body is too large");
+                    add("422", "a field is invalid; `fields` names each");
+                }
+                if !health {
+                    add(
+                        "503",
+                        "the database is unavailable; `Retry-After` says when to try again",
+                    );
+                }
+                if let Some(parameters) = op.parameters.as_mut() {
+                    for p in parameters.iter_mut() {
+                        if let RefOr::T(p) = p
+                            && p.parameter_in == ParameterIn::Query
+                            && let Some(schema) = p.schema.as_mut()
+                        {
+                            no_nul(schema);
+                        }
+                    }
+                }
+                if let Some(RefOr::T(body)) = &op.request_body {
+                    for content in body.content.values() {
+                        if let RefOr::T(content) = content
+                            && let Some(schema) = &content.schema
+                        {
+                            bodies.push(schema.clone());
+                        }
+                    }
+                }
+            }
+        }
+        // The request bodies' schemas, and every schema they refer to.
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let mut names = Vec::new();
+        for schema in &bodies {
+            refs_of(schema, &mut names);
+        }
+        let mut done = std::collections::BTreeSet::new();
+        while let Some(name) = names.pop() {
+            if !done.insert(name.clone()) {
+                continue;
+            }
+            if let Some(schema) = components.schemas.get_mut(&name) {
+                refs_of(schema, &mut names);
+                no_nul(schema);
+            }
+        }
+    }
+}
+
+/// Names of the component schemas `schema` refers to.
+fn refs_of(schema: &utoipa::openapi::RefOr<utoipa::openapi::Schema>, out: &mut Vec<String>) {
+    use utoipa::openapi::{RefOr, Schema};
+    match schema {
+        RefOr::Ref(r) => {
+            if let Some(name) = r.ref_location.rsplit('/').next() {
+                out.push(name.to_owned());
+            }
+        }
+        RefOr::T(Schema::Object(o)) => o.properties.values().for_each(|p| refs_of(p, out)),
+        RefOr::T(Schema::Array(a)) => {
+            if let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &a.items {
+                refs_of(item, out);
+            }
+        }
+        RefOr::T(Schema::OneOf(o)) => o.items.iter().for_each(|i| refs_of(i, out)),
+        RefOr::T(Schema::AllOf(o)) => o.items.iter().for_each(|i| refs_of(i, out)),
+        RefOr::T(Schema::AnyOf(o)) => o.items.iter().for_each(|i| refs_of(i, out)),
+        RefOr::T(_) => {}
+    }
+}
+
+/// Gives every string in `schema` (not behind a reference) the pattern [`NO_NUL`].
+fn no_nul(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    use utoipa::openapi::{RefOr, Schema};
+    match schema {
+        RefOr::T(Schema::Object(o)) => {
+            let is_string = match &o.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(ts) => ts.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string && o.pattern.is_none() && o.format.is_none() && o.enum_values.is_none() {
+                o.pattern = Some(NO_NUL.to_owned());
+            }
+            o.properties.values_mut().for_each(no_nul);
+        }
+        RefOr::T(Schema::Array(a)) => {
+            if let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &mut a.items {
+                no_nul(item);
+            }
+        }
+        RefOr::T(Schema::OneOf(o)) => o.items.iter_mut().for_each(no_nul),
+        RefOr::T(Schema::AllOf(o)) => o.items.iter_mut().for_each(no_nul),
+        RefOr::T(Schema::AnyOf(o)) => o.items.iter_mut().for_each(no_nul),
+        RefOr::T(_) | RefOr::Ref(_) => {}
+    }
+}
+
 /// The document's fixed parts; paths are added as routes register.
 pub fn base() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
@@ -72,11 +234,13 @@ impl Document {
     /// Builds it.
     pub fn build() -> Self {
         use utoipa_actix_web::AppExt;
-        let (_, doc) = actix_web::App::new()
+        let (_, mut doc) = actix_web::App::new()
             .into_utoipa_app()
             .openapi(base())
             .configure(crate::routes::configure)
             .split_for_parts();
+        // Over the routes, so only once they are all in.
+        EdgeAnswers.modify(&mut doc);
         let routes = doc
             .paths
             .paths
@@ -103,7 +267,9 @@ impl Document {
     /// The methods `path` answers, when it is one of the API's paths.
     pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
         let asked: Vec<&str> = path.split('/').collect();
-        let mut allowed: Vec<&'static str> = self
+        // Of the templates that match, the most literal ones: `/invitations/accept` is not
+        // `/invitations/{id}`, as actix routes it.
+        let matching: Vec<(usize, &Vec<&'static str>)> = self
             .routes
             .iter()
             .filter(|(segments, _)| {
@@ -112,6 +278,15 @@ impl Document {
                         (template.starts_with('{') && !part.is_empty()) || template == part
                     })
             })
+            .map(|(segments, methods)| {
+                let literal = segments.iter().filter(|s| !s.starts_with('{')).count();
+                (literal, methods)
+            })
+            .collect();
+        let most = matching.iter().map(|(literal, _)| *literal).max()?;
+        let mut allowed: Vec<&'static str> = matching
+            .iter()
+            .filter(|(literal, _)| *literal == most)
             .flat_map(|(_, methods)| methods.iter().copied())
             .collect();
         allowed.sort_unstable();

@@ -578,3 +578,43 @@ async fn the_audit_log_exports_as_csv_filtered_as_on_screen() {
     assert_eq!(after["scope"]["id"], json!(fleet.hq_device));
     assert_eq!(refused.status(), 403);
 }
+
+#[tokio::test]
+async fn a_literal_path_advertises_only_its_own_methods() {
+    let app = spawn_app().await;
+
+    let options = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/invitations/accept", app.address),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(options.status(), 405);
+    assert_eq!(
+        options.headers()["allow"],
+        "POST",
+        "not DELETE of /invitations/{{id}}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_refused_rather_than_silently_ignored() {
+    // A misspelt expires_at must not make a grant that lasts for ever.
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", FLEET_PASSWORD).await;
+
+    let grant = admin
+        .post(
+            &format!("/api/v1/tenants/{}/grants", fleet.coa),
+            &json!({"subject": {"kind": "user", "id": fleet.tech}, "scope": {"kind": "device", "id": fleet.hq_device}, "role_id": "00000000-0000-7000-8000-000000000001", "expires": "2030-01-01T00:00:00Z"}),
+        )
+        .await;
+
+    assert_eq!(grant.status(), 422);
+    let error = body(grant).await;
+    assert!(error.to_string().contains("expires"), "{error}");
+}

@@ -64,3 +64,42 @@ async fn the_api_reference_page_works_without_internet() {
     assert_eq!(script.status(), 200);
     assert!(script.bytes().await.map(|b| b.len()).unwrap_or(0) > 100_000);
 }
+
+#[tokio::test]
+async fn every_operation_documents_what_the_edge_answers_and_text_refuses_nul() {
+    let app = spawn_app().await;
+
+    let doc: serde_json::Value = app
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let paths = doc["paths"].as_object().unwrap_or_else(|| panic!("paths"));
+    for (path, item) in paths.iter().filter(|(p, _)| p.starts_with("/api/v1/")) {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let has = |code: &str| op["responses"][code].is_object();
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            assert!(!secured || has("401"), "{method} {path}: 401");
+            assert!(has("503"), "{method} {path}: 503");
+            if op["requestBody"].is_object() {
+                for code in ["400", "408", "413", "422"] {
+                    assert!(has(code), "{method} {path}: {code}");
+                }
+            }
+        }
+    }
+    // Request bodies: unknown fields refused, text without NUL.
+    let site = &doc["components"]["schemas"]["CreateSite"];
+    assert_eq!(site["additionalProperties"], false, "{site}");
+    assert_eq!(site["properties"]["name"]["pattern"], "^[^\\u0000]*$");
+    let filter = doc["paths"]["/api/v1/tenants/{tenant}/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("parameters"))
+        .iter()
+        .find(|p| p["name"] == "action")
+        .unwrap_or_else(|| panic!("action"))
+        .clone();
+    assert_eq!(filter["schema"]["pattern"], "^[^\\u0000]*$", "{filter}");
+}

@@ -6,6 +6,7 @@ use uuid::Uuid;
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Login email, any case.
     pub email: String,
@@ -91,6 +92,7 @@ pub struct SessionResponse {
 /// `POST /api/v1/me/tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// A name to recognise it by.
     pub name: String,
@@ -131,6 +133,7 @@ pub struct TokenCreatedResponse {
 /// `POST /api/v1/auth/password/forgot`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ForgotPasswordRequest {
     /// The account's email.
     pub email: String,
@@ -139,6 +142,7 @@ pub struct ForgotPasswordRequest {
 /// `POST /api/v1/auth/password/reset`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     /// The token from the emailed link.
     pub token: String,
@@ -149,6 +153,7 @@ pub struct ResetPasswordRequest {
 /// `POST /api/v1/me/password`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The password in use now.
     pub current_password: String,

@@ -6,6 +6,7 @@ use uuid::Uuid;
 /// `POST /api/v1/tenants/{tenant}/organizations`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     /// Name, unique in the tenant.
     pub name: String,
@@ -17,6 +18,7 @@ pub struct CreateOrganization {
 /// `PATCH /api/v1/tenants/{tenant}/organizations/{id}`: rename and/or move.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
     /// New name.
     #[serde(default)]
@@ -45,6 +47,7 @@ pub struct OrganizationResponse {
 /// `POST /api/v1/tenants/{tenant}/sites`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateSite {
     /// The organization it belongs to.
     pub organization_id: Uuid,
@@ -61,6 +64,7 @@ pub struct CreateSite {
 /// `PATCH /api/v1/tenants/{tenant}/sites/{id}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateSite {
     /// New name.
     #[serde(default)]
@@ -97,6 +101,7 @@ pub struct SiteResponse {
 /// `POST /api/v1/tenants/{tenant}/groups` and `PATCH …/groups/{id}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct GroupBody {
     /// Name, unique in the tenant.
     pub name: String,
@@ -140,6 +145,7 @@ pub struct TenantUserResponse {
 /// `PATCH /api/v1/tenants/{tenant}/users/{id}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateTenantUser {
     /// `admin` or `member` (for every membership in this tenant).
     pub role: String,
@@ -148,6 +154,7 @@ pub struct UpdateTenantUser {
 /// `POST /api/v1/tenants/{tenant}/roles` and `PUT …/roles/{id}`: a custom role.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// Name, unique in the tenant, not a built-in role's.
     pub name: String,

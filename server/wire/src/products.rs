@@ -6,6 +6,7 @@ use uuid::Uuid;
 /// `POST /api/v1/products`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateProduct {
     /// Particle's numeric product id.
     pub particle_id: i64,
@@ -46,6 +47,7 @@ pub struct ProductResponse {
 /// One function or variable of a product, with the action it asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CatalogEntry {
     /// `function` or `variable`.
     pub kind: String,
@@ -61,6 +63,7 @@ pub struct CatalogEntry {
 /// `PUT /api/v1/products/{id}/catalog`: the whole catalog.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CatalogBody {
     /// Every function and variable that may be used.
     pub entries: Vec<CatalogEntry>,
@@ -69,6 +72,7 @@ pub struct CatalogBody {
 /// `POST /api/v1/tenants/{tenant}/devices`: onboard a device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct OnboardDevice {
     /// Particle device id (24 hex).
     pub id: String,
@@ -84,6 +88,7 @@ pub struct OnboardDevice {
 /// `POST /api/v1/devices/{id}/transfer`: move a device to another tenant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct TransferDevice {
     /// The tenant that gets the device.
     pub tenant_id: Uuid,

@@ -6,6 +6,7 @@ use uuid::Uuid;
 /// Who a grant is for: `{"kind": "user", "id": …}` or `{"kind": "group", "id": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SubjectRef {
     /// `user` or `group`.
     pub kind: String,
@@ -16,6 +17,7 @@ pub struct SubjectRef {
 /// What a grant covers: `{"kind": "device"|"site"|"organization"|"tenant", "id": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ScopeRef {
     /// `device`, `site`, `organization` or `tenant`.
     pub kind: String,
@@ -26,6 +28,7 @@ pub struct ScopeRef {
 /// `POST /api/v1/tenants/{tenant}/grants`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateGrant {
     /// Who.
     pub subject: SubjectRef,
@@ -91,6 +94,7 @@ pub struct DeviceResponse {
 /// `PATCH /api/v1/devices/{id}`: rename and/or place (site_id null unplaces).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateDevice {
     /// New name.
     #[serde(default)]
@@ -159,6 +163,7 @@ pub struct DeviceAccessEntry {
 /// `POST /api/v1/devices/{id}/functions/{name}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct FunctionCallRequest {
     /// The function's argument (at most 1024 bytes).
     #[serde(default)]

@@ -8,6 +8,7 @@ use crate::auth::UserResponse;
 /// `POST /api/v1/tenants` (platform admins).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateTenantRequest {
     /// The corporate customer's name.
     pub name: String,
@@ -28,6 +29,7 @@ pub struct TenantResponse {
 /// `POST /api/v1/organizations/{id}/invitations`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
     /// Whom to invite.
     pub email: String,
@@ -72,6 +74,7 @@ pub struct InvitationLookupResponse {
 /// `POST /api/v1/invitations/accept`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     /// The token from the emailed link.
     pub token: String,
