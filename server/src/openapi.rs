@@ -226,8 +226,8 @@ pub fn base() -> utoipa::openapi::OpenApi {
 pub struct Document {
     /// The document, serialised.
     pub json: web::Bytes,
-    /// Each path template, split at `/`, with the methods it answers.
-    routes: Vec<(Vec<String>, Vec<&'static str>)>,
+    /// Each path with the methods it answers.
+    pub routes: crate::routes::RouteTable,
 }
 
 impl Document {
@@ -241,57 +241,21 @@ impl Document {
             .split_for_parts();
         // Over the routes, so only once they are all in.
         EdgeAnswers.modify(&mut doc);
-        let routes = doc
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                ];
-                let segments = path.split('/').map(str::to_owned).collect();
-                let allowed = methods.iter().filter(|m| m.1).map(|m| m.0).collect();
-                (segments, allowed)
-            })
-            .collect();
+        let routes = crate::routes::RouteTable::new(doc.paths.paths.iter().map(|(path, item)| {
+            let methods = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ];
+            let allowed = methods.iter().filter(|m| m.1).map(|m| m.0).collect();
+            (path.as_str(), allowed)
+        }));
         Self {
             json: web::Bytes::from(doc.to_json().unwrap_or_else(|_| "{}".into())),
             routes,
         }
-    }
-
-    /// The methods `path` answers, when it is one of the API's paths.
-    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
-        let asked: Vec<&str> = path.split('/').collect();
-        // Of the templates that match, the most literal ones: `/invitations/accept` is not
-        // `/invitations/{id}`, as actix routes it.
-        let matching: Vec<(usize, &Vec<&'static str>)> = self
-            .routes
-            .iter()
-            .filter(|(segments, _)| {
-                segments.len() == asked.len()
-                    && segments.iter().zip(&asked).all(|(template, part)| {
-                        (template.starts_with('{') && !part.is_empty()) || template == part
-                    })
-            })
-            .map(|(segments, methods)| {
-                let literal = segments.iter().filter(|s| !s.starts_with('{')).count();
-                (literal, methods)
-            })
-            .collect();
-        let most = matching.iter().map(|(literal, _)| *literal).max()?;
-        let mut allowed: Vec<&'static str> = matching
-            .iter()
-            .filter(|(literal, _)| *literal == most)
-            .flat_map(|(_, methods)| methods.iter().copied())
-            .collect();
-        allowed.sort_unstable();
-        allowed.dedup();
-        (!allowed.is_empty()).then_some(allowed)
     }
 }
 
@@ -304,7 +268,7 @@ pub async fn fallback(
     req: actix_web::HttpRequest,
     doc: web::Data<Document>,
 ) -> Result<HttpResponse, crate::error::ApiError> {
-    match doc.allowed_methods(req.path()) {
+    match doc.routes.allowed_methods(req.path()) {
         Some(methods) => Err(crate::error::ApiError::MethodNotAllowed(methods.join(", "))),
         None => crate::routes::dashboard::fallback(req).await,
     }

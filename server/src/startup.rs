@@ -158,6 +158,7 @@ impl Application {
             particle,
         });
         let document = web::Data::new(openapi::Document::build());
+        let route_table = web::Data::new(document.routes.clone());
         let proxies = web::Data::new(
             domain::net::TrustedProxies::parse(&state.settings.http.trusted_proxies).map_err(
                 |e| anyhow::anyhow!("http.trusted_proxies (FW_HTTP__TRUSTED_PROXIES): {e}"),
@@ -171,6 +172,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(document.clone())
+                .app_data(route_table.clone())
                 .app_data(body_deadline.clone())
                 .app_data(proxies.clone())
                 .route(openapi::DOCUMENT_PATH, web::get().to(openapi::serve))

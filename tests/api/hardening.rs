@@ -599,6 +599,15 @@ async fn a_literal_path_advertises_only_its_own_methods() {
         "POST",
         "not DELETE of /invitations/{{id}}"
     );
+    app.create_user("ada@example.com", PASSWORD, false).await;
+    let ada = app.sign_in("ada@example.com", PASSWORD).await;
+    let delete = ada.delete("/api/v1/invitations/accept").await;
+    assert_eq!(
+        delete.status(),
+        405,
+        "routed to DELETE /invitations/{{id}}, still 405"
+    );
+    assert_eq!(delete.headers()["allow"], "POST");
 }
 
 #[tokio::test]

@@ -93,7 +93,11 @@ async fn every_operation_documents_what_the_edge_answers_and_text_refuses_nul() 
     // Request bodies: unknown fields refused, text without NUL.
     let site = &doc["components"]["schemas"]["CreateSite"];
     assert_eq!(site["additionalProperties"], false, "{site}");
-    assert_eq!(site["properties"]["name"]["pattern"], "^[^\\u0000]*$");
+    let scope = &doc["components"]["schemas"]["ScopeRef"];
+    assert_eq!(
+        scope["properties"]["id"]["pattern"], "^[^\\u0000]*$",
+        "{scope}"
+    );
     let filter = doc["paths"]["/api/v1/tenants/{tenant}/audit"]["get"]["parameters"]
         .as_array()
         .unwrap_or_else(|| panic!("parameters"))

@@ -21,10 +21,11 @@ pub async fn create(
     if !principal.user.is_platform_admin {
         return Err(ApiError::Forbidden);
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    // The limit is on what was sent, as the API document says; blanks around it are dropped.
+    if name.chars().count() > 200 || name.trim().is_empty() {
         return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
     }
+    let name = name.trim();
     let txn = crate::db::begin_write(&state.db).await?;
     if store::organizations::tenant_named(&txn, name)
         .await?

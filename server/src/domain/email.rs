@@ -1,5 +1,8 @@
 //! Email addresses: one login per person, compared case-insensitively.
 
+/// The longest address (RFC 5321's path limit, rounded as most systems do).
+pub const MAX_LEN: usize = 320;
+
 /// Why an address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not an email address")]
@@ -24,7 +27,7 @@ impl Email {
     pub fn parse(s: &str) -> Result<Self, InvalidEmail> {
         let s = s.trim();
         let (local, domain) = s.split_once('@').ok_or(InvalidEmail)?;
-        let ok = s.len() <= 320
+        let ok = s.len() <= MAX_LEN
             && !local.is_empty()
             && local.len() <= 64
             && !domain.contains('@')

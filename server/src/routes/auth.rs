@@ -105,16 +105,23 @@ pub async fn forgot_password(
     state: web::Data<AppState>,
     client: ClientInfo,
     body: web::Json<ForgotPasswordRequest>,
-) -> HttpResponse {
-    // Detached, so the answer takes the same time whether or not the account exists.
+) -> Result<HttpResponse, ApiError> {
+    // Detached, so the answer takes the same time whether or not the account exists; only
+    // what no address can be is refused first (that says nothing about any account).
     let email = body.into_inner().email;
+    if email.chars().count() > crate::domain::email::MAX_LEN {
+        return Err(ApiError::invalid(
+            "email",
+            format!("at most {} characters", crate::domain::email::MAX_LEN),
+        ));
+    }
     let state = state.into_inner();
     tokio::spawn(async move {
         if let Err(err) = password_reset::request_reset(&state, &email, &client).await {
             tracing::error!(error = %err, "password-reset request failed");
         }
     });
-    HttpResponse::Accepted().finish()
+    Ok(HttpResponse::Accepted().finish())
 }
 
 /// Sets a new password with the emailed token; ends every session of the account.

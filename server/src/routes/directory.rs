@@ -387,6 +387,18 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     fn into_filter(self) -> Result<AuditFilter, ApiError> {
+        for (field, value, max) in [
+            ("action", &self.action, 100),
+            ("target_kind", &self.target_kind, 50),
+            ("target_id", &self.target_id, 100),
+        ] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("at most {max} characters"),
+                ));
+            }
+        }
         Ok(AuditFilter {
             actor: self.actor,
             action: self.action,

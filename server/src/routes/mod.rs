@@ -135,9 +135,63 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     .into()
 }
 
-fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    // An id that can't even be parsed names nothing that exists.
-    ApiError::NotFound.into()
+fn path_error(_err: PathError, req: &HttpRequest) -> actix_web::Error {
+    // `/invitations/accept` asked with DELETE reaches `DELETE /invitations/{id}`: a path the
+    // API has for other methods only.
+    let allowed = req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|table| table.allowed_methods(req.path()))
+        .filter(|methods| !methods.contains(&req.method().as_str()));
+    match allowed {
+        Some(methods) => ApiError::MethodNotAllowed(methods.join(", ")).into(),
+        // An id that can't even be parsed names nothing that exists.
+        None => ApiError::NotFound.into(),
+    }
+}
+
+/// Each documented path, split at `/`, with the methods it answers.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl RouteTable {
+    /// From (path template, methods) pairs.
+    pub fn new<'a>(routes: impl Iterator<Item = (&'a str, Vec<&'static str>)>) -> Self {
+        Self(
+            routes
+                .map(|(path, methods)| (path.split('/').map(str::to_owned).collect(), methods))
+                .collect(),
+        )
+    }
+
+    /// The methods `path` answers, when it is one of the API's paths: of the templates that
+    /// match, the most literal ones (`/invitations/accept` is not `/invitations/{id}`, as
+    /// actix routes it).
+    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
+        let asked: Vec<&str> = path.split('/').collect();
+        let matching: Vec<(usize, &Vec<&'static str>)> = self
+            .0
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == asked.len()
+                    && segments.iter().zip(&asked).all(|(template, part)| {
+                        (template.starts_with('{') && !part.is_empty()) || template == part
+                    })
+            })
+            .map(|(segments, methods)| {
+                let literal = segments.iter().filter(|s| !s.starts_with('{')).count();
+                (literal, methods)
+            })
+            .collect();
+        let most = matching.iter().map(|(literal, _)| *literal).max()?;
+        let mut allowed: Vec<&'static str> = matching
+            .iter()
+            .filter(|(literal, _)| *literal == most)
+            .flat_map(|(_, methods)| methods.iter().copied())
+            .collect();
+        allowed.sort_unstable();
+        allowed.dedup();
+        (!allowed.is_empty()).then_some(allowed)
+    }
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {

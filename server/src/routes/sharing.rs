@@ -51,7 +51,8 @@ pub struct GrantQuery {
     pub user: Option<Uuid>,
     /// Given to this group.
     pub group: Option<Uuid>,
-    /// On this device.
+    /// On this device (its 24-hex Particle id).
+    #[param(pattern = "^[0-9a-fA-F]{24}$")]
     pub device: Option<String>,
     /// On this site.
     pub site: Option<Uuid>,

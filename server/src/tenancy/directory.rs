@@ -12,7 +12,7 @@ use fleetwarden_wire::directory::{
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{Ctx, conflict, name, time_zone};
+use super::{Ctx, conflict, name, text, time_zone};
 use crate::access::{BUILTIN_ACTIONS, RoleRecord, Scope};
 use crate::audit;
 use crate::domain::paging::PageRequest;
@@ -289,7 +289,7 @@ pub async fn create_site(
         tenant_id: Set(tenant),
         organization_id: Set(org.id),
         name: Set(name("name", &body.name, 200)?),
-        address: Set(body.address.clone()),
+        address: Set(text("address", body.address.as_ref(), 500)?),
         timezone: Set(time_zone("timezone", body.timezone.as_deref())?),
         created_at: Set(now),
         updated_at: Set(now),
@@ -342,7 +342,7 @@ pub async fn update_site(
         model.organization_id = Set(org.id);
     }
     if body.address.is_some() {
-        model.address = Set(body.address.clone());
+        model.address = Set(text("address", body.address.as_ref(), 500)?);
     }
     if body.timezone.is_some() {
         model.timezone = Set(time_zone("timezone", body.timezone.as_deref())?);
@@ -460,7 +460,7 @@ pub async fn create_group(
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
         name: Set(name("name", &body.name, 200)?),
-        description: Set(body.description.clone()),
+        description: Set(text("description", body.description.as_ref(), 1000)?),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -497,7 +497,7 @@ pub async fn update_group(
     let current = group_in(ctx, tenant, id).await?;
     let mut model: group::ActiveModel = current.clone().into();
     model.name = Set(name("name", &body.name, 200)?);
-    model.description = Set(body.description.clone());
+    model.description = Set(text("description", body.description.as_ref(), 1000)?);
     model.updated_at = Set(ctx.now());
     let txn = crate::db::begin_write(&ctx.state.db).await?;
     let updated = model
@@ -837,7 +837,7 @@ pub async fn put_role(
                 id: Set(Uuid::now_v7()),
                 tenant_id: Set(Some(tenant)),
                 name: Set(role_name),
-                description: Set(body.description.clone()),
+                description: Set(text("description", body.description.as_ref(), 1000)?),
                 builtin: Set(false),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -857,7 +857,7 @@ pub async fn put_role(
             let before_actions = store::directory::role_actions(&txn, &current).await?;
             let mut model: role::ActiveModel = current.clone().into();
             model.name = Set(role_name);
-            model.description = Set(body.description.clone());
+            model.description = Set(text("description", body.description.as_ref(), 1000)?);
             model.updated_at = Set(now);
             let r = model
                 .update(&txn)

@@ -125,14 +125,28 @@ impl<'a> Ctx<'a> {
 /// # Errors
 /// 422 naming `field`.
 pub fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
+    // The limit is on what was sent, as the API document says; blanks around it are dropped.
+    if value.chars().count() > max || value.trim().is_empty() {
         return Err(ApiError::invalid(
             field,
             format!("must be 1 to {max} characters"),
         ));
     }
-    Ok(value.to_owned())
+    Ok(value.trim().to_owned())
+}
+
+/// Optional free text of at most `max` characters.
+///
+/// # Errors
+/// 422 naming `field`.
+pub fn text(field: &str, value: Option<&String>, max: usize) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(ApiError::invalid(
+            field,
+            format!("at most {max} characters"),
+        )),
+        other => Ok(other.cloned()),
+    }
 }
 
 /// An IANA time zone name (`America/Chicago`), when one is given.

@@ -9,8 +9,16 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Login email, any case.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 320, pattern = r"^[^\u0000]*$")
+    )]
     pub email: String,
     /// Password.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = r"^[^\u0000]*$")
+    )]
     pub password: String,
 }
 
@@ -95,6 +103,14 @@ pub struct SessionResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// A name to recognise it by.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
     /// When it stops working; absent = until revoked.
     #[serde(default)]
@@ -136,6 +152,10 @@ pub struct TokenCreatedResponse {
 #[serde(deny_unknown_fields)]
 pub struct ForgotPasswordRequest {
     /// The account's email.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 320, pattern = r"^[^\u0000]*$")
+    )]
     pub email: String,
 }
 
@@ -147,6 +167,10 @@ pub struct ResetPasswordRequest {
     /// The token from the emailed link.
     pub token: String,
     /// The new password.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 12, max_length = 256, pattern = r"^[^\u0000]*$")
+    )]
     pub new_password: String,
 }
 
@@ -156,7 +180,15 @@ pub struct ResetPasswordRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The password in use now.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = r"^[^\u0000]*$")
+    )]
     pub current_password: String,
     /// The new one.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 12, max_length = 256, pattern = r"^[^\u0000]*$")
+    )]
     pub new_password: String,
 }

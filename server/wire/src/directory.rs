@@ -9,6 +9,14 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     /// Name, unique in the tenant.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
     /// The parent organization (default: the tenant root).
     #[serde(default)]
@@ -22,6 +30,14 @@ pub struct CreateOrganization {
 pub struct UpdateOrganization {
     /// New name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: Option<String>,
     /// New parent (not the organization itself nor one of its descendants).
     #[serde(default)]
@@ -52,12 +68,32 @@ pub struct CreateSite {
     /// The organization it belongs to.
     pub organization_id: Uuid,
     /// Name, unique in its organization.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
     /// Street address.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 500, pattern = r"^[^\u0000]*$")
+    )]
     pub address: Option<String>,
     /// IANA time zone, e.g. `America/Chicago`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "America/Chicago",
+            max_length = 64,
+            pattern = r"^[^\u0000]*$"
+        )
+    )]
     pub timezone: Option<String>,
 }
 
@@ -68,15 +104,35 @@ pub struct CreateSite {
 pub struct UpdateSite {
     /// New name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: Option<String>,
     /// Move to this organization.
     #[serde(default)]
     pub organization_id: Option<Uuid>,
     /// New address.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 500, pattern = r"^[^\u0000]*$")
+    )]
     pub address: Option<String>,
     /// New time zone.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "America/Chicago",
+            max_length = 64,
+            pattern = r"^[^\u0000]*$"
+        )
+    )]
     pub timezone: Option<String>,
 }
 
@@ -104,9 +160,21 @@ pub struct SiteResponse {
 #[serde(deny_unknown_fields)]
 pub struct GroupBody {
     /// Name, unique in the tenant.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
     /// What the group is for.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 1000, pattern = r"^[^\u0000]*$")
+    )]
     pub description: Option<String>,
 }
 
@@ -148,6 +216,7 @@ pub struct TenantUserResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenantUser {
     /// `admin` or `member` (for every membership in this tenant).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(admin|member)$"))]
     pub role: String,
 }
 
@@ -157,11 +226,24 @@ pub struct UpdateTenantUser {
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// Name, unique in the tenant, not a built-in role's.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
     /// What it is for.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 1000, pattern = r"^[^\u0000]*$")
+    )]
     pub description: Option<String>,
     /// The actions it holds, e.g. `device.read`, `device.function.call.set_pressure`.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub actions: Vec<String>,
 }
 

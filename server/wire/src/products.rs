@@ -11,16 +11,44 @@ pub struct CreateProduct {
     /// Particle's numeric product id.
     pub particle_id: i64,
     /// Name shown to people.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
     /// Particle's slug, if any.
     #[serde(default)]
     pub slug: Option<String>,
     /// `product_token` (devices stay unclaimed; Particle's current advice) or
     /// `shadow_customer` (each tenant's devices are claimed by a customer of its own).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(product_token|shadow_customer)$")
+    )]
     pub mode: String,
     /// The product's two-legged OAuth client id.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub client_id: String,
     /// Its secret; stored encrypted, never shown again.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 500,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub client_secret: String,
 }
 
@@ -50,10 +78,16 @@ pub struct ProductResponse {
 #[serde(deny_unknown_fields)]
 pub struct CatalogEntry {
     /// `function` or `variable`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(function|variable)$"))]
     pub kind: String,
     /// The firmware's name for it, e.g. `setPressure`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_]{1,64}$"))]
     pub name: String,
     /// `device.function.call`, `device.function.call.<name>` or `device.variable.read`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^device\.(variable\.read|function\.call(\.[a-z0-9_]+)?)$")
+    )]
     pub action: String,
     /// What it does.
     #[serde(default)]
@@ -75,10 +109,19 @@ pub struct CatalogBody {
 #[serde(deny_unknown_fields)]
 pub struct OnboardDevice {
     /// Particle device id (24 hex).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{24}$"))]
     pub id: String,
     /// The product it belongs to.
     pub product_id: Uuid,
     /// Name shown to people.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
     /// Site to place it at.
     #[serde(default)]
@@ -97,6 +140,14 @@ pub struct TransferDevice {
     pub site_id: Option<Uuid>,
     /// A new name; the old one is kept if absent.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: Option<String>,
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct SubjectRef {
     /// `user` or `group`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(user|group)$"))]
     pub kind: String,
     /// Its id.
     pub id: Uuid,
@@ -20,6 +21,10 @@ pub struct SubjectRef {
 #[serde(deny_unknown_fields)]
 pub struct ScopeRef {
     /// `device`, `site`, `organization` or `tenant`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(device|site|organization|tenant)$")
+    )]
     pub kind: String,
     /// Its id (a device's 24-hex Particle id, else a UUID).
     pub id: String,
@@ -98,6 +103,14 @@ pub struct DeviceResponse {
 pub struct UpdateDevice {
     /// New name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: Option<String>,
     /// New site; `null` removes it from its site.
     #[serde(default, with = "double_option")]
@@ -167,6 +180,10 @@ pub struct DeviceAccessEntry {
 pub struct FunctionCallRequest {
     /// The function's argument (at most 1024 bytes).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = r"^[^\u0000]*$")
+    )]
     pub arg: String,
 }
 

@@ -11,6 +11,14 @@ use crate::auth::UserResponse;
 #[serde(deny_unknown_fields)]
 pub struct CreateTenantRequest {
     /// The corporate customer's name.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        )
+    )]
     pub name: String,
 }
 
@@ -32,8 +40,10 @@ pub struct TenantResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
     /// Whom to invite.
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 320))]
     pub email: String,
     /// `admin` (tenant admin) or `member`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(admin|member)$"))]
     pub role: String,
 }
 
