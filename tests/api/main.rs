@@ -4,6 +4,7 @@ mod access_matrix;
 mod auth;
 mod calls;
 mod email;
+mod faults;
 mod hardening;
 mod health;
 mod migrations;
