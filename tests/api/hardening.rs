@@ -627,3 +627,41 @@ async fn an_unknown_field_is_refused_rather_than_silently_ignored() {
     let error = body(grant).await;
     assert!(error.to_string().contains("expires"), "{error}");
 }
+
+#[tokio::test]
+async fn a_guesser_behind_a_shared_address_locks_out_newcomers_but_not_people_who_signed_in_there_before()
+ {
+    // Arrange: one address for everyone (a NAT); Ada has signed in from it before, Bob never.
+    let app = spawn_app_with(|s| s.auth.max_failures_per_address = 3).await;
+    app.create_user("ada@example.com", PASSWORD, false).await;
+    app.create_user("bob@example.com", PASSWORD, false).await;
+    app.sign_in("ada@example.com", PASSWORD).await;
+    for n in 0..3 {
+        app.post_json(
+            "/api/v1/auth/login",
+            &json!({"email": format!("guess{n}@example.com"), "password": "nope nope nope"}),
+        )
+        .await;
+    }
+    let login = |email: &'static str| {
+        let url = format!("{}/api/v1/auth/login", app.address);
+        async move {
+            browser()
+                .post(url)
+                .json(&json!({"email": email, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+
+    // Act
+    let ada = login("ada@example.com").await;
+    let bob = login("bob@example.com").await;
+
+    // Assert
+    assert_eq!(ada, 200, "known at this address");
+    assert_eq!(bob, 429, "the address is locked for anyone new");
+}

@@ -8,6 +8,9 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store::{self, sessions::NewSession};
 
+/// How long a successful sign-in from an address exempts the account from that address's lock.
+const KNOWN_ADDRESS_FOR: Duration = Duration::days(30);
+
 /// A started session; the secrets are shown to the client once.
 pub struct SignedIn {
     /// Who.
@@ -35,16 +38,35 @@ pub async fn login(
     let email_lower = email.trim().to_lowercase();
     let account_key = format!("acct:{email_lower}");
     let address_key = format!("ip:{}", client.ip.as_deref().unwrap_or("unknown"));
-    let keys = [account_key.clone(), address_key.clone()];
+    let throttled = |until: DateTime<Utc>| ApiError::TooManyRequests {
+        retry_after_secs: (until - now).num_seconds().max(1) as u64,
+    };
 
-    if let Some(until) = store::throttles::locked_until(&state.db, &keys, now).await? {
-        let retry_after_secs = (until - now).num_seconds().max(1) as u64;
-        return Err(ApiError::TooManyRequests { retry_after_secs });
+    if let Some(until) =
+        store::throttles::locked_until(&state.db, std::slice::from_ref(&account_key), now).await?
+    {
+        return Err(throttled(until));
     }
-
     let user = store::users::find_by_email_lower(&state.db, &email_lower)
         .await?
         .filter(|u| u.disabled_at.is_none());
+    if let Some(until) =
+        store::throttles::locked_until(&state.db, std::slice::from_ref(&address_key), now).await?
+    {
+        // A locked address still lets in whoever signed in from it before: behind a NAT or a
+        // proxy the address is many people's, and one guesser would otherwise lock them all
+        // out. Their accounts keep their own lock, and a new account is locked out with it.
+        let known_here = match (&user, client.ip.as_deref()) {
+            (Some(u), Some(ip)) => {
+                store::sessions::signed_in_from(&state.db, u.id, ip, now - KNOWN_ADDRESS_FOR)
+                    .await?
+            }
+            _ => false,
+        };
+        if !known_here {
+            return Err(throttled(until));
+        }
+    }
     // Without a usable account, verify against a dummy hash so the answer takes as long.
     let (phc, usable) = match user.as_ref().and_then(|u| u.password_hash.clone()) {
         Some(phc) => (phc, true),

@@ -137,3 +137,23 @@ pub async fn revoke_all_except(
     }
     Ok(update.exec(db).await?.rows_affected)
 }
+
+/// Whether the user signed in from `ip` since `since` (ended sessions count: they were real
+/// sign-ins).
+///
+/// # Errors
+/// Database failures.
+pub async fn signed_in_from(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Ip.eq(ip))
+        .filter(session::Column::CreatedAt.gte(since))
+        .one(db)
+        .await?
+        .is_some())
+}
