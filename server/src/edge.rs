@@ -99,8 +99,13 @@ async fn read_json(
     Ok(body)
 }
 
-fn too_slow() -> ApiError {
-    ApiError::Timeout("the request body did not arrive in time".into())
+/// What a body that missed its deadline is told.
+const TOO_SLOW: &str = "the request body did not arrive in time";
+
+/// The answer to a body that missed its deadline (also for routes that read bodies
+/// themselves, see [`is_timeout`]).
+pub fn too_slow() -> ApiError {
+    ApiError::Timeout(TOO_SLOW.into())
 }
 
 /// Every JSON body of this API is an object (serde would otherwise read a struct from an
@@ -111,28 +116,39 @@ fn check_json(body: &[u8]) -> Result<(), ApiError> {
     if !value.is_object() {
         return Err(ApiError::invalid("body", "must be a JSON object"));
     }
-    match nul_at(&value, String::new()) {
-        Some(at) => Err(ApiError::invalid(
-            if at.is_empty() { "body" } else { &at[1..] },
-            "may not contain NUL characters",
-        )),
+    match nul_at(&value) {
+        Some(mut path) => {
+            path.reverse();
+            let at = if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path.join("/")
+            };
+            Err(ApiError::invalid(&at, "may not contain NUL characters"))
+        }
         None => Ok(()),
     }
 }
 
-/// The JSON pointer of the first string or key holding a NUL.
-fn nul_at(value: &serde_json::Value, at: String) -> Option<String> {
+/// Where the first string or key holding a NUL is, as path segments from the top (a key with
+/// a NUL is reported at its object). The path is built only on the way back from a find, so a
+/// clean body, every request's case, allocates nothing here.
+fn nul_at(value: &serde_json::Value) -> Option<Vec<String>> {
+    let found = |segment: String, mut below: Vec<String>| {
+        below.push(segment);
+        below
+    };
     match value {
-        serde_json::Value::String(s) if s.contains('\0') => Some(at),
+        serde_json::Value::String(s) if s.contains('\0') => Some(Vec::new()),
         serde_json::Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, v)| nul_at(v, format!("{at}/{i}"))),
+            .find_map(|(i, v)| nul_at(v).map(|below| found(i.to_string(), below))),
         serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
             if k.contains('\0') {
-                Some(at.clone())
+                Some(Vec::new())
             } else {
-                nul_at(v, format!("{at}/{k}"))
+                nul_at(v).map(|below| found(k.clone(), below))
             }
         }),
         _ => None,
@@ -155,7 +171,7 @@ impl Stream for Deadline {
         match self.sleep.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                "the request body did not arrive in time",
+                TOO_SLOW,
             ))))),
             Poll::Pending => Poll::Pending,
         }

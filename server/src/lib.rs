@@ -12,6 +12,7 @@ pub mod domain;
 pub mod edge;
 pub mod email;
 pub mod error;
+pub mod input;
 pub mod openapi;
 pub mod particle;
 pub mod routes;

@@ -21,11 +21,7 @@ pub async fn create(
     if !principal.user.is_platform_admin {
         return Err(ApiError::Forbidden);
     }
-    // The limit is on what was sent, as the API document says; blanks around it are dropped.
-    if name.chars().count() > 200 || name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
-    }
-    let name = name.trim();
+    let name = &crate::input::name("name", name, 200)?;
     let txn = crate::db::begin_write(&state.db).await?;
     if store::organizations::tenant_named(&txn, name)
         .await?

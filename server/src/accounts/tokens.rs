@@ -33,11 +33,7 @@ pub async fn create_token(
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(String, entity::api_token::Model), ApiError> {
     let now = state.clock.now();
-    // The limit is on what was sent, as the API document says; blanks around it are dropped.
-    if name.chars().count() > 100 || name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must be 1 to 100 characters"));
-    }
-    let name = name.trim();
+    let name = &crate::input::name("name", name, 100)?;
     if expires_at.is_some_and(|at| at <= now) {
         return Err(ApiError::invalid("expires_at", "must be in the future"));
     }

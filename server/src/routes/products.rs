@@ -129,7 +129,7 @@ pub async fn onboard_batch(
             if e.as_error::<actix_web::error::PayloadError>()
                 .is_some_and(crate::edge::is_timeout)
             {
-                ApiError::Timeout("the request body did not arrive in time".into())
+                crate::edge::too_slow()
             } else {
                 ApiError::BadRequest(format!("could not read the body: {e}"))
             }

@@ -12,6 +12,8 @@ use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store;
 
+pub use crate::input::{name, text, time_zone};
+
 pub mod audit_export;
 pub mod batch_file;
 pub mod calls;
@@ -118,54 +120,6 @@ impl<'a> Ctx<'a> {
             Err(ApiError::Forbidden)
         }
     }
-}
-
-/// A name of 1..=max characters, trimmed.
-///
-/// # Errors
-/// 422 naming `field`.
-pub fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    // The limit is on what was sent, as the API document says; blanks around it are dropped.
-    if value.chars().count() > max || value.trim().is_empty() {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(value.trim().to_owned())
-}
-
-/// Optional free text of at most `max` characters.
-///
-/// # Errors
-/// 422 naming `field`.
-pub fn text(field: &str, value: Option<&String>, max: usize) -> Result<Option<String>, ApiError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(ApiError::invalid(
-            field,
-            format!("at most {max} characters"),
-        )),
-        other => Ok(other.cloned()),
-    }
-}
-
-/// An IANA time zone name (`America/Chicago`), when one is given.
-///
-/// # Errors
-/// 422 naming `field` for a name the time zone database doesn't know.
-pub fn time_zone(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(value) = value.map(str::trim) else {
-        return Ok(None);
-    };
-    value
-        .parse::<chrono_tz::Tz>()
-        .map(|tz| Some(tz.name().to_owned()))
-        .map_err(|_| {
-            ApiError::invalid(
-                field,
-                "must be an IANA time zone such as America/Chicago or Europe/Berlin",
-            )
-        })
 }
 
 /// Maps a unique-index clash to a 409 that says what clashed.
