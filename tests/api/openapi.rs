@@ -90,6 +90,11 @@ async fn every_operation_documents_what_the_edge_answers_and_text_refuses_nul() 
             }
         }
     }
+    // Found by the fuzzer: the tenant root is refused with a 422.
+    assert!(
+        doc["paths"]["/api/v1/tenants/{tenant}/organizations/{id}"]["delete"]["responses"]["422"]
+            .is_object()
+    );
     // Request bodies: unknown fields refused, text without NUL.
     let site = &doc["components"]["schemas"]["CreateSite"];
     assert_eq!(site["additionalProperties"], false, "{site}");

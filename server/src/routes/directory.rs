@@ -71,7 +71,7 @@ pub async fn update_organization(
 /// Deletes an empty client organization.
 #[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
     params(("tenant" = Uuid, Path), ("id" = Uuid, Path)),
-    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "still holds sites or organizations", body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, description = "the tenant root can't be deleted here", body = ErrorBody), (status = 409, description = "still holds sites or organizations", body = ErrorBody)))]
 #[delete("/tenants/{tenant}/organizations/{id}")]
 pub async fn delete_organization(
     s: web::Data<AppState>,
