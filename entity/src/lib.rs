@@ -7,6 +7,8 @@ pub mod audit_diverted;
 pub mod audit_record;
 pub mod casbin_rule;
 pub mod catalog_entry;
+pub mod change_log;
+pub mod change_log_reader;
 pub mod device;
 pub mod device_event;
 pub mod grant;
@@ -34,6 +36,8 @@ pub mod prelude {
     pub use super::audit_record::Entity as AuditRecord;
     pub use super::casbin_rule::Entity as CasbinRule;
     pub use super::catalog_entry::Entity as CatalogEntry;
+    pub use super::change_log::Entity as ChangeLog;
+    pub use super::change_log_reader::Entity as ChangeLogReader;
     pub use super::device::Entity as Device;
     pub use super::device_event::Entity as DeviceEvent;
     pub use super::enums::{

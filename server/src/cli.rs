@@ -6,10 +6,11 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
+use crate::clock::SystemClock;
 use crate::config::{self, Settings};
 use crate::domain::{email::Email, password};
 use crate::startup::Application;
-use crate::{audit, db, store, telemetry};
+use crate::{db, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -136,7 +137,7 @@ pub fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let clock = std::sync::Arc::new(crate::clock::SystemClock);
+    let clock = std::sync::Arc::new(SystemClock);
     let mut app = Application::build_with(settings, clock, true).await?;
     let logins = app.take_demo_logins();
     if !logins.is_empty() {
@@ -198,32 +199,8 @@ async fn create_admin(settings: Settings, email: &str, name: Option<String>) -> 
 
     let db = db::connect(&settings.database).await?;
     db::migrate_up(&db).await?;
-    if store::users::find_by_email(&db, &email).await?.is_some() {
-        bail!("a user with email {} already exists", email.display);
-    }
-    let txn = crate::db::begin_write(&db).await?;
-    let user = store::users::insert(
-        &txn,
-        store::users::NewUser {
-            email: &email,
-            display_name: &display_name,
-            password_hash: Some(hash),
-            is_platform_admin: true,
-        },
-    )
-    .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            action: "user.create_admin",
-            target_kind: "user",
-            target_id: Some(user.id.to_string()),
-            after: Some(serde_json::json!({ "email": user.email, "is_platform_admin": true })),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    let writer = crate::changes::Writer::detached(db, std::sync::Arc::new(SystemClock));
+    let user = crate::accounts::admins::create(&writer, &email, &display_name, hash).await?;
     println!("created platform admin {} ({})", user.email, user.id);
     Ok(())
 }

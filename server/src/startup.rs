@@ -11,48 +11,9 @@ use utoipa_actix_web::AppExt;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
-use crate::email::{Mailer, Template};
+use crate::email::Mailer;
+use crate::state::AppState;
 use crate::{accounts, db, domain, edge, openapi, routes, telemetry};
-
-/// What every handler may reach: one value, shared by all workers.
-pub struct AppState {
-    /// The connection pool.
-    pub db: DatabaseConnection,
-    /// The settings the server started with.
-    pub settings: Settings,
-    /// Where "now" comes from (tests move it).
-    pub clock: SharedClock,
-    /// Outgoing email.
-    pub mailer: Mailer,
-    /// Base of links in emails, without a trailing slash.
-    pub public_url: String,
-    /// The Particle cloud: client, token cache, secret box.
-    pub particle: crate::particle::credentials::Particle,
-    /// Products and catalogs, for device calls.
-    pub products: crate::tenancy::product_cache::ProductCache,
-    /// Sessions and API tokens recently looked up (see `auth::known`).
-    pub known: crate::auth::known::KnownCredentials,
-    /// Writes device calls' audit records, many per transaction.
-    pub audit: crate::audit::AuditWriter,
-    /// Who may do what: the in-memory grant index, kept in step with every committed change.
-    pub access: tokio::sync::RwLock<crate::access::AccessIndex>,
-    /// A hash of a random password with the configured parameters: sign-ins for unknown
-    /// accounts verify against it, so they take as long as real ones.
-    pub dummy_hash: String,
-}
-
-impl AppState {
-    /// Sends an email after the request, logging (never returning) a failure: the change it
-    /// reports is already committed, and the person can ask again.
-    pub fn send_later(&self, to: String, template: Template) {
-        let mailer = self.mailer.clone();
-        tokio::spawn(async move {
-            if let Err(err) = mailer.send(&to, template).await {
-                tracing::error!(error = %format!("{err:#}"), "sending an email failed");
-            }
-        });
-    }
-}
 
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
@@ -66,6 +27,8 @@ pub struct Application {
     audit: crate::audit::AuditWriter,
     /// How long that flush may take.
     shutdown_wait: Duration,
+    /// This instance's follower of the change log.
+    changes: crate::changes::FollowerHandle,
 }
 
 impl Application {
@@ -130,11 +93,11 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("[auth] argon2 parameters: {e}"))?;
         let (particle, simulator, demo_logins) =
             connect_particle(&settings, &db, clock.clone(), demo).await?;
-        let access = tokio::sync::RwLock::new(
-            crate::tenancy::load::build_index(&db)
-                .await
-                .context("loading the access index")?,
-        );
+        let listen_url =
+            (!settings.database.url.is_sqlite()).then(|| settings.database.url.expose().to_owned());
+        let follower = crate::changes::Follower::start(db.clone(), clock.clone(), listen_url)
+            .await
+            .context("following the change log")?;
         let audit = crate::audit::AuditWriter::start(
             db.clone(),
             Duration::from_millis(settings.database.audit_read_wait_ms),
@@ -146,15 +109,16 @@ impl Application {
         );
         let state = web::Data::new(AppState {
             audit: audit.clone(),
-            products: crate::tenancy::product_cache::ProductCache::default(),
-            known: crate::auth::known::KnownCredentials::default(),
+            products: follower.products.clone(),
+            known: follower.known.clone(),
+            access: follower.access.clone(),
+            writer: follower.writer.clone(),
             db,
             settings,
             clock,
             mailer,
             public_url: public_url.clone(),
             dummy_hash,
-            access,
             particle,
         });
         let document = web::Data::new(openapi::Document::build());
@@ -203,6 +167,7 @@ impl Application {
             public_url,
             audit,
             shutdown_wait: Duration::from_secs(shutdown_timeout.max(1)),
+            changes: follower,
         })
     }
 
@@ -221,6 +186,11 @@ impl Application {
         &self.public_url
     }
 
+    /// This instance's follower of the change log: its index, caches and position.
+    pub fn changes(&self) -> crate::changes::FollowerHandle {
+        self.changes.clone()
+    }
+
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
@@ -237,6 +207,9 @@ impl Application {
     /// The server failed while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Err(err) = self.changes.leave().await {
+            tracing::warn!(error = %err, "could not leave the change log's readers");
+        }
         // Every answered call's record is already stored; this only waits for the records of
         // calls cut off by the shutdown, and not for ever while the database is down.
         match tokio::time::timeout(self.shutdown_wait, self.audit.flush()).await {

@@ -5,18 +5,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn fleetwarden(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetwarden"));
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("FW_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
+mod support;
+
+use support::{fleetwarden, listening_port};
 
 fn with_stdin(mut cmd: Command, input: &str) -> Output {
     let mut child = cmd
@@ -93,13 +84,9 @@ async fn zero_configuration_serves_ready_and_stops_cleanly_on_sigterm() {
         .by_ref()
         .map_while(Result::ok)
         .find_map(|l| {
-            let port = l.contains("fleetwarden listening").then(|| {
-                l.split("port=")
-                    .nth(1)
-                    .and_then(|p| p.split_whitespace().next()?.parse().ok())
-            });
+            let port = listening_port(&l);
             before_listening.push(l);
-            port.flatten()
+            port
         })
         .expect("the server logs the port it listens on");
 
@@ -231,4 +218,82 @@ fn the_readme_documents_every_setting_of_the_example_file() {
         }
     }
     assert!(checked >= 9, "only {checked} settings found in the example");
+}
+
+#[tokio::test]
+async fn an_admin_created_while_the_server_runs_sees_every_device_at_once() {
+    // Arrange: the embedded default serving the demo fleet from this folder.
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = fleetwarden(dir.path())
+        .arg("serve")
+        .env("FW_HTTP__PORT", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let port: u16 = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.contains("fleetwarden listening")
+                .then(|| {
+                    l.split("port=")
+                        .nth(1)?
+                        .split_whitespace()
+                        .next()?
+                        .parse()
+                        .ok()
+                })
+                .flatten()
+        })
+        .expect("the server logs the port it listens on");
+    // Keep reading its log so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+
+    // Act: the command line writes the admin into the same database.
+    let mut cmd = fleetwarden(dir.path());
+    cmd.args(["create-admin", "--email", "night.ops@example.com"]);
+    let created = with_stdin(cmd, "a long enough passphrase\n");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let login = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({
+            "email": "night.ops@example.com",
+            "password": "a long enough passphrase",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let devices: serde_json::Value = client
+        .get(format!("{base}/devices?per_page=200"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+
+    // Assert: the running server's index learnt of the new platform admin from the log.
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert_eq!(login.status(), 200);
+    assert_eq!(
+        devices["items"].as_array().map(Vec::len),
+        Some(40),
+        "{devices}"
+    );
 }

@@ -15,6 +15,10 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
+mod support;
+
+use support::{fleetwarden, listening_port};
+
 /// Calls in flight during the drill.
 const CALLERS: usize = 32;
 /// Answered calls before the signal.
@@ -28,15 +32,7 @@ struct Server {
 }
 
 fn start(dir: &Path, database_url: Option<&str>) -> Server {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetwarden"));
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("FW_") {
-            cmd.env_remove(key);
-        }
-    }
+    let mut cmd = fleetwarden(dir);
     if let Some(url) = database_url {
         cmd.env("FW_DATABASE__URL", url);
     }
@@ -52,15 +48,7 @@ fn start(dir: &Path, database_url: Option<&str>) -> Server {
     let port: u16 = stderr
         .by_ref()
         .map_while(Result::ok)
-        .find_map(|l| {
-            l.contains("fleetwarden listening")
-                .then(|| {
-                    l.split("port=")
-                        .nth(1)
-                        .and_then(|p| p.split_whitespace().next()?.parse().ok())
-                })
-                .flatten()
-        })
+        .find_map(|l| listening_port(&l))
         .expect("the server logs the port it listens on");
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in stderr.map_while(Result::ok) {});

@@ -7,6 +7,8 @@ mod email;
 mod faults;
 mod hardening;
 mod health;
+mod instances;
+mod layers;
 mod migrations;
 mod onboarding;
 mod openapi;

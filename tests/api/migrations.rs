@@ -4,7 +4,7 @@ use fleetwarden_tests::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 26] = [
     "users",
     "organizations",
     "memberships",
@@ -29,6 +29,8 @@ const TABLES: [&str; 24] = [
     "subscriptions",
     "seat_usage",
     "audit_diverted",
+    "change_log",
+    "change_log_readers",
 ];
 
 async fn existing_tables(conn: &DatabaseConnection) -> anyhow::Result<Vec<&'static str>> {
@@ -121,8 +123,12 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let manager = SchemaManager::new(&db.conn);
     assert!(manager.has_index("grants", "uq_grants_identity").await?);
 
-    // Act: the newest migration only adds unique indexes; the one before it only the table
-    // of diverted audit records; the one before that only foreign-key indexes.
+    // Act: the newest migration only adds the change log's two tables; the one before it only
+    // unique indexes; the one before that only the table of diverted audit records; the one
+    // before that only foreign-key indexes.
+    Migrator::down(&db.conn, Some(1)).await?;
+    let tables_after_log = existing_tables(&db.conn).await?;
+    let unique_after_log = manager.has_index("grants", "uq_grants_identity").await?;
     Migrator::down(&db.conn, Some(1)).await?;
     let tables_after_one = existing_tables(&db.conn).await?;
     let unique_after_one = manager.has_index("grants", "uq_grants_identity").await?;
@@ -133,11 +139,17 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let index_after_three = manager.has_index("grants", "idx_grants_role_id").await?;
 
     // Assert
-    assert_eq!(tables_after_one, TABLES);
+    let without_log = &TABLES[..TABLES.len() - 2];
+    assert_eq!(tables_after_log, without_log);
+    assert!(unique_after_log);
+    assert_eq!(tables_after_one, without_log);
     assert!(!unique_after_one);
-    assert_eq!(tables_after_two, TABLES[..TABLES.len() - 1]);
+    assert_eq!(tables_after_two, without_log[..without_log.len() - 1]);
     assert!(index_after_two);
     assert!(!index_after_three);
-    assert_eq!(existing_tables(&db.conn).await?, TABLES[..TABLES.len() - 1]);
+    assert_eq!(
+        existing_tables(&db.conn).await?,
+        without_log[..without_log.len() - 1]
+    );
     Ok(())
 }

@@ -23,6 +23,9 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The SMTP server the app sends its email to, over a real SMTP exchange.
     pub mail: SmtpSink,
+    /// The instance's follower of the change log (its index, for `verify`).
+    pub changes: fleetwarden_server::changes::FollowerHandle,
+    settings: Settings,
     handle: ServerHandle,
 }
 
@@ -91,14 +94,22 @@ async fn start(db: TestDb, customise: impl FnOnce(&mut Settings)) -> TestApp {
     settings.auth.argon2_iterations = 1;
     settings.particle.secret_key = Some(secrecy::SecretString::from(TEST_SECRET_KEY.to_owned()));
     customise(&mut settings);
+    launch(db, settings, ManualClock::new(), mail).await
+}
 
-    let clock = ManualClock::new();
+async fn launch(
+    db: TestDb,
+    settings: Settings,
+    clock: Arc<ManualClock>,
+    mail: SmtpSink,
+) -> TestApp {
     #[expect(clippy::expect_used, reason = "test set-up")]
-    let app = Application::build_with_clock(settings, clock.clone())
+    let app = Application::build_with_clock(settings.clone(), clock.clone())
         .await
         .expect("the application builds");
     let port = app.port();
     let handle = app.handle();
+    let changes = app.changes();
     tokio::spawn(app.run_until_stopped());
 
     #[expect(clippy::expect_used, reason = "test set-up")]
@@ -116,11 +127,28 @@ async fn start(db: TestDb, customise: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         clock,
         mail,
+        changes,
+        settings,
         handle,
     }
 }
 
 impl TestApp {
+    /// Another server instance over the same database and clock, as a second instance behind
+    /// a load balancer: its own port, index, caches and mail sink.
+    pub async fn spawn_sibling(&self) -> TestApp {
+        let mail = SmtpSink::start().await;
+        let mut settings = self.settings.clone();
+        settings.email.smtp.port = mail.port();
+        launch(self.db.shared().await, settings, self.clock.clone(), mail).await
+    }
+
+    /// Whether the database is PostgreSQL (several instances get each other's changes at once
+    /// there; on SQLite, within the follower's poll).
+    pub fn on_postgres(&self) -> bool {
+        self.db.url.starts_with("postgres")
+    }
+
     /// `GET {address}{path}`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         #[expect(clippy::expect_used, reason = "test helper")]
@@ -199,6 +227,26 @@ impl TestApp {
         };
         #[expect(clippy::expect_used, reason = "test fixture")]
         let hash = pw::hash(password, params).expect("hash");
+        if platform_admin {
+            // Through the server's write path, as `fleetwarden create-admin` does, so its
+            // index learns of the new administrator from the change log.
+            let name = email
+                .display
+                .split('@')
+                .next()
+                .unwrap_or("someone")
+                .to_owned();
+            #[expect(clippy::expect_used, reason = "test fixture")]
+            return fleetwarden_server::accounts::admins::create(
+                &self.changes.writer,
+                &email,
+                &name,
+                hash,
+            )
+            .await
+            .expect("fixture administrator")
+            .id;
+        }
         #[expect(clippy::expect_used, reason = "test fixture")]
         fleetwarden_server::store::users::insert(
             &self.db.conn,

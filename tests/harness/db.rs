@@ -14,7 +14,12 @@ pub struct TestDb {
 
 enum Cleanup {
     Sqlite(#[expect(dead_code, reason = "held for its Drop")] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another handle on a database some other `TestDb` owns.
+    Borrowed,
 }
 
 impl TestDb {
@@ -34,6 +39,19 @@ impl TestDb {
             .await
             .expect("migrations apply");
         db
+    }
+
+    /// A second handle on this database, which stays owned (and is removed) by `self`.
+    pub async fn shared(&self) -> TestDb {
+        #[expect(clippy::expect_used, reason = "test set-up")]
+        let conn = Database::connect(&self.url)
+            .await
+            .expect("connect the shared database");
+        TestDb {
+            conn,
+            url: self.url.clone(),
+            cleanup: Cleanup::Borrowed,
+        }
     }
 
     async fn sqlite() -> TestDb {

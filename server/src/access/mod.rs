@@ -10,12 +10,15 @@
 mod actions;
 mod index;
 mod policy;
+mod snapshot;
+mod types;
 
-pub use index::{
-    Access, AccessIndex, Chain, DeviceEntry, DeviceFilter, GrantRecord, Link, RoleRecord, Scope,
-    Subject,
-};
+pub use index::AccessIndex;
 pub use policy::{BUILTIN_ACTIONS, Policy, PolicyError};
+pub use snapshot::Snapshot;
+pub use types::{
+    Access, Chain, DeviceEntry, DeviceFilter, GrantRecord, Link, RoleRecord, Scope, Subject,
+};
 
 // foldhash rather than SipHash: keys are server-made UUIDs and Particle ids, not attacker-chosen
 // strings, and the per-process seed still varies the layout; the check is mostly hashing.

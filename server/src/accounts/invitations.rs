@@ -8,10 +8,11 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
+use crate::changes::Change;
 use crate::domain::{email::Email, secrets};
 use crate::email::Template;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// Reads `admin` or `member`.
@@ -65,9 +66,9 @@ pub async fn create(
     let now = state.clock.now();
     let hours = state.settings.auth.invitation_hours;
     let minted = secrets::mint(secrets::Kind::Invitation);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = state.writer.begin().await?;
     let inv = store::invitations::insert(
-        &txn,
+        &*txn,
         store::invitations::NewInvitation {
             tenant_id: org.tenant_id,
             organization_id: org.id,
@@ -80,23 +81,20 @@ pub async fn create(
         now,
     )
     .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            tenant_id: Some(org.tenant_id),
-            actor_user_id: Some(principal.user_id()),
-            actor_email: Some(principal.user.email.clone()),
-            action: "invitation.create",
-            target_kind: "invitation",
-            target_id: Some(inv.id.to_string()),
-            after: Some(serde_json::json!({
-                "email": inv.email, "organization_id": org.id, "role": role_name(&role),
-            })),
-            ip: client.ip.clone(),
-            request_id: client.request_id.clone(),
-            ..Default::default()
-        },
-    )
+    txn.audit(audit::Entry {
+        tenant_id: Some(org.tenant_id),
+        actor_user_id: Some(principal.user_id()),
+        actor_email: Some(principal.user.email.clone()),
+        action: "invitation.create",
+        target_kind: "invitation",
+        target_id: Some(inv.id.to_string()),
+        after: Some(serde_json::json!({
+            "email": inv.email, "organization_id": org.id, "role": role_name(&role),
+        })),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    })
     .await?;
     txn.commit().await?;
     let link = format!("{}/invite?token={}", state.public_url, minted.secret);
@@ -140,26 +138,23 @@ pub async fn revoke(
         .await?
         .ok_or(ApiError::NotFound)?;
     super::tenants::administered(state, principal, inv.organization_id).await?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    if !store::invitations::revoke(&txn, id, state.clock.now()).await? {
+    let txn = state.writer.begin().await?;
+    if !store::invitations::revoke(&*txn, id, state.clock.now()).await? {
         return Err(ApiError::Conflict(
             "the invitation is no longer pending".into(),
         ));
     }
-    audit::record(
-        &txn,
-        audit::Entry {
-            tenant_id: Some(inv.tenant_id),
-            actor_user_id: Some(principal.user_id()),
-            actor_email: Some(principal.user.email.clone()),
-            action: "invitation.revoke",
-            target_kind: "invitation",
-            target_id: Some(id.to_string()),
-            ip: client.ip.clone(),
-            request_id: client.request_id.clone(),
-            ..Default::default()
-        },
-    )
+    txn.audit(audit::Entry {
+        tenant_id: Some(inv.tenant_id),
+        actor_user_id: Some(principal.user_id()),
+        actor_email: Some(principal.user.email.clone()),
+        action: "invitation.revoke",
+        target_kind: "invitation",
+        target_id: Some(id.to_string()),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    })
     .await?;
     txn.commit().await?;
     Ok(())
@@ -215,7 +210,7 @@ pub async fn accept(
             Some(super::hash_password(pw, super::hash_params(&state.settings.auth)).await?)
         }
     };
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.writer.begin().await?;
     let user = match existing {
         Some(user) => user,
         None => {
@@ -225,7 +220,7 @@ pub async fn accept(
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| email.display.split('@').next().unwrap_or("").to_owned());
             store::users::insert(
-                &txn,
+                &*txn,
                 store::users::NewUser {
                     email: &email,
                     display_name: &name,
@@ -236,35 +231,32 @@ pub async fn accept(
             .await?
         }
     };
-    if !store::invitations::accept(&txn, inv.id, user.id, now).await? {
+    if !store::invitations::accept(&*txn, inv.id, user.id, now).await? {
         return Err(ApiError::NotFound);
     }
-    store::memberships::ensure(&txn, user.id, &org, inv.role, now).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            tenant_id: Some(inv.tenant_id),
-            actor_user_id: Some(user.id),
-            actor_email: Some(user.email.clone()),
-            action: "invitation.accept",
-            target_kind: "invitation",
-            target_id: Some(inv.id.to_string()),
-            after: Some(serde_json::json!({
-                "organization_id": org.id, "role": role_name(&inv.role),
-            })),
-            ip: client.ip.clone(),
-            request_id: client.request_id.clone(),
-            ..Default::default()
-        },
-    )
+    store::memberships::ensure(&*txn, user.id, &org, inv.role, now).await?;
+    txn.audit(audit::Entry {
+        tenant_id: Some(inv.tenant_id),
+        actor_user_id: Some(user.id),
+        actor_email: Some(user.email.clone()),
+        action: "invitation.accept",
+        target_kind: "invitation",
+        target_id: Some(inv.id.to_string()),
+        after: Some(serde_json::json!({
+            "organization_id": org.id, "role": role_name(&inv.role),
+        })),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    })
     .await?;
-    txn.commit().await?;
     if inv.role == MembershipRole::Admin {
-        state
-            .access
-            .write()
-            .await
-            .set_tenant_admin(user.id, inv.tenant_id, true);
+        txn.change(Change::TenantAdmin {
+            user: user.id,
+            tenant: inv.tenant_id,
+            admin: true,
+        });
     }
+    txn.commit().await?;
     Ok((user, inv))
 }

@@ -3,9 +3,10 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::audit;
 use crate::auth::ClientInfo;
+use crate::changes::Change;
 use crate::domain::{password, secrets};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, sessions::NewSession};
 
 /// How long a successful sign-in from an address exempts the account from that address's lock.
@@ -76,9 +77,9 @@ pub async fn login(
 
     let window = Duration::minutes(auth.throttle_window_minutes);
     let Some(user) = user.filter(|_| verified) else {
-        let txn = crate::db::begin_write(&state.db).await?;
+        let txn = state.writer.begin().await?;
         store::throttles::record_failure(
-            &txn,
+            &*txn,
             &account_key,
             now,
             window,
@@ -86,24 +87,21 @@ pub async fn login(
         )
         .await?;
         store::throttles::record_failure(
-            &txn,
+            &*txn,
             &address_key,
             now,
             window,
             auth.max_failures_per_address,
         )
         .await?;
-        audit::record(
-            &txn,
-            audit::Entry {
-                actor_email: Some(email_lower.chars().take(320).collect()),
-                action: "auth.login_failed",
-                target_kind: "session",
-                ip: client.ip.clone(),
-                request_id: client.request_id.clone(),
-                ..Default::default()
-            },
-        )
+        txn.audit(audit::Entry {
+            actor_email: Some(email_lower.chars().take(320).collect()),
+            action: "auth.login_failed",
+            target_kind: "session",
+            ip: client.ip.clone(),
+            request_id: client.request_id.clone(),
+            ..Default::default()
+        })
         .await?;
         txn.commit().await?;
         return Err(ApiError::InvalidCredentials);
@@ -119,13 +117,13 @@ pub async fn login(
     let csrf = secrets::mint(secrets::Kind::Csrf);
     let expires_at = now + Duration::hours(auth.session_absolute_hours);
 
-    let txn = crate::db::begin_write(&state.db).await?;
-    store::throttles::clear(&txn, &account_key).await?;
+    let txn = state.writer.begin().await?;
+    store::throttles::clear(&*txn, &account_key).await?;
     if let Some(hash) = rehashed {
-        store::users::set_password_hash(&txn, user.id, hash, now).await?;
+        store::users::set_password_hash(&*txn, user.id, hash, now).await?;
     }
     let stored = store::sessions::insert(
-        &txn,
+        &*txn,
         NewSession {
             user_id: user.id,
             token_hash: session.hash,
@@ -137,19 +135,16 @@ pub async fn login(
         now,
     )
     .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            actor_user_id: Some(user.id),
-            actor_email: Some(user.email.clone()),
-            action: "auth.login",
-            target_kind: "session",
-            target_id: Some(stored.id.to_string()),
-            ip: client.ip.clone(),
-            request_id: client.request_id.clone(),
-            ..Default::default()
-        },
-    )
+    txn.audit(audit::Entry {
+        actor_user_id: Some(user.id),
+        actor_email: Some(user.email.clone()),
+        action: "auth.login",
+        target_kind: "session",
+        target_id: Some(stored.id.to_string()),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    })
     .await?;
     txn.commit().await?;
     Ok(SignedIn {
@@ -173,23 +168,22 @@ pub async fn logout(
         return Ok(());
     };
     let now = state.clock.now();
-    let txn = crate::db::begin_write(&state.db).await?;
-    store::sessions::revoke(&txn, principal.user_id(), session_id, now).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            actor_user_id: Some(principal.user_id()),
-            actor_email: Some(principal.user.email.clone()),
-            action: "auth.logout",
-            target_kind: "session",
-            target_id: Some(session_id.to_string()),
-            ip: client.ip.clone(),
-            request_id: client.request_id.clone(),
-            ..Default::default()
-        },
-    )
+    let mut txn = state.writer.begin().await?;
+    store::sessions::revoke(&*txn, principal.user_id(), session_id, now).await?;
+    txn.audit(audit::Entry {
+        actor_user_id: Some(principal.user_id()),
+        actor_email: Some(principal.user.email.clone()),
+        action: "auth.logout",
+        target_kind: "session",
+        target_id: Some(session_id.to_string()),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    })
     .await?;
+    txn.change(Change::Credentials {
+        user: principal.user_id(),
+    });
     txn.commit().await?;
-    state.known.forget_user(principal.user_id());
     Ok(())
 }

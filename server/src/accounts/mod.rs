@@ -4,6 +4,7 @@ use crate::config::AuthSettings;
 use crate::domain::password::{self, HashParams};
 use crate::error::ApiError;
 
+pub mod admins;
 pub mod invitations;
 pub mod login;
 pub mod password_reset;

@@ -4,10 +4,11 @@ use chrono::Duration;
 
 use crate::audit;
 use crate::auth::ClientInfo;
+use crate::changes::Change;
 use crate::domain::{email::Email, secrets};
 use crate::email::Template;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// A new link is not sent while the previous one is younger than this (mail-bombing guard).
@@ -54,9 +55,9 @@ pub async fn request_reset(
     }
     let minutes = state.settings.auth.reset_token_minutes;
     let minted = secrets::mint(secrets::Kind::PasswordReset);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = state.writer.begin().await?;
     store::reset_tokens::replace(
-        &txn,
+        &*txn,
         user.id,
         minted.hash,
         now,
@@ -64,7 +65,7 @@ pub async fn request_reset(
     )
     .await?;
     record.after = Some(serde_json::json!({ "sent": true }));
-    audit::record(&txn, record).await?;
+    txn.audit(record).await?;
     txn.commit().await?;
     let link = format!("{}/reset?token={}", state.public_url, minted.secret);
     if let Err(err) = state
@@ -112,34 +113,31 @@ pub async fn reset(
     super::check_new_password("new_password", &new_password)?;
     let hash = super::hash_password(new_password, super::hash_params(&state.settings.auth)).await?;
 
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.writer.begin().await?;
     // Conditional update: of two requests racing with one token, only one gets here.
-    if !store::reset_tokens::consume(&txn, stored.id, now).await? {
+    if !store::reset_tokens::consume(&*txn, stored.id, now).await? {
         return Err(invalid());
     }
-    store::users::set_password_hash(&txn, user.id, hash, now).await?;
-    let ended = store::sessions::revoke_all_except(&txn, user.id, None, now).await?;
-    let tokens_ended = store::api_tokens::revoke_all(&txn, user.id, now).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            actor_user_id: Some(user.id),
-            actor_email: Some(user.email.clone()),
-            action: "auth.password_reset",
-            target_kind: "user",
-            target_id: Some(user.id.to_string()),
-            after: Some(serde_json::json!({
-                "sessions_ended": ended,
-                "api_tokens_ended": tokens_ended,
-            })),
-            ip: client.ip.clone(),
-            request_id: client.request_id.clone(),
-            ..Default::default()
-        },
-    )
+    store::users::set_password_hash(&*txn, user.id, hash, now).await?;
+    let ended = store::sessions::revoke_all_except(&*txn, user.id, None, now).await?;
+    let tokens_ended = store::api_tokens::revoke_all(&*txn, user.id, now).await?;
+    txn.audit(audit::Entry {
+        actor_user_id: Some(user.id),
+        actor_email: Some(user.email.clone()),
+        action: "auth.password_reset",
+        target_kind: "user",
+        target_id: Some(user.id.to_string()),
+        after: Some(serde_json::json!({
+            "sessions_ended": ended,
+            "api_tokens_ended": tokens_ended,
+        })),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    })
     .await?;
+    txn.change(Change::Credentials { user: user.id });
     txn.commit().await?;
-    state.known.forget_user(user.id);
     state.send_later(user.email, Template::PasswordChanged);
     Ok(())
 }

@@ -4,8 +4,9 @@ use entity::enums::MembershipRole;
 
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
+use crate::changes::Change;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// Creates a tenant (platform admins only).
@@ -22,8 +23,8 @@ pub async fn create(
         return Err(ApiError::Forbidden);
     }
     let name = &crate::input::name("name", name, 200)?;
-    let txn = crate::db::begin_write(&state.db).await?;
-    if store::organizations::tenant_named(&txn, name)
+    let mut txn = state.writer.begin().await?;
+    if store::organizations::tenant_named(&*txn, name)
         .await?
         .is_some()
     {
@@ -33,35 +34,32 @@ pub async fn create(
     }
     // The check above gives the usual answer; the unique index decides between two requests
     // that both passed it.
-    let tenant = store::organizations::insert_tenant(&txn, name, state.clock.now())
+    let tenant = store::organizations::insert_tenant(&*txn, name, state.clock.now())
         .await
         .map_err(ApiError::from)
         .map_err(|e| match e {
             ApiError::Conflict(_) => ApiError::Conflict(format!("a tenant named {name:?} exists")),
             other => other,
         })?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            tenant_id: Some(tenant.id),
-            actor_user_id: Some(principal.user_id()),
-            actor_email: Some(principal.user.email.clone()),
-            action: "tenant.create",
-            target_kind: "organization",
-            target_id: Some(tenant.id.to_string()),
-            after: Some(serde_json::json!({ "name": tenant.name })),
-            ip: client.ip.clone(),
-            request_id: client.request_id.clone(),
-            ..Default::default()
-        },
-    )
+    txn.audit(audit::Entry {
+        tenant_id: Some(tenant.id),
+        actor_user_id: Some(principal.user_id()),
+        actor_email: Some(principal.user.email.clone()),
+        action: "tenant.create",
+        target_kind: "organization",
+        target_id: Some(tenant.id.to_string()),
+        after: Some(serde_json::json!({ "name": tenant.name })),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    })
     .await?;
+    txn.change(Change::Organization {
+        id: tenant.id,
+        tenant: tenant.id,
+        parent: None,
+    });
     txn.commit().await?;
-    state
-        .access
-        .write()
-        .await
-        .upsert_organization(tenant.id, tenant.id, None);
     Ok(tenant)
 }
 

@@ -4,10 +4,11 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
+use crate::changes::Change;
 use crate::domain::secrets;
 use crate::email::Template;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 fn entry(principal: &Principal, client: &ClientInfo, action: &'static str) -> audit::Entry {
@@ -39,9 +40,9 @@ pub async fn create_token(
     }
     let minted = secrets::mint(secrets::Kind::ApiToken);
     let prefix = secrets::display_prefix(&minted.secret);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = state.writer.begin().await?;
     let token = store::api_tokens::insert(
-        &txn,
+        &*txn,
         principal.user_id(),
         name,
         minted.hash,
@@ -50,15 +51,12 @@ pub async fn create_token(
         now,
     )
     .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            target_kind: "api_token",
-            target_id: Some(token.id.to_string()),
-            after: Some(serde_json::json!({ "name": token.name, "expires_at": token.expires_at })),
-            ..entry(principal, client, "api_token.create")
-        },
-    )
+    txn.audit(audit::Entry {
+        target_kind: "api_token",
+        target_id: Some(token.id.to_string()),
+        after: Some(serde_json::json!({ "name": token.name, "expires_at": token.expires_at })),
+        ..entry(principal, client, "api_token.create")
+    })
     .await?;
     txn.commit().await?;
     Ok((minted.secret, token))
@@ -85,15 +83,15 @@ pub async fn revoke(
     id: Uuid,
 ) -> Result<(), ApiError> {
     let (user, now) = (principal.user_id(), state.clock.now());
-    let txn = crate::db::begin_write(&state.db).await?;
+    let mut txn = state.writer.begin().await?;
     let (revoked, target_kind, action) = match what {
         Revocable::ApiToken => (
-            store::api_tokens::revoke(&txn, user, id, now).await?,
+            store::api_tokens::revoke(&*txn, user, id, now).await?,
             "api_token",
             "api_token.revoke",
         ),
         Revocable::Session => (
-            store::sessions::revoke(&txn, user, id, now).await?,
+            store::sessions::revoke(&*txn, user, id, now).await?,
             "session",
             "session.revoke",
         ),
@@ -101,17 +99,14 @@ pub async fn revoke(
     if !revoked {
         return Err(ApiError::NotFound);
     }
-    audit::record(
-        &txn,
-        audit::Entry {
-            target_kind,
-            target_id: Some(id.to_string()),
-            ..entry(principal, client, action)
-        },
-    )
+    txn.audit(audit::Entry {
+        target_kind,
+        target_id: Some(id.to_string()),
+        ..entry(principal, client, action)
+    })
     .await?;
+    txn.change(Change::Credentials { user });
     txn.commit().await?;
-    state.known.forget_user(user);
     Ok(())
 }
 
@@ -127,35 +122,37 @@ pub async fn change_password(
     current: String,
     new_password: String,
 ) -> Result<(), ApiError> {
-    let stored = principal.user.password_hash.clone().unwrap_or_default();
+    // Read now, not from the remembered credential, which keeps no password hash.
+    let stored = store::users::find(&state.db, principal.user_id())
+        .await?
+        .and_then(|u| u.password_hash)
+        .unwrap_or_default();
     if !super::verify_password(current, stored).await? {
         return Err(ApiError::invalid("current_password", "is wrong"));
     }
     super::check_new_password("new_password", &new_password)?;
     let hash = super::hash_password(new_password, super::hash_params(&state.settings.auth)).await?;
     let now = state.clock.now();
-    let txn = crate::db::begin_write(&state.db).await?;
-    store::users::set_password_hash(&txn, principal.user_id(), hash, now).await?;
+    let mut txn = state.writer.begin().await?;
+    store::users::set_password_hash(&*txn, principal.user_id(), hash, now).await?;
     let ended =
-        store::sessions::revoke_all_except(&txn, principal.user_id(), principal.session_id(), now)
+        store::sessions::revoke_all_except(&*txn, principal.user_id(), principal.session_id(), now)
             .await?;
-    let tokens_ended = store::api_tokens::revoke_all(&txn, principal.user_id(), now).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            target_kind: "user",
-            target_id: Some(principal.user_id().to_string()),
-            after: Some(serde_json::json!({
-                "other_sessions_ended": ended,
-                "api_tokens_ended": tokens_ended,
-            })),
-            ..entry(principal, client, "auth.password_change")
-        },
-    )
+    let tokens_ended = store::api_tokens::revoke_all(&*txn, principal.user_id(), now).await?;
+    txn.audit(audit::Entry {
+        target_kind: "user",
+        target_id: Some(principal.user_id().to_string()),
+        after: Some(serde_json::json!({
+            "other_sessions_ended": ended,
+            "api_tokens_ended": tokens_ended,
+        })),
+        ..entry(principal, client, "auth.password_change")
+    })
     .await?;
+    txn.change(Change::Credentials {
+        user: principal.user_id(),
+    });
     txn.commit().await?;
-    // Also this session's entry: it remembers the old password hash.
-    state.known.forget_user(principal.user_id());
     state.send_later(principal.user.email.clone(), Template::PasswordChanged);
     Ok(())
 }

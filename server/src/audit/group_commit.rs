@@ -112,7 +112,10 @@ impl AuditWriter {
     pub async fn record(&self, entry: Entry) -> Result<(), NotWritten> {
         let (stored, answer) = oneshot::channel();
         self.queue
-            .send(Job::Write(Box::new(model(entry)), stored))
+            .send(Job::Write(
+                Box::new(model(entry, chrono::Utc::now())),
+                stored,
+            ))
             .await
             .map_err(|_| NotWritten)?;
         answer.await.map_err(|_| NotWritten)
@@ -295,13 +298,16 @@ mod tests {
 
     #[test]
     fn a_diverted_record_keeps_every_field_as_json_text() {
-        let record = model(Entry {
-            action: "device.function_call",
-            target_kind: "device",
-            target_id: Some("e00fce68".into()),
-            after: Some(serde_json::json!({ "arg": "4\u{0}2" })),
-            ..Default::default()
-        })
+        let record = model(
+            Entry {
+                action: "device.function_call",
+                target_kind: "device",
+                target_id: Some("e00fce68".into()),
+                after: Some(serde_json::json!({ "arg": "4\u{0}2" })),
+                ..Default::default()
+            },
+            chrono::Utc::now(),
+        )
         .try_into_model()
         .unwrap_or_else(|e| panic!("{e}"));
         let text = record_json(&record).to_string();

@@ -1,6 +1,6 @@
 //! The audit trail: who did what to which object, with before/after, written by the caller in
 //! the same transaction as the change it describes.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::audit_record;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 use uuid::Uuid;
@@ -39,10 +39,22 @@ pub struct Entry {
 /// # Errors
 /// Database failures; callers let them abort the surrounding transaction.
 pub async fn record(db: &impl ConnectionTrait, entry: Entry) -> Result<(), DbErr> {
-    model(entry).insert(db).await.map(|_| ())
+    record_at(db, entry, Utc::now()).await
 }
 
-fn model(entry: Entry) -> audit_record::ActiveModel {
+/// Writes the record, stamped `at` (the server's clock).
+///
+/// # Errors
+/// Database failures; callers let them abort the surrounding transaction.
+pub async fn record_at(
+    db: &impl ConnectionTrait,
+    entry: Entry,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    model(entry, at).insert(db).await.map(|_| ())
+}
+
+fn model(entry: Entry, at: DateTime<Utc>) -> audit_record::ActiveModel {
     audit_record::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(entry.tenant_id),
@@ -55,6 +67,6 @@ fn model(entry: Entry) -> audit_record::ActiveModel {
         after: Set(entry.after),
         request_id: Set(entry.request_id),
         ip: Set(entry.ip),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
     }
 }

@@ -1,23 +1,15 @@
-//! Who is calling: the `Principal` extractor reads the `fw_session` cookie or an
-//! `Authorization: Bearer` session or API token, and enforces CSRF for cookie-authenticated
-//! unsafe requests.
-use std::future::Future;
-use std::pin::Pin;
-
-pub mod known;
-
-use actix_web::dev::Payload;
-use actix_web::http::Method;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+//! Who is calling: a presented session (cookie or bearer) or API token resolved to a
+//! [`Principal`], with CSRF enforced for cookie-authenticated unsafe requests. The HTTP side
+//! (reading cookies and headers) is the routes' extractor, `routes::extract`.
 use chrono::Duration;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use self::known::Known;
-use crate::domain::net::TrustedProxies;
+use crate::cache::credentials::Known;
+pub use crate::cache::credentials::{Account, Credential};
 use crate::domain::secrets;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// The session cookie: HttpOnly, SameSite=Lax.
@@ -30,20 +22,11 @@ pub const CSRF_HEADER: &str = "X-CSRF-Token";
 /// Writes to `last_seen_at`/`last_used_at` at most this often, not on every request.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
-/// How a request was authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credential {
-    /// A sign-in session (cookie or bearer).
-    Session(Uuid),
-    /// A personal API token; it acts with exactly its owner's rights.
-    ApiToken(Uuid),
-}
-
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    /// The user.
-    pub user: entity::user::Model,
+    /// The user (no password hash).
+    pub user: Account,
     /// What authenticated them.
     pub credential: Credential,
 }
@@ -75,79 +58,45 @@ pub struct ClientInfo {
     pub request_id: Option<String>,
 }
 
-impl ClientInfo {
-    /// Reads them from a request.
-    pub fn of(req: &HttpRequest) -> Self {
-        Self {
-            ip: req.peer_addr().map(|a| {
-                let forwarded = req
-                    .headers()
-                    .get_all("x-forwarded-for")
-                    .filter_map(|v| v.to_str().ok());
-                match req.app_data::<web::Data<TrustedProxies>>() {
-                    Some(proxies) => proxies.client_address(a.ip(), forwarded).to_string(),
-                    None => a.ip().to_string(),
-                }
-            }),
-            user_agent: req
-                .headers()
-                .get(actix_web::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(500).collect()),
-            request_id: req
-                .extensions()
-                .get::<tracing_actix_web::RequestId>()
-                .map(|id| id.to_string()),
-        }
+/// What a request presented to prove who it is.
+#[derive(Clone, Copy)]
+pub struct Presented<'a> {
+    /// The session or API token secret.
+    pub secret: &'a str,
+    /// Sent as the session cookie (else as a bearer token).
+    pub from_cookie: bool,
+    /// The method changes state (CSRF applies to cookie sessions).
+    pub unsafe_method: bool,
+    /// The `X-CSRF-Token` header, if sent.
+    pub csrf_header: Option<&'a str>,
+}
+
+impl std::fmt::Debug for Presented<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presented")
+            .field("from_cookie", &self.from_cookie)
+            .field("unsafe_method", &self.unsafe_method)
+            .finish_non_exhaustive()
     }
 }
 
-impl FromRequest for ClientInfo {
-    type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Ok(Self::of(req)))
-    }
-}
-
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(&req).await })
-    }
-}
-
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-}
-
-async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+/// The principal behind a presented credential.
+///
+/// # Errors
+/// `Unauthenticated` for anything not live; `CsrfMissing`; database failures.
+pub async fn authenticate(
+    state: &AppState,
+    presented: Presented<'_>,
+) -> Result<Principal, ApiError> {
     let now = state.clock.now();
-    let (secret, from_cookie) = match bearer(req) {
-        Some(token) => (token, false),
-        None => match req.cookie(SESSION_COOKIE) {
-            Some(cookie) => (cookie.value().to_owned(), true),
-            None => return Err(ApiError::Unauthenticated),
-        },
-    };
+    let Presented {
+        secret,
+        from_cookie,
+        ..
+    } = presented;
     let db = &state.db;
-    let hash = secrets::hash(&secret);
-    let api_token = secrets::is_api_token(&secret) && !from_cookie;
+    let hash = secrets::hash(secret);
+    let api_token = secrets::is_api_token(secret) && !from_cookie;
     let known = match state.known.get(&hash, now) {
         // A session secret sent as an API token (or the reverse) is not remembered as one.
         Some(k) if matches!(k.credential, Credential::ApiToken(_)) == api_token => k,
@@ -177,7 +126,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         }
         // A cookie is sent by the browser on its own; only our pages can also send the token.
         let csrf = known.csrf_hash.as_deref().unwrap_or_default();
-        if from_cookie && is_unsafe(req.method()) && !csrf_ok(req, csrf) {
+        if from_cookie && presented.unsafe_method && !csrf_ok(presented.csrf_header, csrf) {
             return Err(ApiError::CsrfMissing);
         }
     }
@@ -195,10 +144,10 @@ async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     if user.disabled_at.is_some() {
         return Err(ApiError::Unauthenticated);
     }
-    // Admins made by `create-admin` in another process reach this index on first use; the
-    // write lock only then, not on every request of theirs.
+    // The account says platform admin and the index doesn't know yet: it was made a moment
+    // ago by another process. Wait for the follower rather than act on a stale index.
     if user.is_platform_admin && !state.access.read().await.is_platform_admin(user.id) {
-        state.access.write().await.set_platform_admin(user.id, true);
+        state.writer.catch_up().await?;
     }
     Ok(Principal { user, credential })
 }
@@ -217,7 +166,7 @@ async fn lookup(
             return Ok(None);
         };
         return Ok(Some(Known {
-            user,
+            user: user.into(),
             credential: Credential::ApiToken(token.id),
             expires_at: token.expires_at,
             last_used: token.last_used_at,
@@ -227,7 +176,7 @@ async fn lookup(
     Ok(store::sessions::find_live_with_user(db, hash)
         .await?
         .map(|(session, user)| Known {
-            user,
+            user: user.into(),
             credential: Credential::Session(session.id),
             expires_at: Some(session.expires_at),
             last_used: Some(session.last_seen_at),
@@ -235,12 +184,8 @@ async fn lookup(
         }))
 }
 
-fn is_unsafe(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-fn csrf_ok(req: &HttpRequest, stored_hash: &str) -> bool {
-    let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) else {
+fn csrf_ok(sent: Option<&str>, stored_hash: &str) -> bool {
+    let Some(sent) = sent else {
         return false;
     };
     secrets::hash(sent)

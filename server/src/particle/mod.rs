@@ -7,5 +7,7 @@ pub mod error;
 pub mod secret_box;
 pub mod simulator;
 pub mod token_cache;
+mod transport;
+mod types;
 
 pub use error::Error;

@@ -10,7 +10,7 @@ use crate::accounts::{login as sign_in, password_reset};
 use crate::auth::{CSRF_COOKIE, ClientInfo, Principal, SESSION_COOKIE};
 use crate::error::ApiError;
 use crate::routes::views;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn cookie(state: &AppState, name: &'static str, value: String, http_only: bool) -> Cookie<'static> {
     let max_age = time::Duration::hours(state.settings.auth.session_absolute_hours);
@@ -56,7 +56,7 @@ pub async fn login(
             false,
         ))
         .json(LoginResponse {
-            user: views::user(&signed_in.user),
+            user: views::user(&(&signed_in.user).into()),
             csrf_token: signed_in.csrf_secret,
             token: signed_in.session_secret,
             expires_at: signed_in.expires_at,

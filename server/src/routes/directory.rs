@@ -14,7 +14,7 @@ use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
 use crate::routes::Json;
 use crate::routes::PagingQuery;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::audit_log::AuditFilter;
 use crate::tenancy::{Ctx, directory};
 

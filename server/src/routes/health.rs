@@ -2,7 +2,7 @@
 use actix_web::{HttpResponse, get, web};
 use fleetwarden_wire::health::HealthResponse;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -68,8 +68,12 @@ mod tests {
                 sea_orm::DatabaseConnection::default(),
                 std::time::Duration::from_secs(1),
             ),
-            products: crate::tenancy::product_cache::ProductCache::default(),
-            known: crate::auth::known::KnownCredentials::default(),
+            products: Default::default(),
+            known: Default::default(),
+            writer: crate::changes::Writer::detached(
+                db.clone(),
+                std::sync::Arc::new(crate::clock::SystemClock),
+            ),
             db,
             mailer: crate::email::Mailer::from_settings(&settings.email, &settings.brand)
                 .unwrap_or_else(|e| panic!("{e}")),
@@ -94,11 +98,11 @@ mod tests {
                 clock: std::sync::Arc::new(crate::clock::SystemClock),
                 customers: Default::default(),
             },
-            access: tokio::sync::RwLock::new(
+            access: std::sync::Arc::new(tokio::sync::RwLock::new(
                 crate::access::AccessIndex::new()
                     .await
                     .unwrap_or_else(|e| panic!("{e}")),
-            ),
+            )),
         })
     }
 

@@ -11,7 +11,7 @@ use crate::accounts::{invitations::role_name, tokens};
 use crate::auth::{ClientInfo, Credential, Principal};
 use crate::error::ApiError;
 use crate::routes::views;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// Who I am, and my memberships.

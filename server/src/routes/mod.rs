@@ -33,6 +33,7 @@ impl PagingQuery {
 pub mod auth;
 pub mod dashboard;
 pub mod directory;
+pub mod extract;
 pub mod health;
 pub mod me;
 pub mod pages;

@@ -8,7 +8,7 @@ use crate::auth::ClientInfo;
 use crate::config::BrandSettings;
 use crate::email::templates::{css_color, escape};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Registers the pages (outside the JSON API and its OpenAPI document).
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
 use crate::routes::Json;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tenancy::{Ctx, devices, onboarding, products};
 
 /// Registers a Particle product (platform admins); the OAuth secret is stored encrypted.

@@ -14,7 +14,7 @@ use crate::access::DeviceFilter;
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
 use crate::routes::{Json, PagingQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::grants::GrantFilter;
 use crate::tenancy::{Ctx, calls, devices, grants};
 

@@ -12,7 +12,7 @@ use crate::accounts::{invitations, tenants};
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
 use crate::routes::views;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Creates a tenant (platform admins).
 #[utoipa::path(
@@ -185,7 +185,7 @@ pub async fn accept_invitation(
     )
     .await?;
     Ok(web::Json(AcceptedInvitationResponse {
-        user: views::user(&user),
+        user: views::user(&(&user).into()),
         organization_id: inv.organization_id,
         role: invitations::role_name(&inv.role).to_owned(),
     }))

@@ -5,7 +5,7 @@ use fleetwarden_wire::tenancy::{InvitationResponse, TenantResponse};
 use crate::accounts::invitations::{role_name, status};
 
 /// A user as others may see them.
-pub fn user(u: &entity::user::Model) -> UserResponse {
+pub fn user(u: &crate::auth::Account) -> UserResponse {
     UserResponse {
         id: u.id,
         email: u.email.clone(),

@@ -2,6 +2,7 @@
 //! so it also runs inside a transaction beside its audit record.
 pub mod api_tokens;
 pub mod audit_log;
+pub mod change_log;
 pub mod directory;
 pub mod grants;
 pub mod invitations;

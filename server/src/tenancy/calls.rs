@@ -7,9 +7,9 @@ use std::sync::Arc;
 use fleetwarden_wire::sharing::{FunctionCallResponse, VariableResponse};
 
 use super::Ctx;
-use super::product_cache::CachedProduct;
 use crate::access::DeviceEntry;
 use crate::audit;
+use crate::cache::products::CachedProduct;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
 

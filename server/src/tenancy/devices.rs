@@ -11,6 +11,8 @@ use uuid::Uuid;
 use super::Ctx;
 use crate::access::{DeviceFilter, Link, Scope};
 use crate::audit;
+use crate::changes::Change;
+use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
 use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
@@ -282,22 +284,15 @@ pub async fn update(
         model.site_id = Set(site_id);
     }
     model.updated_at = Set(ctx.now());
-    let txn = crate::db::begin_write(db).await?;
-    let updated = model.update(&txn).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            before: Some(serde_json::json!({ "name": current.name, "site_id": current.site_id })),
-            after: Some(serde_json::json!({ "name": updated.name, "site_id": updated.site_id })),
-            ..ctx.entry(current.tenant_id, "device.update", "device", &current.id)
-        },
-    )
+    let mut txn = ctx.write().await?;
+    let updated = model.update(&*txn).await?;
+    txn.audit(audit::Entry {
+        before: Some(serde_json::json!({ "name": current.name, "site_id": current.site_id })),
+        after: Some(serde_json::json!({ "name": updated.name, "site_id": updated.site_id })),
+        ..ctx.entry(current.tenant_id, "device.update", "device", &current.id)
+    })
     .await?;
+    txn.change(Change::device(&device_entry(&updated)));
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .upsert_device(super::load::device_entry(&updated));
     get(ctx, id).await
 }

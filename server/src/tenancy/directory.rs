@@ -9,12 +9,14 @@ use fleetwarden_wire::directory::{
     OrganizationResponse, Page, RoleBody, RoleResponse, SiteResponse, TenantUserResponse,
     UpdateOrganization, UpdateSite,
 };
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Ctx, conflict, name, text, time_zone};
-use crate::access::{BUILTIN_ACTIONS, RoleRecord, Scope};
+use crate::access::{BUILTIN_ACTIONS, Scope};
 use crate::audit;
+use crate::changes::Change;
 use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
@@ -72,7 +74,7 @@ pub async fn create_organization(
         .await?;
     let name = name("name", &body.name, 200)?;
     let now = ctx.now();
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     let org = organization::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
@@ -83,25 +85,22 @@ pub async fn create_organization(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&*txn)
     .await
     .map_err(ApiError::from)
     .map_err(conflict("an organization with this name"))?;
     let wire = org_response(&org);
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: serde_json::to_value(&wire).ok(),
-            ..ctx.entry(tenant, "organization.create", "organization", org.id)
-        },
-    )
+    txn.audit(audit::Entry {
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "organization.create", "organization", org.id)
+    })
     .await?;
+    txn.change(Change::Organization {
+        id: org.id,
+        tenant,
+        parent: org.parent_id,
+    });
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .upsert_organization(org.id, tenant, org.parent_id);
     Ok(wire)
 }
 
@@ -145,28 +144,25 @@ pub async fn update_organization(
         model.parent_id = Set(Some(parent.id));
     }
     model.updated_at = Set(ctx.now());
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     let updated = model
-        .update(&txn)
+        .update(&*txn)
         .await
         .map_err(ApiError::from)
         .map_err(conflict("an organization with this name"))?;
     let wire = org_response(&updated);
-    audit::record(
-        &txn,
-        audit::Entry {
-            before: serde_json::to_value(org_response(&org)).ok(),
-            after: serde_json::to_value(&wire).ok(),
-            ..ctx.entry(tenant, "organization.update", "organization", id)
-        },
-    )
+    txn.audit(audit::Entry {
+        before: serde_json::to_value(org_response(&org)).ok(),
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "organization.update", "organization", id)
+    })
     .await?;
+    txn.change(Change::Organization {
+        id: updated.id,
+        tenant,
+        parent: updated.parent_id,
+    });
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .upsert_organization(updated.id, tenant, updated.parent_id);
     Ok(wire)
 }
 
@@ -204,32 +200,17 @@ pub async fn delete_organization(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Resul
             "move or delete its sites and client organizations first".into(),
         ));
     }
-    let grants = store::grants::list(
-        &ctx.state.db,
-        tenant,
-        &store::grants::GrantFilter {
-            organization: Some(id),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     let before = serde_json::to_value(org_response(&org)).ok();
-    org.delete(&txn).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            before,
-            ..ctx.entry(tenant, "organization.delete", "organization", id)
-        },
-    )
+    org.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "organization.delete", "organization", id)
+    })
     .await?;
+    // The index drops the grants on it as the database's cascade does.
+    txn.change(Change::OrganizationRemoved { id });
     txn.commit().await?;
-    let mut index = ctx.state.access.write().await;
-    for g in grants {
-        index.remove_grant(g.id);
-    }
-    index.remove_organization(id);
     Ok(())
 }
 
@@ -283,7 +264,7 @@ pub async fn create_site(
     ctx.require(&Scope::Organization(org.id), "site.manage")
         .await?;
     let now = ctx.now();
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     let s = site::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
@@ -294,25 +275,22 @@ pub async fn create_site(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&*txn)
     .await
     .map_err(ApiError::from)
     .map_err(conflict("a site with this name in this organization"))?;
     let wire = site_response(&s);
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: serde_json::to_value(&wire).ok(),
-            ..ctx.entry(tenant, "site.create", "site", s.id)
-        },
-    )
+    txn.audit(audit::Entry {
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "site.create", "site", s.id)
+    })
     .await?;
+    txn.change(Change::Site {
+        id: s.id,
+        tenant,
+        organization: s.organization_id,
+    });
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .upsert_site(s.id, tenant, s.organization_id);
     Ok(wire)
 }
 
@@ -348,28 +326,25 @@ pub async fn update_site(
         model.timezone = Set(time_zone("timezone", body.timezone.as_deref())?);
     }
     model.updated_at = Set(ctx.now());
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     let updated = model
-        .update(&txn)
+        .update(&*txn)
         .await
         .map_err(ApiError::from)
         .map_err(conflict("a site with this name in this organization"))?;
     let wire = site_response(&updated);
-    audit::record(
-        &txn,
-        audit::Entry {
-            before: serde_json::to_value(site_response(&current)).ok(),
-            after: serde_json::to_value(&wire).ok(),
-            ..ctx.entry(tenant, "site.update", "site", id)
-        },
-    )
+    txn.audit(audit::Entry {
+        before: serde_json::to_value(site_response(&current)).ok(),
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "site.update", "site", id)
+    })
     .await?;
+    txn.change(Change::Site {
+        id,
+        tenant,
+        organization: updated.organization_id,
+    });
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .upsert_site(id, tenant, updated.organization_id);
     Ok(wire)
 }
 
@@ -381,32 +356,16 @@ pub async fn delete_site(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), Ap
     ctx.tenant(tenant).await?;
     let current = site_in(ctx, tenant, id).await?;
     ctx.require(&Scope::Site(id), "site.manage").await?;
-    let grants = store::grants::list(
-        &ctx.state.db,
-        tenant,
-        &store::grants::GrantFilter {
-            site: Some(id),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     let before = serde_json::to_value(site_response(&current)).ok();
-    current.delete(&txn).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            before,
-            ..ctx.entry(tenant, "site.delete", "site", id)
-        },
-    )
+    current.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "site.delete", "site", id)
+    })
     .await?;
+    txn.change(Change::SiteRemoved { id });
     txn.commit().await?;
-    let mut index = ctx.state.access.write().await;
-    for g in grants {
-        index.remove_grant(g.id);
-    }
-    index.remove_site(id);
     Ok(())
 }
 
@@ -455,7 +414,7 @@ pub async fn create_group(
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
     let now = ctx.now();
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let txn = ctx.write().await?;
     let g = group::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
@@ -464,21 +423,17 @@ pub async fn create_group(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&*txn)
     .await
     .map_err(ApiError::from)
     .map_err(conflict("a group with this name"))?;
     let wire = group_response(&g, Vec::new());
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: serde_json::to_value(&wire).ok(),
-            ..ctx.entry(tenant, "group.create", "group", g.id)
-        },
-    )
+    txn.audit(audit::Entry {
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "group.create", "group", g.id)
+    })
     .await?;
     txn.commit().await?;
-    ctx.state.access.write().await.upsert_group(g.id, tenant);
     Ok(wire)
 }
 
@@ -499,24 +454,21 @@ pub async fn update_group(
     model.name = Set(name("name", &body.name, 200)?);
     model.description = Set(text("description", body.description.as_ref(), 1000)?);
     model.updated_at = Set(ctx.now());
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let txn = ctx.write().await?;
     let updated = model
-        .update(&txn)
+        .update(&*txn)
         .await
         .map_err(ApiError::from)
         .map_err(conflict("a group with this name"))?;
-    let members = store::directory::group_members(&txn, id).await?;
+    let members = store::directory::group_members(&*txn, id).await?;
     let wire = group_response(&updated, members);
-    audit::record(
-        &txn,
-        audit::Entry {
-            before: Some(
-                serde_json::json!({ "name": current.name, "description": current.description }),
-            ),
-            after: serde_json::to_value(&wire).ok(),
-            ..ctx.entry(tenant, "group.update", "group", id)
-        },
-    )
+    txn.audit(audit::Entry {
+        before: Some(
+            serde_json::json!({ "name": current.name, "description": current.description }),
+        ),
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "group.update", "group", id)
+    })
     .await?;
     txn.commit().await?;
     Ok(wire)
@@ -530,19 +482,16 @@ pub async fn delete_group(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), A
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
     let current = group_in(ctx, tenant, id).await?;
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     let before = Some(serde_json::json!({ "name": current.name }));
-    current.delete(&txn).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            before,
-            ..ctx.entry(tenant, "group.delete", "group", id)
-        },
-    )
+    current.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "group.delete", "group", id)
+    })
     .await?;
+    txn.change(Change::GroupRemoved { id });
     txn.commit().await?;
-    ctx.state.access.write().await.remove_group(id);
     Ok(())
 }
 
@@ -567,26 +516,30 @@ pub async fn set_member(
     {
         return Err(ApiError::NotFound);
     }
-    let txn = crate::db::begin_write(db).await?;
-    let existing = group_member::Entity::find_by_id((id, user))
-        .one(&txn)
-        .await?;
-    let changed = match (add, existing) {
-        (true, None) => {
-            group_member::ActiveModel {
-                group_id: Set(id),
-                user_id: Set(user),
-                created_at: Set(ctx.now()),
-            }
-            .insert(&txn)
+    let mut txn = ctx.write().await?;
+    // One statement each way, so two requests at once can't both find nothing and then clash
+    // on the insert: the second adds (or removes) nothing and says so by changing nothing.
+    let changed = if add {
+        let row = group_member::ActiveModel {
+            group_id: Set(id),
+            user_id: Set(user),
+            created_at: Set(ctx.now()),
+        };
+        let inserted = group_member::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&*txn)
             .await?;
-            true
-        }
-        (false, Some(row)) => {
-            row.delete(&txn).await?;
-            true
-        }
-        _ => false,
+        inserted == 1
+    } else {
+        group_member::Entity::delete_by_id((id, user))
+            .exec(&*txn)
+            .await?
+            .rows_affected
+            == 1
     };
     if changed {
         let action = if add {
@@ -594,23 +547,21 @@ pub async fn set_member(
         } else {
             "group.member_remove"
         };
-        audit::record(
-            &txn,
-            audit::Entry {
-                after: Some(serde_json::json!({ "user_id": user })),
-                ..ctx.entry(tenant, action, "group", id)
-            },
-        )
+        txn.audit(audit::Entry {
+            after: Some(serde_json::json!({ "user_id": user })),
+            ..ctx.entry(tenant, action, "group", id)
+        })
         .await?;
     }
-    let members = store::directory::group_members(&txn, id).await?;
-    txn.commit().await?;
-    let mut index = ctx.state.access.write().await;
-    if add {
-        index.add_group_member(id, user);
-    } else {
-        index.remove_group_member(id, user);
+    let members = store::directory::group_members(&*txn, id).await?;
+    if changed {
+        txn.change(Change::GroupMember {
+            group: id,
+            user,
+            member: add,
+        });
     }
+    txn.commit().await?;
     Ok(group_response(&g, members))
 }
 
@@ -660,7 +611,7 @@ pub async fn set_user_role(
         return Err(ApiError::NotFound);
     }
     let admin = role == MembershipRole::Admin;
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = ctx.write().await?;
     membership::Entity::update_many()
         .col_expr(
             membership::Column::Role,
@@ -668,22 +619,19 @@ pub async fn set_user_role(
         )
         .filter(membership::Column::UserId.eq(user))
         .filter(membership::Column::TenantId.eq(tenant))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: Some(serde_json::json!({ "role": if admin { "admin" } else { "member" } })),
-            ..ctx.entry(tenant, "membership.update", "user", user)
-        },
-    )
+    txn.audit(audit::Entry {
+        after: Some(serde_json::json!({ "role": if admin { "admin" } else { "member" } })),
+        ..ctx.entry(tenant, "membership.update", "user", user)
+    })
     .await?;
+    txn.change(Change::TenantAdmin {
+        user,
+        tenant,
+        admin,
+    });
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .set_tenant_admin(user, tenant, admin);
     Ok(())
 }
 
@@ -716,38 +664,38 @@ pub async fn remove_user(ctx: &Ctx<'_>, tenant: Uuid, user: Uuid) -> Result<(), 
         .into_iter()
         .map(|(g, _)| g.id)
         .collect();
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = ctx.write().await?;
     membership::Entity::delete_many()
         .filter(membership::Column::UserId.eq(user))
         .filter(membership::Column::TenantId.eq(tenant))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     group_member::Entity::delete_many()
         .filter(group_member::Column::UserId.eq(user))
         .filter(group_member::Column::GroupId.is_in(groups.clone()))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     entity::grant::Entity::delete_many()
         .filter(entity::grant::Column::Id.is_in(grants.iter().map(|g| g.id)))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: Some(serde_json::json!({ "grants_ended": grants.len() })),
-            ..ctx.entry(tenant, "membership.remove", "user", user)
-        },
-    )
+    txn.audit(audit::Entry {
+        after: Some(serde_json::json!({ "grants_ended": grants.len() })),
+        ..ctx.entry(tenant, "membership.remove", "user", user)
+    })
     .await?;
+    txn.changes(grants.iter().map(|g| Change::GrantRemoved { id: g.id }));
+    txn.changes(groups.into_iter().map(|group| Change::GroupMember {
+        group,
+        user,
+        member: false,
+    }));
+    txn.change(Change::TenantAdmin {
+        user,
+        tenant,
+        admin: false,
+    });
     txn.commit().await?;
-    let mut index = ctx.state.access.write().await;
-    for g in grants {
-        index.remove_grant(g.id);
-    }
-    for g in groups {
-        index.remove_group_member(g, user);
-    }
-    index.set_tenant_admin(user, tenant, false);
     Ok(())
 }
 
@@ -828,9 +776,8 @@ pub async fn put_role(
     {
         return Err(ApiError::invalid("name", "is a built-in role's name"));
     }
-    let db = &ctx.state.db;
     let now = ctx.now();
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = ctx.write().await?;
     let (stored, before) = match id {
         None => {
             let r = role::ActiveModel {
@@ -842,7 +789,7 @@ pub async fn put_role(
                 created_at: Set(now),
                 updated_at: Set(now),
             }
-            .insert(&txn)
+            .insert(&*txn)
             .await
             .map_err(ApiError::from)
             .map_err(conflict("a role with this name"))?;
@@ -850,17 +797,17 @@ pub async fn put_role(
         }
         Some(id) => {
             let current = role::Entity::find_by_id(id)
-                .one(&txn)
+                .one(&*txn)
                 .await?
                 .filter(|r| r.tenant_id == Some(tenant) && !r.builtin)
                 .ok_or(ApiError::NotFound)?;
-            let before_actions = store::directory::role_actions(&txn, &current).await?;
+            let before_actions = store::directory::role_actions(&*txn, &current).await?;
             let mut model: role::ActiveModel = current.clone().into();
             model.name = Set(role_name);
             model.description = Set(text("description", body.description.as_ref(), 1000)?);
             model.updated_at = Set(now);
             let r = model
-                .update(&txn)
+                .update(&*txn)
                 .await
                 .map_err(ApiError::from)
                 .map_err(conflict("a role with this name"))?;
@@ -877,38 +824,38 @@ pub async fn put_role(
             missing.into_iter().cloned().collect::<Vec<_>>().join(", "),
         ));
     }
-    store::directory::set_role_actions(&txn, stored.id, tenant, &actions).await?;
+    store::directory::set_role_actions(&*txn, stored.id, tenant, &actions).await?;
     let action = if before.is_some() {
         "role.update"
     } else {
         "role.create"
     };
-    audit::record(
-        &txn,
-        audit::Entry {
-            before,
-            after: Some(serde_json::json!({ "name": stored.name, "actions": actions })),
-            ..ctx.entry(tenant, action, "role", stored.id)
-        },
-    )
+    txn.audit(audit::Entry {
+        before,
+        after: Some(serde_json::json!({ "name": stored.name, "actions": actions })),
+        ..ctx.entry(tenant, action, "role", stored.id)
+    })
     .await?;
+    txn.change(Change::Role {
+        id: stored.id,
+        tenant,
+        name: stored.name.clone(),
+        actions: actions.clone(),
+    });
     txn.commit().await?;
-    let mut index = ctx.state.access.write().await;
-    index
-        .upsert_role(RoleRecord {
-            id: stored.id,
-            tenant: Some(tenant),
-            name: stored.name.clone(),
-            actions: actions.clone(),
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(RoleResponse {
         id: stored.id,
         name: stored.name,
         builtin: false,
         description: stored.description,
-        actions: index.role_actions(stored.id).into_iter().collect(),
+        actions: ctx
+            .state
+            .access
+            .read()
+            .await
+            .role_actions(stored.id)
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -940,26 +887,17 @@ pub async fn delete_role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), Ap
             "grants still use this role; revoke them first".into(),
         ));
     }
-    let txn = crate::db::begin_write(db).await?;
-    store::directory::set_role_actions(&txn, id, tenant, &[]).await?;
+    let mut txn = ctx.write().await?;
+    store::directory::set_role_actions(&*txn, id, tenant, &[]).await?;
     let before = Some(serde_json::json!({ "name": current.name }));
-    current.delete(&txn).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            before,
-            ..ctx.entry(tenant, "role.delete", "role", id)
-        },
-    )
+    current.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "role.delete", "role", id)
+    })
     .await?;
+    txn.change(Change::RoleRemoved { id });
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .remove_role(id)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(())
 }
 

@@ -9,6 +9,8 @@ use uuid::Uuid;
 use super::Ctx;
 use crate::access::{Scope, Subject};
 use crate::audit;
+use crate::changes::Change;
+use crate::changes::rebuild::grant_record;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
 use crate::store::{self, grants::GrantFilter, grants::Identity};
@@ -121,7 +123,7 @@ pub fn response(
     role_name: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> GrantResponse {
-    let record = super::load::grant_record(g);
+    let record = grant_record(g);
     let (subject, scope) = match &record {
         Some(r) => (
             match r.subject {
@@ -222,27 +224,24 @@ async fn store_grant(
 ) -> Result<(GrantResponse, bool), ApiError> {
     let now = ctx.now();
     let tenant = identity.tenant;
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
-    let (stored, created) = match store::grants::identical(&txn, identity).await? {
+    let mut txn = ctx.write().await?;
+    let (stored, created) = match store::grants::identical(&*txn, identity).await? {
         Some(existing) => {
             let before = response(&existing, role_name, now);
             // Extends only, in one statement: of two merges at once, the longer wins.
-            if !store::grants::extend(&txn, existing.id, expires_at).await? {
+            if !store::grants::extend(&*txn, existing.id, expires_at).await? {
                 return Ok((before, false));
             }
             let merged = grant::Entity::find_by_id(existing.id)
-                .one(&txn)
+                .one(&*txn)
                 .await?
                 .ok_or(ApiError::NotFound)?;
             let wire = response(&merged, role_name, now);
-            audit::record(
-                &txn,
-                audit::Entry {
-                    before: serde_json::to_value(&before).ok(),
-                    after: serde_json::to_value(&wire).ok(),
-                    ..ctx.entry(tenant, "grant.merge", "grant", merged.id)
-                },
-            )
+            txn.audit(audit::Entry {
+                before: serde_json::to_value(&before).ok(),
+                after: serde_json::to_value(&wire).ok(),
+                ..ctx.entry(tenant, "grant.merge", "grant", merged.id)
+            })
             .await?;
             (merged, false)
         }
@@ -261,24 +260,21 @@ async fn store_grant(
                 created_by: Set(Some(ctx.user())),
                 created_at: Set(now),
             }
-            .insert(&txn)
+            .insert(&*txn)
             .await?;
             let wire = response(&stored, role_name, now);
-            audit::record(
-                &txn,
-                audit::Entry {
-                    after: serde_json::to_value(&wire).ok(),
-                    ..ctx.entry(tenant, "grant.create", "grant", stored.id)
-                },
-            )
+            txn.audit(audit::Entry {
+                after: serde_json::to_value(&wire).ok(),
+                ..ctx.entry(tenant, "grant.create", "grant", stored.id)
+            })
             .await?;
             (stored, true)
         }
     };
-    txn.commit().await?;
-    if let Some(record) = super::load::grant_record(&stored) {
-        ctx.state.access.write().await.upsert_grant(record);
+    if let Some(record) = grant_record(&stored) {
+        txn.change(Change::grant(&record));
     }
+    txn.commit().await?;
     Ok((response(&stored, role_name, now), created))
 }
 
@@ -307,7 +303,7 @@ pub async fn list(
         .contains("device.share");
     let mut out = Vec::with_capacity(grants.len());
     for g in &grants {
-        let Some(record) = super::load::grant_record(g) else {
+        let Some(record) = grant_record(g) else {
             continue;
         };
         let mine = record.subject == Subject::User(ctx.user());
@@ -333,20 +329,17 @@ pub async fn revoke(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiErro
         .await?
         .filter(|g| g.tenant_id == tenant)
         .ok_or(ApiError::NotFound)?;
-    let record = super::load::grant_record(&stored).ok_or(ApiError::NotFound)?;
+    let record = grant_record(&stored).ok_or(ApiError::NotFound)?;
     check_delegation(ctx, &record.scope, stored.role_id).await?;
     let before = serde_json::to_value(response(&stored, "", ctx.now())).ok();
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
-    stored.delete(&txn).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            before,
-            ..ctx.entry(tenant, "grant.revoke", "grant", id)
-        },
-    )
+    let mut txn = ctx.write().await?;
+    stored.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "grant.revoke", "grant", id)
+    })
     .await?;
+    txn.change(Change::GrantRemoved { id });
     txn.commit().await?;
-    ctx.state.access.write().await.remove_grant(id);
     Ok(())
 }

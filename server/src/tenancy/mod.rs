@@ -9,7 +9,7 @@ use crate::access::Scope;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 pub use crate::input::{name, text, time_zone};
@@ -20,9 +20,7 @@ pub mod calls;
 pub mod devices;
 pub mod directory;
 pub mod grants;
-pub mod load;
 pub mod onboarding;
-pub mod product_cache;
 pub mod products;
 
 /// One request's context: who acts, from where, on which server.
@@ -43,6 +41,15 @@ impl<'a> Ctx<'a> {
             principal,
             client,
         }
+    }
+
+    /// Begins a change: write its rows through the returned transaction, add its audit
+    /// records and change-log entries, then commit.
+    ///
+    /// # Errors
+    /// The database refuses or is unreachable.
+    pub async fn write(&self) -> Result<crate::changes::Write<'a>, ApiError> {
+        Ok(self.state.writer.begin().await?)
     }
 
     /// The server's now.

@@ -17,6 +17,8 @@ use super::batch_file;
 use super::products::platform_admin;
 use super::{Ctx, name};
 use crate::audit;
+use crate::changes::Change;
+use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
 use crate::particle::Error as ParticleError;
@@ -146,7 +148,7 @@ impl<'a> Upstream<'a> {
         }
         // Remembered at once and on its own: it exists upstream whatever happens next, and an
         // empty customer is harmless (the next device for this tenant reuses it).
-        let txn = crate::db::begin_write(db).await?;
+        let txn = self.ctx.write().await?;
         let row = shadow_customer::ActiveModel {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(tenant),
@@ -154,10 +156,9 @@ impl<'a> Upstream<'a> {
             customer_id: Set(customer),
             created_at: Set(self.ctx.now()),
         }
-        .insert(&txn)
+        .insert(&*txn)
         .await?;
-        audit::record(
-            &txn,
+        txn.audit(
             self.ctx
                 .entry(tenant, "shadow_customer.create", "shadow_customer", row.id),
         )
@@ -231,7 +232,7 @@ async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model,
         }
     };
     let now = ctx.now();
-    let txn = crate::db::begin_write(db).await?;
+    let mut txn = ctx.write().await?;
     let stored = device::ActiveModel {
         id: Set(c.id.as_str().to_owned()),
         tenant_id: Set(tenant),
@@ -247,26 +248,19 @@ async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model,
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&*txn)
     .await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: Some(serde_json::json!({
-                "product_id": up.product.id,
-                "site_id": stored.site_id,
-                "shadow_customer": shadow.as_ref().map(|s| &s.customer_id),
-            })),
-            ..ctx.entry(tenant, "device.onboard", "device", &stored.id)
-        },
-    )
+    txn.audit(audit::Entry {
+        after: Some(serde_json::json!({
+            "product_id": up.product.id,
+            "site_id": stored.site_id,
+            "shadow_customer": shadow.as_ref().map(|s| &s.customer_id),
+        })),
+        ..ctx.entry(tenant, "device.onboard", "device", &stored.id)
+    })
     .await?;
+    txn.change(Change::device(&device_entry(&stored)));
     txn.commit().await?;
-    ctx.state
-        .access
-        .write()
-        .await
-        .upsert_device(super::load::device_entry(&stored));
     Ok(stored)
 }
 
@@ -365,18 +359,15 @@ pub async fn onboard_csv(
         failed: count(BatchOutcome::Failed),
         rows,
     };
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: Some(serde_json::json!({
-                "onboarded": result.onboarded,
-                "already_onboarded": result.already_onboarded,
-                "failed": result.failed,
-            })),
-            ..ctx.entry(tenant, "device.onboard_batch", "tenant", tenant)
-        },
-    )
+    let txn = ctx.write().await?;
+    txn.audit(audit::Entry {
+        after: Some(serde_json::json!({
+            "onboarded": result.onboarded,
+            "already_onboarded": result.already_onboarded,
+            "failed": result.failed,
+        })),
+        ..ctx.entry(tenant, "device.onboard_batch", "tenant", tenant)
+    })
     .await?;
     txn.commit().await?;
     Ok(result)
@@ -447,15 +438,7 @@ pub async fn transfer(
     };
 
     match commit_transfer(ctx, &current, body, new_shadow.as_ref()).await {
-        Ok((updated, dropped)) => {
-            let mut index = ctx.state.access.write().await;
-            for grant in dropped {
-                index.remove_grant(grant);
-            }
-            index.upsert_device(super::load::device_entry(&updated));
-            drop(index);
-            super::devices::get(ctx, id).await
-        }
+        Ok(_) => super::devices::get(ctx, id).await,
         Err(e) => {
             if let Some((old, new)) = moved {
                 put_back(&up, id.as_str(), &new, old.as_deref()).await;
@@ -512,22 +495,22 @@ async fn put_back(up: &Upstream<'_>, device: &str, new: &str, old: Option<&str>)
 }
 
 /// The database half of a transfer: the device row, its grants dropped, and an audit record
-/// in each tenant, in one transaction. Returns the updated row and the dropped grants' ids.
+/// in each tenant, in one transaction. Returns the updated row.
 async fn commit_transfer(
     ctx: &Ctx<'_>,
     current: &device::Model,
     body: &TransferDevice,
     new_shadow: Option<&shadow_customer::Model>,
-) -> Result<(device::Model, Vec<Uuid>), ApiError> {
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+) -> Result<device::Model, ApiError> {
+    let mut txn = ctx.write().await?;
     let grants = grant::Entity::find()
         .filter(grant::Column::ScopeDeviceId.eq(current.id.clone()))
-        .all(&txn)
+        .all(&*txn)
         .await?;
     let dropped: Vec<Uuid> = grants.iter().map(|g| g.id).collect();
     grant::Entity::delete_many()
         .filter(grant::Column::ScopeDeviceId.eq(current.id.clone()))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     let mut model: device::ActiveModel = current.clone().into();
     model.tenant_id = Set(body.tenant_id);
@@ -537,7 +520,7 @@ async fn commit_transfer(
         model.name = Set(name("name", new_name, 200)?);
     }
     model.updated_at = Set(ctx.now());
-    let updated = model.update(&txn).await?;
+    let updated = model.update(&*txn).await?;
     let summary = serde_json::json!({
         "from_tenant": current.tenant_id,
         "to_tenant": body.tenant_id,
@@ -548,18 +531,17 @@ async fn commit_transfer(
         (current.tenant_id, "device.transfer_out"),
         (body.tenant_id, "device.transfer_in"),
     ] {
-        audit::record(
-            &txn,
-            audit::Entry {
-                before: Some(serde_json::json!({
-                    "tenant_id": current.tenant_id, "site_id": current.site_id, "name": current.name,
-                })),
-                after: Some(summary.clone()),
-                ..ctx.entry(tenant, action, "device", &current.id)
-            },
-        )
+        txn.audit(audit::Entry {
+            before: Some(serde_json::json!({
+                "tenant_id": current.tenant_id, "site_id": current.site_id, "name": current.name,
+            })),
+            after: Some(summary.clone()),
+            ..ctx.entry(tenant, action, "device", &current.id)
+        })
         .await?;
     }
+    txn.changes(dropped.iter().map(|&id| Change::GrantRemoved { id }));
+    txn.change(Change::device(&device_entry(&updated)));
     txn.commit().await?;
-    Ok((updated, dropped))
+    Ok(updated)
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{Ctx, conflict, name};
 use crate::audit;
+use crate::changes::Change;
 use crate::error::ApiError;
 
 /// 403 unless the caller operates the platform (products and onboarding are theirs).
@@ -75,7 +76,7 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
     }
     let sealed = ctx.state.particle.secrets.seal(body.client_secret.trim())?;
     let now = ctx.now();
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let txn = ctx.write().await?;
     let product = particle_product::ActiveModel {
         id: Set(Uuid::now_v7()),
         particle_id: Set(body.particle_id),
@@ -89,18 +90,15 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(&*txn)
     .await
     .map_err(ApiError::from)
     .map_err(conflict("a product with this Particle id"))?;
     let wire = response(&product);
-    audit::record(
-        &txn,
-        audit::Entry {
-            after: serde_json::to_value(&wire).ok(),
-            ..audit_entry(ctx, "product.create", product.id)
-        },
-    )
+    txn.audit(audit::Entry {
+        after: serde_json::to_value(&wire).ok(),
+        ..audit_entry(ctx, "product.create", product.id)
+    })
     .await?;
     txn.commit().await?;
     Ok(wire)
@@ -229,29 +227,24 @@ pub async fn put_catalog(
         });
     }
     let before = catalog(ctx, product).await?;
-    let txn = crate::db::begin_write(&ctx.state.db).await?;
+    let mut txn = ctx.write().await?;
     catalog_entry::Entity::delete_many()
         .filter(catalog_entry::Column::ProductId.eq(product))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     if !rows.is_empty() {
-        catalog_entry::Entity::insert_many(rows).exec(&txn).await?;
+        catalog_entry::Entity::insert_many(rows).exec(&*txn).await?;
     }
-    audit::record(
-        &txn,
-        audit::Entry {
-            before: serde_json::to_value(&before).ok(),
-            after: serde_json::to_value(entries).ok(),
-            ..audit_entry(ctx, "product.catalog_update", product)
-        },
-    )
+    txn.audit(audit::Entry {
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(entries).ok(),
+        ..audit_entry(ctx, "product.catalog_update", product)
+    })
     .await?;
+    txn.change(Change::Product {
+        id: product,
+        actions: entries.iter().map(|e| e.action.clone()).collect(),
+    });
     txn.commit().await?;
-    ctx.state.products.forget(product);
-    let mut index = ctx.state.access.write().await;
-    for e in entries {
-        index.register_action(&e.action);
-    }
-    drop(index);
     catalog(ctx, product).await
 }

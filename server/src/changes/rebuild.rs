@@ -1,4 +1,5 @@
-//! Building the access index from the database at start-up.
+//! Building the access index from the tables: at start-up, after the log was pruned past
+//! this instance, and to verify a live index.
 use anyhow::Context;
 use entity::enums::{GrantScopeKind, MembershipRole};
 use entity::{

@@ -1,7 +1,8 @@
 //! Products and their function catalogs, kept in memory: every device call needs both, and
-//! they change only when an operator edits them (through this process, which then forgets
-//! the entry). Like the access index, another instance's edit is seen after a restart.
+//! they change only when an operator edits them. The change log's `Product` entry, applied on
+//! every instance, forgets the entry; a read that raced that forget is not kept.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use entity::enums::CatalogKind;
@@ -31,6 +32,8 @@ impl CachedProduct {
 #[derive(Debug, Default)]
 pub struct ProductCache {
     products: RwLock<HashMap<Uuid, Arc<CachedProduct>>>,
+    /// Bumped by every forget: a read that started before one is not remembered.
+    generation: AtomicU64,
 }
 
 impl ProductCache {
@@ -52,6 +55,7 @@ impl ProductCache {
         if let Some(found) = cached {
             return Ok(Some(found));
         }
+        let generation = self.generation.load(Ordering::Acquire);
         let Some(product) = particle_product::Entity::find_by_id(id).one(db).await? else {
             return Ok(None);
         };
@@ -60,18 +64,33 @@ impl ProductCache {
             .all(db)
             .await?;
         let loaded = Arc::new(CachedProduct { product, entries });
-        self.products
+        let mut products = self
+            .products
             .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, loaded.clone());
+            .unwrap_or_else(PoisonError::into_inner);
+        if self.generation.load(Ordering::Acquire) == generation {
+            products.insert(id, loaded.clone());
+        }
         Ok(Some(loaded))
     }
 
     /// Drops `id`, after its row or catalog changed (the next call reloads it).
     pub fn forget(&self, id: Uuid) {
-        self.products
+        let mut products = self
+            .products
             .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id);
+            .unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        products.remove(&id);
+    }
+
+    /// Forgets everything (the index was rebuilt from the tables).
+    pub fn clear(&self) {
+        let mut products = self
+            .products
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        products.clear();
     }
 }

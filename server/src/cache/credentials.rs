@@ -1,13 +1,14 @@
 //! Sessions and API tokens already looked up, so a busy client's requests don't each read the
-//! database to learn who they are (`cargo bench --bench calls`: the read was a third of a
-//! device call's database work).
+//! database to learn who they are (the read was a large share of a device call's database
+//! work; `cargo bench --bench calls`).
 //!
-//! Correctness rests on two rules. In this process, every revocation and password change
-//! calls [`KnownCredentials::forget_user`] after it commits, and a lookup that started before
-//! such a forget is not remembered (the generation check in [`KnownCredentials::remember`]),
-//! so it can't put back what was just revoked. Changes made by another process (a second
-//! server on the same database, the CLI) are seen once an entry is [`FRESH_FOR`] old.
-//! Expiry and idle time are checked on every request from the remembered times.
+//! Correctness rests on two rules. Every revocation, sign-out and password change, on any
+//! instance or the command line, writes a `Credentials` change to the change log, and each
+//! instance's follower calls [`KnownCredentials::forget_user`] as it applies it; a lookup
+//! that started before such a forget is not remembered (the generation check in
+//! [`KnownCredentials::remember`]), so it can't put back what was just revoked. An entry is
+//! also re-read once it is [`FRESH_FOR`] old, whatever the log says. Expiry and idle time are
+//! checked on every request from the remembered times. No password hash is remembered.
 //!
 //! When an entry goes stale, the first request to notice re-reads it and the others go on
 //! with the stale copy meanwhile (for at most another [`FRESH_FOR`]): otherwise every request
@@ -20,18 +21,62 @@ use std::sync::{Mutex, PoisonError};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::Credential;
+/// How a request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A sign-in session (cookie or bearer).
+    Session(Uuid),
+    /// A personal API token; it acts with exactly its owner's rights.
+    ApiToken(Uuid),
+}
 
 /// How long a remembered credential is trusted without asking the database again.
 pub const FRESH_FOR: Duration = Duration::seconds(5);
 /// Beyond this many entries the map starts over (each is re-read on its next use).
 const MAX_ENTRIES: usize = 100_000;
 
+/// The account a credential acts for, as requests need it: no password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub is_platform_admin: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&entity::user::Model> for Account {
+    fn from(u: &entity::user::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            is_platform_admin: u.is_platform_admin,
+            disabled_at: u.disabled_at,
+            created_at: u.created_at,
+        }
+    }
+}
+
+impl From<entity::user::Model> for Account {
+    fn from(u: entity::user::Model) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            is_platform_admin: u.is_platform_admin,
+            disabled_at: u.disabled_at,
+            created_at: u.created_at,
+        }
+    }
+}
+
 /// A credential as the database had it.
 #[derive(Debug, Clone)]
 pub struct Known {
     /// Whose it is.
-    pub user: entity::user::Model,
+    pub user: Account,
     /// Which session or API token.
     pub credential: Credential,
     /// When it stops working (`None`: an API token without expiry).
@@ -133,6 +178,13 @@ impl KnownCredentials {
         self.generation.fetch_add(1, Ordering::AcqRel);
         entries.retain(|_, e| e.known.user.id != user);
     }
+
+    /// Forgets everyone (the index was rebuilt from the tables).
+    pub fn clear(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
 }
 
 #[cfg(test)]
@@ -141,17 +193,13 @@ mod tests {
 
     fn known(user: Uuid) -> Known {
         Known {
-            user: entity::user::Model {
+            user: Account {
                 id: user,
                 email: "a@example.com".into(),
-                email_lower: "a@example.com".into(),
                 display_name: "A".into(),
-                password_hash: None,
                 is_platform_admin: false,
                 disabled_at: None,
-                password_changed_at: None,
                 created_at: t(0),
-                updated_at: t(0),
             },
             credential: Credential::Session(Uuid::nil()),
             expires_at: None,
