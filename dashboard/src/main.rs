@@ -1,9 +1,10 @@
 //! Fleetwarden's dashboard: a client-side Leptos app, compiled to wasm32 and served by the
 //! server at `/` (see server/build.rs). It only talks to `/api/v1`, through `api`.
 mod api;
-mod api_admin;
 mod app;
+mod browser;
 mod components;
+mod format;
 mod order;
 mod pages;
 mod session;

@@ -37,7 +37,7 @@ impl Session {
 
     /// Asks the server who I am; signed out on any error.
     pub async fn refresh(self) {
-        let me = api::me().await.ok();
+        let me = api::account::me().await.ok();
         let first = me
             .as_ref()
             .and_then(|m| tenants_of(m).first().map(|t| t.id));

@@ -57,7 +57,7 @@ pub fn GrantChain(
                                     on:click=move |_| {
                                         error.set(None);
                                         spawn_local(async move {
-                                            match api::revoke_grant(tenant, grant).await {
+                                            match api::sharing::revoke_grant(tenant, grant).await {
                                                 Ok(()) => on_revoked.run(format!(
                                                     "Revoked {}.", sentence.get_value()
                                                 )),

@@ -48,9 +48,9 @@ pub fn ShareDialog(
     on_done: Callback<String>,
 ) -> impl IntoView {
     let directory = LocalResource::new(move || async move {
-        let groups = api::groups(tenant).await?;
-        let users = api::users(tenant).await?;
-        let roles = api::roles(tenant).await?;
+        let groups = api::directory::groups(tenant).await?;
+        let users = api::directory::users(tenant).await?;
+        let roles = api::directory::roles(tenant).await?;
         Ok::<_, api::ApiError>((groups, users, roles))
     });
     let scope_index = RwSignal::new(0_usize);
@@ -141,7 +141,7 @@ pub fn ShareDialog(
         };
         busy.set(true);
         spawn_local(async move {
-            match api::create_grant(tenant, &grant).await {
+            match api::sharing::create_grant(tenant, &grant).await {
                 Ok(_) => on_done.run(format!(
                     "Shared {} with {kind} {subject_name} as {role_name}.",
                     target.label()

@@ -84,7 +84,7 @@ fn Account() -> impl IntoView {
         let navigate = navigate.clone();
         spawn_local(async move {
             // Signed out locally even if the server call fails: the session is unusable here.
-            let _ = api::logout().await;
+            let _ = api::auth::logout().await;
             session.clear();
             navigate("/login", Default::default());
         });

@@ -22,12 +22,12 @@ pub fn AccessPage() -> impl IntoView {
     let sharing = RwSignal::new(false);
     let device = LocalResource::new(move || {
         let id = id.get();
-        async move { api::device(&id).await }
+        async move { api::devices::device(&id).await }
     });
     let access = LocalResource::new(move || {
         version.track();
         let id = id.get();
-        async move { api::device_access(&id).await }
+        async move { api::devices::access(&id).await }
     });
     let changed = move |message: String| {
         notice.set(Some(message));

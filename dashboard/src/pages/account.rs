@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::api::ApiError;
-use crate::api_admin;
+use crate::api::{self, ApiError};
 use crate::components::admin::{ConfirmButton, Feedback, local_to_utc, when};
 
 /// The account page.
@@ -29,14 +28,14 @@ fn Sessions() -> impl IntoView {
     let version = RwSignal::new(0_u64);
     let sessions = LocalResource::new(move || {
         version.track();
-        async move { api_admin::sessions().await }
+        async move { api::account::sessions().await }
     });
     let revoke = move |ids: Vec<SessionResponse>| {
         spawn_local(async move {
             let count = ids.len();
             let mut failure: Option<ApiError> = None;
             for s in ids {
-                if let Err(e) = api_admin::revoke_session(s.id).await {
+                if let Err(e) = api::account::revoke_session(s.id).await {
                     failure.get_or_insert(e);
                 }
             }
@@ -171,7 +170,7 @@ fn Tokens() -> impl IntoView {
     let version = RwSignal::new(0_u64);
     let tokens = LocalResource::new(move || {
         version.track();
-        async move { api_admin::tokens().await }
+        async move { api::account::tokens().await }
     });
     let name = RwSignal::new(String::new());
     let expiry = RwSignal::new("90".to_owned());
@@ -202,7 +201,7 @@ fn Tokens() -> impl IntoView {
         busy.set(true);
         let token_name = name.get_untracked().trim().to_owned();
         spawn_local(async move {
-            match api_admin::create_token(token_name, expires_at).await {
+            match api::account::create_token(token_name, expires_at).await {
                 Ok(token) => {
                     name.set(String::new());
                     feedback.notice.set(None);
@@ -217,7 +216,7 @@ fn Tokens() -> impl IntoView {
     };
     let revoke = move |t: TokenResponse| {
         spawn_local(async move {
-            match api_admin::revoke_token(t.id).await {
+            match api::account::revoke_token(t.id).await {
                 Ok(()) => {
                     // A revoked token must not stay on screen as if it still worked.
                     if created.with_untracked(|c| c.as_ref().is_some_and(|c| c.details.id == t.id))
@@ -408,7 +407,7 @@ fn Password() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            match api_admin::change_password(old, fresh).await {
+            match api::account::change_password(old, fresh).await {
                 Ok(()) => {
                     for field in [current, new, repeat] {
                         field.set(String::new());

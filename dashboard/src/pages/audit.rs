@@ -1,13 +1,13 @@
 //! The tenant's audit log, for its administrators: who did what to which object and when,
 //! newest first, filtered and paged by the server; each change shown as what it changed.
-use fleetwarden_wire::directory::AuditRecordResponse;
+use fleetwarden_wire::directory::{AuditQuery, AuditRecordResponse, PagingQuery};
 use leptos::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api;
-use crate::api_admin::{self, AuditQuery};
 use crate::components::admin::{TenantAdminOnly, local_to_utc, when};
+use crate::format::non_blank;
 
 const PER_PAGE: u64 = 50;
 
@@ -72,15 +72,11 @@ fn audit_page(tenant: Uuid) -> AnyView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
-    let query = RwSignal::new(AuditQuery {
-        page: 1,
-        per_page: PER_PAGE,
-        ..AuditQuery::default()
-    });
-    let users = LocalResource::new(move || async move { api::users(tenant).await });
+    let query = RwSignal::new((AuditQuery::default(), nth_page(1)));
+    let users = LocalResource::new(move || async move { api::directory::users(tenant).await });
     let records = LocalResource::new(move || {
-        let q = query.get();
-        async move { api_admin::audit(tenant, &q).await }
+        let (filter, paging) = query.get();
+        async move { api::audit::records(tenant, &filter, &paging).await }
     });
 
     let apply = move || {
@@ -107,16 +103,15 @@ fn audit_page(tenant: Uuid) -> AnyView {
             return;
         }
         form_error.set(None);
-        query.set(AuditQuery {
+        let filter = AuditQuery {
             actor: Uuid::parse_str(&actor.get_untracked()).ok(),
-            action: action.get_untracked(),
-            target_kind: target_kind.get_untracked(),
-            target_id: target_id.get_untracked(),
+            action: non_blank(&action.get_untracked()),
+            target_kind: non_blank(&target_kind.get_untracked()),
+            target_id: non_blank(&target_id.get_untracked()),
             from: from_t,
             to: to_t,
-            page: 1,
-            per_page: PER_PAGE,
-        });
+        };
+        query.set((filter, nth_page(1)));
     };
     let clear = move |_| {
         for field in [actor, action, target_kind, target_id, from, to] {
@@ -130,16 +125,7 @@ fn audit_page(tenant: Uuid) -> AnyView {
         target_id.set(id);
         apply();
     });
-    let filtered = move || {
-        query.with(|q| {
-            q.actor.is_some()
-                || !q.action.trim().is_empty()
-                || !q.target_kind.trim().is_empty()
-                || !q.target_id.trim().is_empty()
-                || q.from.is_some()
-                || q.to.is_some()
-        })
-    };
+    let filtered = move || query.with(|(filter, _)| *filter != AuditQuery::default());
 
     view! {
         <div class="page-head"><h1>"Audit log"</h1></div>
@@ -193,7 +179,7 @@ fn audit_page(tenant: Uuid) -> AnyView {
                 <button type="submit" class="primary">"Apply filters"</button>
                 <button type="button" on:click=clear>"Clear"</button>
                 <a class="button" download=""
-                    href=move || api_admin::audit_export_url(tenant, &query.get())
+                    href=move || query.with(|(filter, _)| api::audit::export_url(tenant, filter).ok())
                     title="The records these filters select, as a CSV file (up to 50,000)">
                     "Export CSV"
                 </a>
@@ -235,12 +221,12 @@ fn audit_page(tenant: Uuid) -> AnyView {
                     </div>
                     <nav class="pager" aria-label="Pages">
                         <button type="button" disabled=first
-                            on:click=move |_| query.update(|q| q.page = current.saturating_sub(1).max(1))>
+                            on:click=move |_| query.update(|(_, paging)| *paging = nth_page(current.saturating_sub(1).max(1)))>
                             "Newer"
                         </button>
                         <span>{format!("Page {current} of {pages} · {} records", page.total)}</span>
                         <button type="button" disabled=last
-                            on:click=move |_| query.update(|q| q.page = current + 1)>
+                            on:click=move |_| query.update(|(_, paging)| *paging = nth_page(current + 1))>
                             "Older"
                         </button>
                     </nav>
@@ -250,6 +236,14 @@ fn audit_page(tenant: Uuid) -> AnyView {
         }}
     }
     .into_any()
+}
+
+/// Page `number` of the log, [`PER_PAGE`] records long.
+fn nth_page(number: u64) -> PagingQuery {
+    PagingQuery {
+        page: Some(number),
+        per_page: Some(PER_PAGE),
+    }
 }
 
 fn record_row(r: AuditRecordResponse, follow: Callback<(String, String)>) -> impl IntoView {

@@ -27,11 +27,11 @@ pub fn DevicePage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let device = LocalResource::new(move || {
         let id = id.get();
-        async move { api::device(&id).await }
+        async move { api::devices::device(&id).await }
     });
     let catalog = LocalResource::new(move || {
         let id = id.get();
-        async move { api::catalog(&id).await }
+        async move { api::devices::catalog(&id).await }
     });
     view! {
         <p class="crumbs"><A href="/devices">"← All devices"</A></p>
@@ -193,7 +193,9 @@ fn Variables(id: String, names: Vec<String>, kick: RwSignal<u64>) -> impl IntoVi
             spawn_local(async move {
                 let mut fresh = BTreeMap::new();
                 for name in names {
-                    let reading = api::read_variable(&id, &name).await.map(|v| v.value);
+                    let reading = api::devices::read_variable(&id, &name)
+                        .await
+                        .map(|v| v.value);
                     fresh.insert(name, reading);
                 }
                 values.try_set(fresh);
@@ -264,7 +266,7 @@ fn FunctionControl(id: String, entry: CatalogEntry, kick: RwSignal<u64>) -> impl
             busy.set(true);
             let (id, name) = (id.clone(), name.clone());
             spawn_local(async move {
-                let answer = api::call_function(&id, &name, arg.get_untracked()).await;
+                let answer = api::devices::call_function(&id, &name, arg.get_untracked()).await;
                 if answer.is_ok() {
                     kick.update(|k| *k += 1);
                 }

@@ -1,14 +1,15 @@
 //! The devices I can see: search, filters by organization and site, status, my role, and
 //! pages. Admins can share the site or organization they filtered by.
-use fleetwarden_wire::directory::{OrganizationResponse, SiteResponse};
-use fleetwarden_wire::sharing::{DeviceResponse, ScopeRef};
+use fleetwarden_wire::directory::{OrganizationResponse, PagingQuery, SiteResponse};
+use fleetwarden_wire::sharing::{DeviceQuery, DeviceResponse, ScopeRef};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use crate::api::{self, DeviceQuery};
+use crate::api;
 use crate::components::role_badge::{RoleBadge, role_of};
 use crate::components::share_dialog::{ShareDialog, ShareScope};
+use crate::format::non_blank;
 use crate::session::use_session;
 
 const PER_PAGE: u64 = 25;
@@ -24,24 +25,29 @@ pub fn DevicesPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let sharing = RwSignal::new(None::<Vec<ShareScope>>);
 
-    let query = Memo::new(move |_| DeviceQuery {
-        q: search.get(),
-        site: site.get(),
-        organization: organization.get(),
-        page: page.get(),
-        per_page: PER_PAGE,
+    let query = Memo::new(move |_| {
+        let filter = DeviceQuery {
+            site: site.get(),
+            organization: organization.get(),
+            q: non_blank(&search.get()),
+        };
+        let paging = PagingQuery {
+            page: Some(page.get()),
+            per_page: Some(PER_PAGE),
+        };
+        (filter, paging)
     });
     let devices = LocalResource::new(move || {
-        let q = query.get();
-        async move { api::devices(&q).await }
+        let (filter, paging) = query.get();
+        async move { api::devices::list(&filter, &paging).await }
     });
     let directory = LocalResource::new(move || {
         let tenant = session.tenant.get();
         async move {
             match tenant {
                 Some(t) => {
-                    let orgs = api::organizations(t).await.unwrap_or_default();
-                    let sites = api::sites(t).await.unwrap_or_default();
+                    let orgs = api::directory::organizations(t).await.unwrap_or_default();
+                    let sites = api::directory::sites(t).await.unwrap_or_default();
                     (orgs, sites)
                 }
                 None => (Vec::new(), Vec::new()),
@@ -147,7 +153,7 @@ pub fn DevicesPage() -> impl IntoView {
             None => view! { <p class="muted" role="status">"Loading devices…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
             Some(Ok(result)) if result.items.is_empty() => {
-                let filtered = !query.get().q.trim().is_empty()
+                let filtered = query.with(|(filter, _)| filter.q.is_some())
                     || site.get().is_some() || organization.get().is_some();
                 let text = if filtered {
                     "No devices match these filters."

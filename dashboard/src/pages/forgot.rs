@@ -15,7 +15,7 @@ pub fn ForgotPage() -> impl IntoView {
         ev.prevent_default();
         error.set(None);
         spawn_local(async move {
-            match api::forgot_password(email.get_untracked()).await {
+            match api::auth::forgot_password(email.get_untracked()).await {
                 Ok(()) => sent.set(true),
                 Err(e) => error.set(Some(e.words())),
             }

@@ -31,7 +31,7 @@ pub fn LoginPage() -> impl IntoView {
             .unwrap_or_else(|| "/devices".into());
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::login(email.get_untracked(), password.get_untracked()).await {
+            match api::auth::login(email.get_untracked(), password.get_untracked()).await {
                 Ok(_) => {
                     session.refresh().await;
                     password.set(String::new());

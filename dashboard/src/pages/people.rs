@@ -7,7 +7,6 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::api_admin;
 use crate::components::admin::{ConfirmButton, Feedback, TenantAdminOnly, when};
 use crate::session::use_session;
 
@@ -38,12 +37,12 @@ fn Users(tenant: Uuid) -> impl IntoView {
     let version = RwSignal::new(0_u64);
     let users = LocalResource::new(move || {
         version.track();
-        async move { api::users(tenant).await }
+        async move { api::directory::users(tenant).await }
     });
     let reload = move || version.update(|v| *v += 1);
     let set_role = move |user: TenantUserResponse, role: String| {
         spawn_local(async move {
-            match api_admin::set_user_role(tenant, user.id, &role).await {
+            match api::directory::set_user_role(tenant, user.id, &role).await {
                 Ok(()) if role == "admin" => feedback.done(format!(
                     "{} is now a tenant administrator: they see and manage everything here.",
                     user.display_name
@@ -60,7 +59,7 @@ fn Users(tenant: Uuid) -> impl IntoView {
     };
     let remove = move |user: TenantUserResponse| {
         spawn_local(async move {
-            match api_admin::remove_user(tenant, user.id).await {
+            match api::directory::remove_user(tenant, user.id).await {
                 Ok(()) => feedback.done(format!(
                     "Removed {} from the tenant, with their group memberships and grants here.",
                     user.display_name
@@ -171,15 +170,16 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
     let role = RwSignal::new("member".to_owned());
     let organization = RwSignal::new(tenant.to_string());
     let busy = RwSignal::new(false);
-    let orgs = LocalResource::new(move || async move { api::organizations(tenant).await });
+    let orgs =
+        LocalResource::new(move || async move { api::directory::organizations(tenant).await });
     // Invitations are kept per organization; the page shows them together.
     let invitations = LocalResource::new(move || {
         version.track();
         async move {
-            let orgs = api::organizations(tenant).await?;
+            let orgs = api::directory::organizations(tenant).await?;
             let mut all: Vec<(InvitationResponse, String)> = Vec::new();
             for org in &orgs {
-                for inv in api_admin::invitations(org.id).await? {
+                for inv in api::invitations::list(org.id).await? {
                     all.push((inv, org.name.clone()));
                 }
             }
@@ -205,7 +205,7 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
         };
         busy.set(true);
         spawn_local(async move {
-            match api_admin::invite(org, address.clone(), as_role).await {
+            match api::invitations::create(org, address.clone(), as_role).await {
                 Ok(inv) => {
                     email.set(String::new());
                     feedback.done(format!(
@@ -221,7 +221,7 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
     };
     let revoke = move |inv: InvitationResponse| {
         spawn_local(async move {
-            match api_admin::revoke_invitation(inv.id).await {
+            match api::invitations::revoke(inv.id).await {
                 Ok(()) => feedback.done(format!(
                     "Revoked the invitation for {}: its link no longer works.",
                     inv.email

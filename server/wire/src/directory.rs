@@ -263,6 +263,27 @@ pub struct RoleResponse {
     pub actions: Vec<String>,
 }
 
+/// `GET /api/v1/tenants/{tenant}/audit` and its CSV export: filters, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct AuditQuery {
+    /// By this user.
+    pub actor: Option<Uuid>,
+    /// This action; a trailing `.` matches a prefix (`grant.`).
+    #[cfg_attr(feature = "openapi", param(max_length = 100))]
+    pub action: Option<String>,
+    /// On objects of this kind (`grant`, `device`, `site`, …).
+    #[cfg_attr(feature = "openapi", param(max_length = 50))]
+    pub target_kind: Option<String>,
+    /// On this object.
+    #[cfg_attr(feature = "openapi", param(max_length = 100))]
+    pub target_id: Option<String>,
+    /// At or after (RFC 3339, years 1 to 9999).
+    pub from: Option<DateTime<Utc>>,
+    /// Before (RFC 3339, years 1 to 9999).
+    pub to: Option<DateTime<Utc>>,
+}
+
 /// One audit record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -301,4 +322,16 @@ pub struct Page<T> {
     pub per_page: u64,
     /// Items across all pages.
     pub total: u64,
+}
+
+/// Which page of a list: `?page=…&per_page=…`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct PagingQuery {
+    /// Page, from 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]
+    pub page: Option<u64>,
+    /// Page size, up to 200 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
+    pub per_page: Option<u64>,
 }

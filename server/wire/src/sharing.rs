@@ -46,6 +46,27 @@ pub struct CreateGrant {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// `GET /api/v1/tenants/{tenant}/grants`: filters, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct GrantQuery {
+    /// Given to this user directly.
+    pub user: Option<Uuid>,
+    /// Given to this group.
+    pub group: Option<Uuid>,
+    /// On this device (its 24-hex Particle id).
+    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9a-fA-F]{24}$"))]
+    pub device: Option<String>,
+    /// On this site.
+    pub site: Option<Uuid>,
+    /// On this organization.
+    pub organization: Option<Uuid>,
+    /// Of this role.
+    pub role: Option<Uuid>,
+    /// `true`: only grants that count now.
+    pub active: Option<bool>,
+}
+
 /// A grant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -70,6 +91,18 @@ pub struct GrantResponse {
     pub created_by: Option<Uuid>,
     /// When.
     pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/devices`: filters, each optional (the page is a `PagingQuery`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct DeviceQuery {
+    /// Only at this site.
+    pub site: Option<Uuid>,
+    /// Only at sites of this organization and its descendants.
+    pub organization: Option<Uuid>,
+    /// Name or id contains this (any case).
+    pub q: Option<String>,
 }
 
 /// A device I may see.

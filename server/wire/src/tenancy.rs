@@ -81,6 +81,15 @@ pub struct InvitationLookupResponse {
     pub account_exists: bool,
 }
 
+/// `?token=…`: the token of an emailed link (`GET /api/v1/invitations/lookup`, and the
+/// server's `/invite` and `/reset` pages).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct TokenQuery {
+    /// From the emailed link.
+    pub token: String,
+}
+
 /// `POST /api/v1/invitations/accept`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

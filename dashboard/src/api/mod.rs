@@ -1,30 +1,31 @@
-//! The only module that speaks HTTP: typed calls to `/api/v1`, and one error type that turns
-//! the API's `{"error", "message", "fields"}` into words for people.
+//! The one module that speaks HTTP: requests, CSRF, query strings and the API's errors live
+//! here, private to `api`. Its submodules, one per resource (as in `fleetwarden_wire`), only
+//! name routes and wire types; pages call those and get `Result<T, ApiError>`, with the API's
+//! `{"error", "message", "fields"}` turned into words for people.
 use std::collections::BTreeMap;
 use std::fmt;
 
-use fleetwarden_wire::auth::{ForgotPasswordRequest, LoginRequest, LoginResponse, MeResponse};
-use fleetwarden_wire::directory::{
-    GroupResponse, OrganizationResponse, Page, RoleResponse, SiteResponse, TenantUserResponse,
-};
+use fleetwarden_wire::directory::PagingQuery;
 use fleetwarden_wire::error::ErrorBody;
-use fleetwarden_wire::products::CatalogEntry;
-use fleetwarden_wire::sharing::{
-    CreateGrant, DeviceAccessEntry, DeviceResponse, FunctionCallRequest, FunctionCallResponse,
-    GrantResponse, VariableResponse,
-};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
-pub(crate) const BASE: &str = "/api/v1";
+pub mod account;
+pub mod audit;
+pub mod auth;
+pub mod devices;
+pub mod directory;
+pub mod invitations;
+pub mod sharing;
+
+const BASE: &str = "/api/v1";
 
 /// A failed call, as the dashboard explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// The request never got an answer (server down, network gone).
+    /// The request got no answer (server down, network gone), or could not be built.
     Network(String),
     /// The server answered with an error status.
     Status {
@@ -144,7 +145,7 @@ fn csrf_token() -> Option<String> {
     })
 }
 
-pub(crate) fn unsafe_request(builder: RequestBuilder) -> RequestBuilder {
+fn unsafe_request(builder: RequestBuilder) -> RequestBuilder {
     match csrf_token() {
         Some(token) => builder.header("X-CSRF-Token", &token),
         None => builder,
@@ -167,7 +168,7 @@ async fn error_of(response: Response) -> ApiError {
     }
 }
 
-pub(crate) async fn send(request: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
+async fn send(request: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
     let response = request
         .map_err(|e| ApiError::Network(e.to_string()))?
         .send()
@@ -180,7 +181,7 @@ pub(crate) async fn send(request: Result<Request, gloo_net::Error>) -> ApiResult
     }
 }
 
-pub(crate) async fn json<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+async fn json<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
     response.json::<T>().await.map_err(|e| ApiError::Status {
         status: response.status(),
         code: "unreadable".into(),
@@ -190,147 +191,64 @@ pub(crate) async fn json<T: DeserializeOwned>(response: Response) -> ApiResult<T
     })
 }
 
-pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
     json(send(Request::get(&format!("{BASE}{path}")).build()).await?).await
 }
 
-pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
     json(send(unsafe_request(Request::post(&format!("{BASE}{path}"))).json(body)).await?).await
 }
 
-pub(crate) async fn post_no_answer<B: Serialize>(path: &str, body: &B) -> ApiResult<()> {
+async fn post_no_answer<B: Serialize>(path: &str, body: &B) -> ApiResult<()> {
     send(unsafe_request(Request::post(&format!("{BASE}{path}"))).json(body)).await?;
     Ok(())
 }
 
-pub(crate) async fn delete(path: &str) -> ApiResult<()> {
+async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    json(send(unsafe_request(Request::patch(&format!("{BASE}{path}"))).json(body)).await?).await
+}
+
+/// PATCH routes that answer 204.
+async fn patch_no_answer<B: Serialize>(path: &str, body: &B) -> ApiResult<()> {
+    send(unsafe_request(Request::patch(&format!("{BASE}{path}"))).json(body)).await?;
+    Ok(())
+}
+
+async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
+    json(send(unsafe_request(Request::put(&format!("{BASE}{path}"))).json(body)).await?).await
+}
+
+/// PUT without a body (group membership is named entirely by the path).
+async fn put_empty<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    json(send(unsafe_request(Request::put(&format!("{BASE}{path}"))).build()).await?).await
+}
+
+async fn delete(path: &str) -> ApiResult<()> {
     send(unsafe_request(Request::delete(&format!("{BASE}{path}"))).build()).await?;
     Ok(())
 }
 
-pub(crate) fn encode(s: &str) -> String {
+/// A path segment, percent-encoded.
+fn encode(s: &str) -> String {
     String::from(js_sys::encode_uri_component(s))
 }
 
-/// Signs in; the server sets the session and CSRF cookies.
-pub async fn login(email: String, password: String) -> ApiResult<LoginResponse> {
-    post("/auth/login", &LoginRequest { email, password }).await
+/// A list's filters and the page asked for, in one query string.
+#[derive(Serialize)]
+struct Paged<'a, F> {
+    #[serde(flatten)]
+    filter: &'a F,
+    #[serde(flatten)]
+    paging: &'a PagingQuery,
 }
 
-/// Ends this session.
-pub async fn logout() -> ApiResult<()> {
-    post_no_answer("/auth/logout", &serde_json::json!({})).await
-}
-
-/// Asks for a password-reset email (always accepted).
-pub async fn forgot_password(email: String) -> ApiResult<()> {
-    post_no_answer("/auth/password/forgot", &ForgotPasswordRequest { email }).await
-}
-
-/// Who I am and where I belong.
-pub async fn me() -> ApiResult<MeResponse> {
-    get("/me").await
-}
-
-/// Device list filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeviceQuery {
-    /// Name or id contains.
-    pub q: String,
-    /// Only at this site.
-    pub site: Option<Uuid>,
-    /// Only under this organization.
-    pub organization: Option<Uuid>,
-    /// From 1.
-    pub page: u64,
-    /// Page size.
-    pub per_page: u64,
-}
-
-/// A page of the devices I may see.
-pub async fn devices(query: &DeviceQuery) -> ApiResult<Page<DeviceResponse>> {
-    let mut path = format!(
-        "/devices?page={}&per_page={}",
-        query.page.max(1),
-        query.per_page.max(1)
-    );
-    if !query.q.trim().is_empty() {
-        path.push_str(&format!("&q={}", encode(query.q.trim())));
-    }
-    if let Some(site) = query.site {
-        path.push_str(&format!("&site={site}"));
-    }
-    if let Some(org) = query.organization {
-        path.push_str(&format!("&organization={org}"));
-    }
-    get(&path).await
-}
-
-/// One device with my actions on it.
-pub async fn device(id: &str) -> ApiResult<DeviceResponse> {
-    get(&format!("/devices/{}", encode(id))).await
-}
-
-/// Who reaches a device, and through which grants.
-pub async fn device_access(id: &str) -> ApiResult<Vec<DeviceAccessEntry>> {
-    get(&format!("/devices/{}/access", encode(id))).await
-}
-
-/// Calls a device function.
-pub async fn call_function(id: &str, name: &str, arg: String) -> ApiResult<FunctionCallResponse> {
-    post(
-        &format!("/devices/{}/functions/{}", encode(id), encode(name)),
-        &FunctionCallRequest { arg },
-    )
-    .await
-}
-
-/// Reads a device variable.
-pub async fn read_variable(id: &str, name: &str) -> ApiResult<VariableResponse> {
-    get(&format!(
-        "/devices/{}/variables/{}",
-        encode(id),
-        encode(name)
-    ))
-    .await
-}
-
-/// The functions and variables of the device's product.
-pub async fn catalog(id: &str) -> ApiResult<Vec<CatalogEntry>> {
-    get(&format!("/devices/{}/catalog", encode(id))).await
-}
-
-/// A tenant's organizations.
-pub async fn organizations(tenant: Uuid) -> ApiResult<Vec<OrganizationResponse>> {
-    get(&format!("/tenants/{tenant}/organizations")).await
-}
-
-/// A tenant's sites.
-pub async fn sites(tenant: Uuid) -> ApiResult<Vec<SiteResponse>> {
-    get(&format!("/tenants/{tenant}/sites")).await
-}
-
-/// A tenant's groups.
-pub async fn groups(tenant: Uuid) -> ApiResult<Vec<GroupResponse>> {
-    get(&format!("/tenants/{tenant}/groups")).await
-}
-
-/// A tenant's people.
-pub async fn users(tenant: Uuid) -> ApiResult<Vec<TenantUserResponse>> {
-    get(&format!("/tenants/{tenant}/users")).await
-}
-
-/// A tenant's roles, built-in and custom.
-pub async fn roles(tenant: Uuid) -> ApiResult<Vec<RoleResponse>> {
-    get(&format!("/tenants/{tenant}/roles")).await
-}
-
-/// Shares: creates a grant.
-pub async fn create_grant(tenant: Uuid, grant: &CreateGrant) -> ApiResult<GrantResponse> {
-    post(&format!("/tenants/{tenant}/grants"), grant).await
-}
-
-/// Revokes a grant.
-pub async fn revoke_grant(tenant: Uuid, grant: Uuid) -> ApiResult<()> {
-    delete(&format!("/tenants/{tenant}/grants/{grant}")).await
+/// `path?query`: the wire query type encoded the way the server's `web::Query` decodes it
+/// (serde_urlencoded on both sides), absent fields left out.
+fn with_query<Q: Serialize>(path: &str, query: &Q) -> ApiResult<String> {
+    let query = serde_urlencoded::to_string(query).map_err(|e| ApiError::Network(e.to_string()))?;
+    Ok(if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    })
 }
