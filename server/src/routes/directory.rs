@@ -2,18 +2,16 @@
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use fleetwarden_wire::directory::{
-    AuditRecordResponse, CreateOrganization, CreateSite, GroupBody, GroupResponse,
-    OrganizationResponse, Page, RoleBody, RoleResponse, SiteResponse, TenantUserResponse,
-    UpdateOrganization, UpdateSite, UpdateTenantUser,
+    AuditQuery, AuditRecordResponse, CreateOrganization, CreateSite, GroupBody, GroupResponse,
+    OrganizationResponse, Page, PagingQuery, RoleBody, RoleResponse, SiteResponse,
+    TenantUserResponse, UpdateOrganization, UpdateSite, UpdateTenantUser,
 };
 use fleetwarden_wire::error::ErrorBody;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
-use crate::routes::Json;
-use crate::routes::PagingQuery;
+use crate::routes::{Json, page_request};
 use crate::state::AppState;
 use crate::store::audit_log::AuditFilter;
 use crate::tenancy::{Ctx, directory};
@@ -365,49 +363,28 @@ pub async fn delete_role(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Audit log filters.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct AuditQuery {
-    /// By this user.
-    pub actor: Option<Uuid>,
-    /// This action; a trailing `.` matches a prefix (`grant.`).
-    #[param(max_length = 100)]
-    pub action: Option<String>,
-    /// On objects of this kind (`grant`, `device`, `site`, …).
-    #[param(max_length = 50)]
-    pub target_kind: Option<String>,
-    /// On this object.
-    #[param(max_length = 100)]
-    pub target_id: Option<String>,
-    /// At or after (RFC 3339, years 1 to 9999).
-    pub from: Option<DateTime<Utc>>,
-    /// Before (RFC 3339, years 1 to 9999).
-    pub to: Option<DateTime<Utc>>,
-}
-
-impl AuditQuery {
-    fn into_filter(self) -> Result<AuditFilter, ApiError> {
-        for (field, value, max) in [
-            ("action", &self.action, 100),
-            ("target_kind", &self.target_kind, 50),
-            ("target_id", &self.target_id, 100),
-        ] {
-            if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("at most {max} characters"),
-                ));
-            }
+/// The audit log's filters, checked.
+fn audit_filter(q: AuditQuery) -> Result<AuditFilter, ApiError> {
+    for (field, value, max) in [
+        ("action", &q.action, 100),
+        ("target_kind", &q.target_kind, 50),
+        ("target_id", &q.target_id, 100),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(ApiError::invalid(
+                field,
+                format!("at most {max} characters"),
+            ));
         }
-        Ok(AuditFilter {
-            actor: self.actor,
-            action: self.action,
-            target_kind: self.target_kind,
-            target_id: self.target_id,
-            from: instant("from", self.from)?,
-            to: instant("to", self.to)?,
-        })
     }
+    Ok(AuditFilter {
+        actor: q.actor,
+        action: q.action,
+        target_kind: q.target_kind,
+        target_id: q.target_id,
+        from: instant("from", q.from)?,
+        to: instant("to", q.to)?,
+    })
 }
 
 /// A filter's instant, from year 1 to 9999: what both databases store.
@@ -435,9 +412,14 @@ pub async fn audit_log(
     q: web::Query<AuditQuery>,
     paging: web::Query<PagingQuery>,
 ) -> Json<Page<AuditRecordResponse>> {
-    let filter = q.into_inner().into_filter()?;
-    let page =
-        directory::audit_log(&Ctx::new(&s, &p, &c), *path, &filter, paging.checked()?).await?;
+    let filter = audit_filter(q.into_inner())?;
+    let page = directory::audit_log(
+        &Ctx::new(&s, &p, &c),
+        *path,
+        &filter,
+        page_request(&paging)?,
+    )
+    .await?;
     Ok(web::Json(page))
 }
 
@@ -458,7 +440,7 @@ pub async fn audit_export(
     path: web::Path<Uuid>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = q.into_inner().into_filter()?;
+    let filter = audit_filter(q.into_inner())?;
     let csv = crate::tenancy::audit_export::csv(&Ctx::new(&s, &p, &c), *path, &filter).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -2,32 +2,21 @@
 //! call, map to a wire type.
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
+use fleetwarden_wire::directory::PagingQuery;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
 
 /// A JSON body, or the API's error.
 pub type Json<T> = Result<web::Json<T>, ApiError>;
 
-/// Which page of a list.
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-pub struct PagingQuery {
-    /// Page, from 1.
-    #[param(minimum = 1, maximum = 1_000_000)]
-    pub page: Option<u64>,
-    /// Page size, up to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub per_page: Option<u64>,
-}
-
-impl PagingQuery {
-    /// The page asked for, checked.
-    ///
-    /// # Errors
-    /// 422 for a page or size out of bounds.
-    pub fn checked(&self) -> Result<crate::domain::paging::PageRequest, ApiError> {
-        crate::domain::paging::PageRequest::new(self.page, self.per_page).map_err(ApiError::Invalid)
-    }
+/// The page a list's `?page=…&per_page=…` asks for, checked.
+///
+/// # Errors
+/// 422 for a page or size out of bounds.
+pub fn page_request(paging: &PagingQuery) -> Result<PageRequest, ApiError> {
+    PageRequest::new(paging.page, paging.per_page).map_err(ApiError::Invalid)
 }
 
 pub mod auth;

@@ -1,6 +1,7 @@
 //! The plain server-rendered pages behind emailed links — reset a password, accept an
 //! invitation — until the dashboard ([E]) has its own. They work without JavaScript.
 use actix_web::{HttpResponse, get, post, web};
+use fleetwarden_wire::tenancy::TokenQuery;
 use serde::Deserialize;
 
 use crate::accounts::{invitations, password_reset};
@@ -18,10 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(invite_submit);
 }
 
-#[derive(Debug, Deserialize)]
-struct TokenQuery {
-    #[serde(default)]
-    token: String,
+/// The link's token, empty when the link has none: the page still shows, and says so.
+fn token_of(query: Option<web::Query<TokenQuery>>) -> String {
+    query.map(|q| q.into_inner().token).unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,11 +99,14 @@ fn password_fields(token: &str, error: Option<&str>, with_name: bool) -> String 
 }
 
 #[get("/reset")]
-async fn reset_form(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> HttpResponse {
+async fn reset_form(
+    state: web::Data<AppState>,
+    query: Option<web::Query<TokenQuery>>,
+) -> HttpResponse {
     page(
         &state.settings.brand,
         "Choose a new password",
-        &password_fields(&query.token, None, false),
+        &password_fields(&token_of(query), None, false),
     )
 }
 
@@ -135,9 +138,13 @@ async fn reset_submit(
 }
 
 #[get("/invite")]
-async fn invite_form(state: web::Data<AppState>, query: web::Query<TokenQuery>) -> HttpResponse {
+async fn invite_form(
+    state: web::Data<AppState>,
+    query: Option<web::Query<TokenQuery>>,
+) -> HttpResponse {
     let brand = &state.settings.brand;
-    match invitations::pending(&state, &query.token).await {
+    let token = token_of(query);
+    match invitations::pending(&state, &token).await {
         Ok((inv, org, exists)) => {
             let intro = format!(
                 "<p>{} is invited to join <strong>{}</strong> as {}.</p>",
@@ -150,10 +157,10 @@ async fn invite_form(state: web::Data<AppState>, query: web::Query<TokenQuery>) 
                     "<p>You already have an account: accepting adds this organization to it.</p>\
                      <form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"{}\">\
                      <button type=\"submit\">Accept</button></form>",
-                    escape(&query.token)
+                    escape(&token)
                 )
             } else {
-                password_fields(&query.token, None, true)
+                password_fields(&token, None, true)
             };
             page(brand, "Accept the invitation", &format!("{intro}{form}"))
         }

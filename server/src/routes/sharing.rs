@@ -1,19 +1,18 @@
 //! Grants and devices: sharing, "devices I can see", and "who has access and why".
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use fleetwarden_wire::directory::Page;
+use fleetwarden_wire::directory::{Page, PagingQuery};
 use fleetwarden_wire::error::ErrorBody;
 use fleetwarden_wire::products::CatalogEntry;
 use fleetwarden_wire::sharing::{
-    CreateGrant, DeviceAccessEntry, DeviceResponse, FunctionCallRequest, FunctionCallResponse,
-    GrantResponse, UpdateDevice, VariableResponse,
+    CreateGrant, DeviceAccessEntry, DeviceQuery, DeviceResponse, FunctionCallRequest,
+    FunctionCallResponse, GrantQuery, GrantResponse, UpdateDevice, VariableResponse,
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::access::DeviceFilter;
 use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
-use crate::routes::{Json, PagingQuery};
+use crate::routes::{Json, page_request};
 use crate::state::AppState;
 use crate::store::grants::GrantFilter;
 use crate::tenancy::{Ctx, calls, devices, grants};
@@ -42,26 +41,6 @@ pub async fn create_grant(
     } else {
         HttpResponse::Ok().json(grant)
     })
-}
-
-/// Grant filters.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct GrantQuery {
-    /// Given to this user directly.
-    pub user: Option<Uuid>,
-    /// Given to this group.
-    pub group: Option<Uuid>,
-    /// On this device (its 24-hex Particle id).
-    #[param(pattern = "^[0-9a-fA-F]{24}$")]
-    pub device: Option<String>,
-    /// On this site.
-    pub site: Option<Uuid>,
-    /// On this organization.
-    pub organization: Option<Uuid>,
-    /// Of this role.
-    pub role: Option<Uuid>,
-    /// `true`: only grants that count now.
-    pub active: Option<bool>,
 }
 
 /// The tenant's grants that I may see (those on scopes I may share, and my own).
@@ -115,17 +94,6 @@ pub async fn revoke_grant(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Device list filters.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct DeviceQuery {
-    /// Only at this site.
-    pub site: Option<Uuid>,
-    /// Only at sites of this organization and its descendants.
-    pub organization: Option<Uuid>,
-    /// Name or id contains this (any case).
-    pub q: Option<String>,
-}
-
 /// Every device I may see and nothing else, in a stable order (name, then id).
 #[utoipa::path(tag = "devices", security(("session" = []), ("bearer" = [])),
     params(DeviceQuery, PagingQuery),
@@ -145,7 +113,7 @@ pub async fn list_devices(
         q: q.q.filter(|v| !v.trim().is_empty()),
     };
     Ok(web::Json(
-        devices::list(&Ctx::new(&s, &p, &c), &filter, paging.checked()?).await?,
+        devices::list(&Ctx::new(&s, &p, &c), &filter, page_request(&paging)?).await?,
     ))
 }
 

@@ -3,9 +3,8 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use fleetwarden_wire::error::ErrorBody;
 use fleetwarden_wire::tenancy::{
     AcceptInvitationRequest, AcceptedInvitationResponse, CreateInvitationRequest,
-    CreateTenantRequest, InvitationLookupResponse, InvitationResponse, TenantResponse,
+    CreateTenantRequest, InvitationLookupResponse, InvitationResponse, TenantResponse, TokenQuery,
 };
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::accounts::{invitations, tenants};
@@ -126,13 +125,6 @@ pub async fn revoke_invitation(
 ) -> Result<HttpResponse, ApiError> {
     invitations::revoke(&state, &principal, &client, *id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The link's token.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct TokenQuery {
-    /// From the emailed link.
-    pub token: String,
 }
 
 /// What a pending invitation is for (the accept page shows it).
