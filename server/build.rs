@@ -73,8 +73,8 @@ fn run() -> Result<(), String> {
             "--profile",
             "wasm-release",
             "--locked",
-            // Components return type-erased views: 9% less wasm (1.45 → 1.32 MB of code) and
-            // a faster build, for a dynamic dispatch per component that nobody can measure.
+            // Components return type-erased views: less wasm and a faster build (README,
+            // Dashboard), for a dynamic dispatch per component that nobody can measure.
             "--config",
             r#"target.wasm32-unknown-unknown.rustflags=["--cfg","erase_components"]"#,
         ])

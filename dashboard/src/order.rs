@@ -1,7 +1,7 @@
 //! Lists sorted for display, through one sort routine.
 //!
 //! Every `sort_by` on another element type puts its own copy of the standard library's stable
-//! sort (about 3 KB) into the wasm; eleven of them were 34 KB. These sort `(key, position)`
+//! sort into the wasm. These sort `(key, position)`
 //! pairs instead, one instantiation for the whole app, and then move the items into place.
 
 /// Sorts `items` by the text `key` gives, ascending; equal keys keep their order.

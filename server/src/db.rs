@@ -54,8 +54,8 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         // On every pooled connection: WAL lets readers go on while one writer commits, and
         // with WAL, synchronous=NORMAL syncs at checkpoints instead of at every commit — a
         // commit survives a crash of the process, only an OS crash or power cut can lose the
-        // last ones. At FULL, one fsync per audited device call capped the server at ~550
-        // calls/s on the CI machines (`cargo bench --bench calls`).
+        // last ones. At FULL, one fsync per audited device call capped the call rate (README,
+        // Performance).
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

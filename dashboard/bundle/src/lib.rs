@@ -130,9 +130,9 @@ pub fn short_hash(bytes: &[u8]) -> String {
 
 /// Writes `bytes` to `path` and a gzip copy to `path.gz`; returns its size.
 ///
-/// Zopfli, not zlib's level 9: any gzip reader reads it, and it is ~5% smaller (475 → 453 KB
-/// for the wasm), which browsers download on every new build. Five iterations get nearly all
-/// of that; the default fifteen add 0.05% for 50% more time.
+/// Zopfli, not zlib's level 9: any gzip reader reads it, and it is smaller, which browsers
+/// download on every new build. Five iterations get nearly all of the gain; the default
+/// fifteen add almost nothing for half as much time again.
 fn write_with_gzip(path: &Path, bytes: &[u8]) -> anyhow::Result<usize> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
     let options = zopfli::Options {

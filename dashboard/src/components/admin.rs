@@ -213,7 +213,7 @@ impl Default for Feedback {
 
 /// A time as the pages show it (UTC, to the minute, as elsewhere in the dashboard).
 pub fn when(t: DateTime<Utc>) -> String {
-    // By hand, not `format("%Y-…")`: chrono's format-string machinery is 15 KB of wasm.
+    // By hand, not `format("%Y-…")`: chrono's format-string machinery is large in wasm.
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02} UTC",
         t.year(),

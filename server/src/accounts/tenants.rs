@@ -1,5 +1,6 @@
-//! Tenants (platform admins create them) and who may administer an organization. Grants and
-//! casbin roles widen this in [C]; until then: platform admins, and tenant admins.
+//! Tenants: platform admins create them and see them all; everyone else sees the tenants they
+//! belong to. An organization is administered (invitations) by platform admins and its
+//! tenant's admins.
 use entity::enums::MembershipRole;
 
 use crate::audit;
