@@ -10,27 +10,23 @@ use std::collections::{BTreeSet, HashMap};
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi, StringAdapter};
 use uuid::Uuid;
 
+use crate::domain::actions::{self, Action};
+
 /// The policy files, the same ones the tests read.
 pub const MODEL: &str = include_str!("../../../policies/model.conf");
 /// The built-in roles' lines.
 pub const POLICY: &str = include_str!("../../../policies/policy.csv");
 
-/// Every action named by the built-in policy (device.function.call.* is a pattern, not listed).
-pub const BUILTIN_ACTIONS: &[&str] = &[
-    "device.read",
-    "device.variable.read",
-    "device.history.read",
-    "device.events.read",
-    "device.function.call",
-    "device.share",
-    "site.manage",
-    "group.manage",
-    "user.invite",
-    "audit.read",
-    "organization.manage",
-    "role.manage",
-    "billing.read",
-];
+/// Every built-in action, by name (`device.function.call.*` is a pattern, not listed).
+pub const BUILTIN_ACTIONS: [&str; Action::ALL.len()] = {
+    let mut names = [""; Action::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Action::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 /// The domain the built-in lines are written for: every tenant.
 const EVERY_TENANT: &str = "*";
@@ -60,6 +56,7 @@ impl Policy {
     /// # Errors
     /// The files don't parse.
     pub async fn load() -> Result<Self, PolicyError> {
+        check_actions(POLICY)?;
         let model = DefaultModel::from_str(MODEL).await?;
         let builtin = Enforcer::new(model.clone(), StringAdapter::new(POLICY)).await?;
         Ok(Self {
@@ -135,6 +132,24 @@ impl Policy {
     }
 }
 
+/// Every `p` line names an action of the vocabulary (`domain::actions`): a misspelt one
+/// would allow nothing, silently, so the server refuses to start and names the line.
+fn check_actions(policy: &str) -> Result<(), PolicyError> {
+    for (number, line) in (1..).zip(policy.lines()) {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if let ["p", _, _, action] = fields.as_slice()
+            && !actions::is_known(action)
+        {
+            return Err(PolicyError(format!(
+                "policies/policy.csv line {number}: unknown action `{action}` (known: {}, \
+                 device.function.call.<name> and device.function.call.*)",
+                BUILTIN_ACTIONS.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// One casbin decision. A failure denies: the model and lines were checked when loaded, so an
 /// error here is a bug to log, not a reason to let anyone in.
 fn decide(enforcer: &Enforcer, role: &str, domain: &str, action: &str) -> bool {
@@ -165,6 +180,17 @@ mod tests {
         assert!(policy.builtin_allows("tenant_admin", "billing.read"));
         assert!(policy.builtin_allows("tenant_admin", "device.events.read"));
         assert!(!policy.builtin_allows("nobody", "device.read"));
+    }
+
+    #[test]
+    fn a_policy_line_with_an_unknown_action_is_refused_naming_the_line() {
+        assert!(check_actions(POLICY).is_ok());
+        let typo = "p, viewer, *, device.read\np, manager, *, device.shrae\n";
+        let err = check_actions(typo).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("device.shrae"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -1,4 +1,6 @@
-//! The domain: plain Rust, no actix and no SQL. Pure rules with their own tests.
+//! The domain: plain Rust, no actix and no SQL: ids, the action vocabulary, email addresses,
+//! passwords, secrets, paging and client addresses, each with its own tests.
+pub mod actions;
 pub mod email;
 pub mod ids;
 pub mod net;
