@@ -2,23 +2,22 @@
 //! cloud in-process and, on an empty database, seeds CustomerCoA with its clients ClientX
 //! (Boston) and ClientY (Chicago), 40 pump controllers, groups, grants and people whose
 //! passwords are printed once. On later starts only the product's credentials are refreshed,
-//! since each simulator run mints new ones.
+//! since each simulator run mints new ones. Rows are built by `store`, and every change goes
+//! through the change log like any other, so instances already running see it.
 use chrono::Utc;
-use entity::enums::{CatalogKind, GrantScopeKind, MembershipRole, OrganizationKind, ProductMode};
-use entity::{
-    catalog_entry, device, grant, group, group_member, membership, organization, particle_product,
-    site, user,
-};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
-};
+use entity::enums::{CatalogKind, MembershipRole, OrganizationKind, ProductMode};
+use entity::{catalog_entry, organization, particle_product};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use crate::access::{GrantRecord, Scope, Subject};
+use crate::changes::{Change, Writer};
+use crate::domain::email::Email;
 use crate::domain::password::{self, HashParams};
 use crate::domain::secrets;
 use crate::particle::secret_box::SecretBox;
 use crate::particle::simulator::SimulatorHandle;
+use crate::store;
 
 /// The pump controller's function catalog: (kind, name, action). `reset` asks for its own
 /// action, so managers (and custom roles that list it) may reset but operators may not.
@@ -38,16 +37,22 @@ pub const PUMP_CATALOG: [(CatalogKind, &str, &str); 8] = [
 /// # Errors
 /// Database failures.
 pub async fn register_product(
-    db: &DatabaseConnection,
+    writer: &Writer,
     sim: &SimulatorHandle,
     secrets: &SecretBox,
 ) -> anyhow::Result<Uuid> {
     let now = Utc::now();
     let sealed = secrets.seal(&sim.client_secret)?;
+    let mut txn = writer.begin().await?;
+    let db = &*txn;
     let existing = particle_product::Entity::find()
         .filter(particle_product::Column::ParticleId.eq(sim.product_id))
         .one(db)
         .await?;
+    let actions = PUMP_CATALOG
+        .iter()
+        .map(|(_, _, a)| (*a).to_owned())
+        .collect();
     if let Some(p) = existing {
         let mut model: particle_product::ActiveModel = p.clone().into();
         model.oauth_client_id = Set(sim.client_id.clone());
@@ -55,6 +60,8 @@ pub async fn register_product(
         model.api_base_url = Set(Some(sim.base_url.clone()));
         model.updated_at = Set(now);
         model.update(db).await?;
+        txn.change(Change::Product { id: p.id, actions });
+        txn.commit().await?;
         return Ok(p.id);
     }
     let id = Uuid::now_v7();
@@ -86,6 +93,8 @@ pub async fn register_product(
         .insert(db)
         .await?;
     }
+    txn.change(Change::Product { id, actions });
+    txn.commit().await?;
     Ok(id)
 }
 
@@ -104,57 +113,53 @@ pub struct DemoLogin {
 /// # Errors
 /// Database failures.
 pub async fn seed(
-    db: &DatabaseConnection,
+    writer: &Writer,
     sim: &SimulatorHandle,
     product: Uuid,
     params: HashParams,
 ) -> anyhow::Result<Vec<DemoLogin>> {
+    let now = Utc::now();
+    let mut txn = writer.begin().await?;
     let tenants = organization::Entity::find()
         .filter(organization::Column::Kind.eq(OrganizationKind::Tenant))
-        .count(db)
+        .count(&*txn)
         .await?;
     if tenants > 0 {
         return Ok(Vec::new());
     }
-    let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
-    let org =
-        |id: Uuid, tenant: Uuid, parent: Option<Uuid>, name: &str| organization::ActiveModel {
-            id: Set(id),
-            tenant_id: Set(tenant),
-            parent_id: Set(parent),
-            kind: Set(if parent.is_some() {
-                OrganizationKind::Client
-            } else {
-                OrganizationKind::Tenant
-            }),
-            name: Set(name.into()),
-            suspended_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-    let (coa, x, y) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    org(coa, coa, None, "CustomerCoA").insert(&txn).await?;
-    org(x, coa, Some(coa), "ClientX").insert(&txn).await?;
-    org(y, coa, Some(coa), "ClientY").insert(&txn).await?;
+    let mut fleet = Seeding {
+        changes: Vec::new(),
+        now,
+    };
+    let coa = store::organizations::insert_tenant(&*txn, "CustomerCoA", now).await?;
+    let x = store::organizations::insert_client(&*txn, coa.id, coa.id, "ClientX", now).await?;
+    let y = store::organizations::insert_client(&*txn, coa.id, coa.id, "ClientY", now).await?;
+    for org in [&coa, &x, &y] {
+        fleet.changes.push(Change::Organization {
+            id: org.id,
+            tenant: org.tenant_id,
+            parent: org.parent_id,
+        });
+    }
     let mut sites = Vec::new();
-    for (org_id, name, tz) in [
-        (x, "ClientX Boston", "America/New_York"),
-        (y, "ClientY Chicago", "America/Chicago"),
-        (coa, "CustomerCoA Depot", "America/Chicago"),
+    for (org, name, tz) in [
+        (&x, "ClientX Boston", "America/New_York"),
+        (&y, "ClientY Chicago", "America/Chicago"),
+        (&coa, "CustomerCoA Depot", "America/Chicago"),
     ] {
-        let s = site::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(coa),
-            organization_id: Set(org_id),
-            name: Set(name.into()),
-            address: Set(None),
-            timezone: Set(Some(tz.into())),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+        let new = store::sites::NewSite {
+            tenant: coa.id,
+            organization: org.id,
+            name,
+            address: None,
+            timezone: Some(tz.into()),
+        };
+        let s = store::sites::insert(&*txn, new, now).await?;
+        fleet.changes.push(Change::Site {
+            id: s.id,
+            tenant: s.tenant_id,
+            organization: s.organization_id,
+        });
         sites.push(s.id);
     }
     for (i, id) in sim.devices.iter().enumerate() {
@@ -163,167 +168,176 @@ pub async fn seed(
             2 | 3 => (sites[1], format!("Chicago pump {:02}", i + 1)),
             _ => (sites[2], format!("Depot pump {:02}", i + 1)),
         };
-        device::ActiveModel {
-            id: Set(id.clone()),
-            tenant_id: Set(coa),
-            site_id: Set(Some(site)),
-            product_id: Set(product),
-            shadow_customer_id: Set(None),
-            name: Set(name),
-            serial_number: Set(None),
-            notes: Set(None),
-            online: Set(true),
-            firmware_version: Set(Some("1.0.1".into())),
-            last_heard_at: Set(Some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
+        let new = store::devices::NewDevice {
+            id,
+            tenant: coa.id,
+            site: Some(site),
+            product,
+            shadow_customer: None,
+            name: &name,
+            seen: Some(store::devices::Seen {
+                online: true,
+                firmware_version: Some("1.0.1"),
+                last_heard_at: Some(now),
+            }),
+        };
+        let d = store::devices::insert(&*txn, new, now).await?;
+        fleet
+            .changes
+            .push(Change::device(&crate::changes::rebuild::device_entry(&d)));
     }
     let people = [
         ("ops@fleetwarden.example", "platform admin", None, None),
         (
             "admin@customercoa.example",
             "CustomerCoA tenant admin",
-            Some(coa),
+            Some(&coa),
             Some(MembershipRole::Admin),
         ),
         (
             "boston.tech@customercoa.example",
             "technician, group Boston techs (operator on ClientX Boston)",
-            Some(coa),
+            Some(&coa),
             Some(MembershipRole::Member),
         ),
         (
             "chicago.tech@customercoa.example",
             "technician, group Chicago techs (operator on ClientY Chicago)",
-            Some(coa),
+            Some(&coa),
             Some(MembershipRole::Member),
         ),
         (
             "facilities@clientx.example",
             "ClientX staff (manager on ClientX)",
-            Some(x),
+            Some(&x),
             Some(MembershipRole::Member),
         ),
     ];
     let mut logins = Vec::new();
     let mut ids = Vec::new();
-    for (email, role, org_id, membership_role) in people {
+    for (email, role, org, membership_role) in people {
         let pw = secrets::mint(secrets::Kind::Csrf)
             .secret
             .chars()
             .take(16)
             .collect::<String>();
-        let id = Uuid::now_v7();
-        user::ActiveModel {
-            id: Set(id),
-            email: Set(email.into()),
-            email_lower: Set(email.into()),
-            display_name: Set(email.split('@').next().unwrap_or(email).replace('.', " ")),
-            password_hash: Set(Some(password::hash(&pw, params)?)),
-            is_platform_admin: Set(org_id.is_none()),
-            disabled_at: Set(None),
-            password_changed_at: Set(Some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
+        let address = Email::parse(email)?;
+        let name = email.split('@').next().unwrap_or(email).replace('.', " ");
+        let new = store::users::NewUser {
+            email: &address,
+            display_name: &name,
+            password_hash: Some(password::hash(&pw, params)?),
+            is_platform_admin: org.is_none(),
+        };
+        let user = store::users::insert(&*txn, new).await?;
+        if org.is_none() {
+            fleet.changes.push(Change::PlatformAdmin {
+                user: user.id,
+                admin: true,
+            });
         }
-        .insert(&txn)
-        .await?;
-        if let (Some(org_id), Some(m)) = (org_id, membership_role) {
-            membership::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                user_id: Set(id),
-                organization_id: Set(org_id),
-                tenant_id: Set(coa),
-                role: Set(m),
-                created_at: Set(now),
+        if let (Some(org), Some(m)) = (org, membership_role) {
+            store::memberships::ensure(&*txn, user.id, org, m, now).await?;
+            if m == MembershipRole::Admin {
+                fleet.changes.push(Change::TenantAdmin {
+                    user: user.id,
+                    tenant: org.tenant_id,
+                    admin: true,
+                });
             }
-            .insert(&txn)
-            .await?;
         }
-        ids.push(id);
+        ids.push(user.id);
         logins.push(DemoLogin {
             email: email.into(),
             role,
             password: pw,
         });
     }
-    let grant_to = async |group_name: &str,
-                          member: Uuid,
-                          kind: GrantScopeKind,
-                          site: Option<Uuid>,
-                          org_id: Option<Uuid>,
-                          role: Uuid|
-           -> anyhow::Result<()> {
-        let (user_subject, group_subject) = if group_name.is_empty() {
-            (Some(member), None)
-        } else {
-            let g = group::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(coa),
-                name: Set(group_name.into()),
-                description: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            group_member::ActiveModel {
-                group_id: Set(g.id),
-                user_id: Set(member),
-                created_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            (None, Some(g.id))
-        };
-        grant::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(coa),
-            subject_user_id: Set(user_subject),
-            subject_group_id: Set(group_subject),
-            scope_kind: Set(kind),
-            scope_device_id: Set(None),
-            scope_site_id: Set(site),
-            scope_organization_id: Set(org_id),
-            role_id: Set(role),
-            expires_at: Set(None),
-            created_by: Set(Some(ids[1])),
-            created_at: Set(now),
-        }
-        .insert(&txn)
+    let by = ids[1];
+    let boston_techs = fleet.group(&*txn, coa.id, "Boston techs", ids[2]).await?;
+    let chicago_techs = fleet.group(&*txn, coa.id, "Chicago techs", ids[3]).await?;
+    let operator = entity::role::OPERATOR_ID;
+    fleet
+        .grant(
+            &*txn,
+            coa.id,
+            Subject::Group(boston_techs),
+            Scope::Site(sites[0]),
+            operator,
+            by,
+        )
         .await?;
-        Ok(())
-    };
-    grant_to(
-        "Boston techs",
-        ids[2],
-        GrantScopeKind::Site,
-        Some(sites[0]),
-        None,
-        entity::role::OPERATOR_ID,
-    )
-    .await?;
-    grant_to(
-        "Chicago techs",
-        ids[3],
-        GrantScopeKind::Site,
-        Some(sites[1]),
-        None,
-        entity::role::OPERATOR_ID,
-    )
-    .await?;
-    grant_to(
-        "",
-        ids[4],
-        GrantScopeKind::Organization,
-        None,
-        Some(x),
-        entity::role::MANAGER_ID,
-    )
-    .await?;
+    fleet
+        .grant(
+            &*txn,
+            coa.id,
+            Subject::Group(chicago_techs),
+            Scope::Site(sites[1]),
+            operator,
+            by,
+        )
+        .await?;
+    let manager = entity::role::MANAGER_ID;
+    fleet
+        .grant(
+            &*txn,
+            coa.id,
+            Subject::User(ids[4]),
+            Scope::Organization(x.id),
+            manager,
+            by,
+        )
+        .await?;
+    txn.changes(fleet.changes);
     txn.commit().await?;
     Ok(logins)
+}
+
+/// The changes the seed made so far, for the change log.
+struct Seeding {
+    changes: Vec<Change>,
+    now: chrono::DateTime<Utc>,
+}
+
+impl Seeding {
+    /// A group with one member.
+    async fn group(
+        &mut self,
+        db: &impl sea_orm::ConnectionTrait,
+        tenant: Uuid,
+        name: &str,
+        member: Uuid,
+    ) -> anyhow::Result<Uuid> {
+        let g = store::groups::insert(db, tenant, name, None, self.now).await?;
+        store::groups::add_member(db, g.id, member, self.now).await?;
+        self.changes.push(Change::GroupMember {
+            group: g.id,
+            user: member,
+            member: true,
+        });
+        Ok(g.id)
+    }
+
+    /// A grant without expiry.
+    async fn grant(
+        &mut self,
+        db: &impl sea_orm::ConnectionTrait,
+        tenant: Uuid,
+        subject: Subject,
+        scope: Scope,
+        role: Uuid,
+        by: Uuid,
+    ) -> anyhow::Result<()> {
+        let identity = store::grants::Identity::of(tenant, subject, &scope, role);
+        let g = store::grants::insert(db, &identity, None, Some(by), self.now).await?;
+        self.changes.push(Change::grant(&GrantRecord {
+            id: g.id,
+            tenant,
+            subject,
+            scope,
+            role,
+            expires_at: None,
+        }));
+        Ok(())
+    }
 }

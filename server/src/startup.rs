@@ -296,9 +296,12 @@ async fn connect_particle(
             .await
             .context("starting the built-in Particle simulator")?;
             tracing::info!(base_url = %sim.base_url, "no particle.api_base_url: using the built-in simulator");
-            let product = crate::demo::register_product(db, &sim, &secrets).await?;
+            // Through the change log, so instances already running on this database see it.
+            let writer = crate::changes::Writer::detached(db.clone(), clock.clone());
+            let product = crate::demo::register_product(&writer, &sim, &secrets).await?;
             let logins = if demo {
-                crate::demo::seed(db, &sim, product, accounts::hash_params(&settings.auth)).await?
+                let params = accounts::hash_params(&settings.auth);
+                crate::demo::seed(&writer, &sim, product, params).await?
             } else {
                 Vec::new()
             };

@@ -1,5 +1,6 @@
-//! A small fleet for tests, written straight into the database before the server starts (the
-//! server builds its access index from it, as it does at every start):
+//! A small fleet for tests, written into the database before the server starts with the
+//! server's own row builders (the server builds its access index from it, as it does at every
+//! start):
 //!
 //! CustomerCoA ─┬─ ClientX ── site "ClientX Boston": pumps bos-1..4
 //!              ├─ ClientY ── site "ClientY Chicago": pumps chi-1..3
@@ -10,11 +11,15 @@
 //! mgr@coa.example (members of CustomerCoA), xstaff@clientx.example (member of ClientX),
 //! admin@other.example (OtherCo's admin). Group "Boston techs" in CustomerCoA holds tech.
 use chrono::Utc;
-use entity::enums::{MembershipRole, OrganizationKind};
-use entity::{device, group, group_member, membership, organization, site, user};
+use entity::enums::MembershipRole;
+use entity::organization;
+use fleetwarden_server::changes::Writer;
+use fleetwarden_server::clock::SystemClock;
+use fleetwarden_server::domain::email::Email;
 use fleetwarden_server::particle::secret_box::SecretBox;
 use fleetwarden_server::particle::simulator::SimulatorHandle;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use fleetwarden_server::store::{devices, groups, memberships, organizations, sites, users};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 /// Every fixture person's password.
@@ -64,102 +69,69 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Writes the fleet.
+    /// Writes the fleet, with the same row builders (`store`) the server and its demo use.
     #[expect(clippy::expect_used, reason = "test fixture")]
     pub async fn seed(db: &DatabaseConnection, sim: SimulatorHandle, secrets: &SecretBox) -> Fleet {
         let now = Utc::now();
-        let org =
-            |id: Uuid, tenant: Uuid, parent: Option<Uuid>, name: &str| organization::ActiveModel {
-                id: Set(id),
-                tenant_id: Set(tenant),
-                parent_id: Set(parent),
-                kind: Set(if parent.is_some() {
-                    OrganizationKind::Client
-                } else {
-                    OrganizationKind::Tenant
-                }),
-                name: Set(name.into()),
-                suspended_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
+        let coa = organizations::insert_tenant(db, "CustomerCoA", now)
+            .await
+            .expect("tenant");
+        let client_x = organizations::insert_client(db, coa.id, coa.id, "ClientX", now)
+            .await
+            .expect("client");
+        let client_y = organizations::insert_client(db, coa.id, coa.id, "ClientY", now)
+            .await
+            .expect("client");
+        let other = organizations::insert_tenant(db, "OtherCo", now)
+            .await
+            .expect("tenant");
+        let new_site = async |org: &organization::Model, name: &str| {
+            let new = sites::NewSite {
+                tenant: org.tenant_id,
+                organization: org.id,
+                name,
+                address: None,
+                timezone: None,
             };
-        let (coa, client_x, client_y, other) = (
-            Uuid::now_v7(),
-            Uuid::now_v7(),
-            Uuid::now_v7(),
-            Uuid::now_v7(),
-        );
-        for o in [
-            org(coa, coa, None, "CustomerCoA"),
-            org(client_x, coa, Some(coa), "ClientX"),
-            org(client_y, coa, Some(coa), "ClientY"),
-            org(other, other, None, "OtherCo"),
-        ] {
-            o.insert(db).await.expect("org");
-        }
-        let new_site = |tenant: Uuid, org: Uuid, name: &str| site::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(tenant),
-            organization_id: Set(org),
-            name: Set(name.into()),
-            address: Set(None),
-            timezone: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
+            sites::insert(db, new, now).await.expect("site").id
         };
-        let boston = new_site(coa, client_x, "ClientX Boston")
-            .insert(db)
-            .await
-            .expect("site")
-            .id;
-        let chicago = new_site(coa, client_y, "ClientY Chicago")
-            .insert(db)
-            .await
-            .expect("site")
-            .id;
-        let hq = new_site(coa, coa, "HQ").insert(db).await.expect("site").id;
-        let elsewhere = new_site(other, other, "Elsewhere")
-            .insert(db)
-            .await
-            .expect("site")
-            .id;
-        let product = fleetwarden_server::demo::register_product(db, &sim, secrets)
+        let boston = new_site(&client_x, "ClientX Boston").await;
+        let chicago = new_site(&client_y, "ClientY Chicago").await;
+        let hq = new_site(&coa, "HQ").await;
+        let elsewhere = new_site(&other, "Elsewhere").await;
+        let writer = Writer::detached(db.clone(), std::sync::Arc::new(SystemClock));
+        let product = fleetwarden_server::demo::register_product(&writer, &sim, secrets)
             .await
             .expect("product");
         let mut n = 0;
         let mut pump = async |tenant: Uuid, site: Option<Uuid>, name: String| {
             n += 1;
-            device::ActiveModel {
-                id: Set(sim.devices[n - 1].clone()),
-                tenant_id: Set(tenant),
-                site_id: Set(site),
-                product_id: Set(product),
-                shadow_customer_id: Set(None),
-                name: Set(name),
-                serial_number: Set(None),
-                notes: Set(None),
-                online: Set(true),
-                firmware_version: Set(Some("1.4.2".into())),
-                last_heard_at: Set(Some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(db)
-            .await
-            .expect("device")
-            .id
+            let new = devices::NewDevice {
+                id: &sim.devices[n - 1],
+                tenant,
+                site,
+                product,
+                shadow_customer: None,
+                name: &name,
+                seen: Some(devices::Seen {
+                    online: true,
+                    firmware_version: Some("1.4.2"),
+                    last_heard_at: Some(now),
+                }),
+            };
+            devices::insert(db, new, now).await.expect("device").id
         };
         let mut boston_devices = Vec::new();
         for i in 1..=4 {
-            boston_devices.push(pump(coa, Some(boston), format!("bos-{i}")).await);
+            boston_devices.push(pump(coa.id, Some(boston), format!("bos-{i}")).await);
         }
         let mut chicago_devices = Vec::new();
         for i in 1..=3 {
-            chicago_devices.push(pump(coa, Some(chicago), format!("chi-{i}")).await);
+            chicago_devices.push(pump(coa.id, Some(chicago), format!("chi-{i}")).await);
         }
-        let hq_device = pump(coa, Some(hq), "hq-1".into()).await;
-        let unplaced_device = pump(coa, None, "spare-1".into()).await;
-        let other_device = pump(other, Some(elsewhere), "other-1".into()).await;
+        let hq_device = pump(coa.id, Some(hq), "hq-1".into()).await;
+        let unplaced_device = pump(coa.id, None, "spare-1".into()).await;
+        let other_device = pump(other.id, Some(elsewhere), "other-1".into()).await;
 
         let params = fleetwarden_server::domain::password::HashParams {
             memory_kib: 1024,
@@ -167,71 +139,37 @@ impl Fleet {
             parallelism: 1,
         };
         let hash = fleetwarden_server::domain::password::hash(PASSWORD, params).expect("hash");
-        let person = async |email: &str, org_id: Uuid, tenant: Uuid, role: MembershipRole| {
-            let id = Uuid::now_v7();
-            user::ActiveModel {
-                id: Set(id),
-                email: Set(email.into()),
-                email_lower: Set(email.to_lowercase()),
-                display_name: Set(email.split('@').next().unwrap_or(email).into()),
-                password_hash: Set(Some(hash.clone())),
-                is_platform_admin: Set(false),
-                disabled_at: Set(None),
-                password_changed_at: Set(Some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(db)
-            .await
-            .expect("user");
-            membership::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                user_id: Set(id),
-                organization_id: Set(org_id),
-                tenant_id: Set(tenant),
-                role: Set(role),
-                created_at: Set(now),
-            }
-            .insert(db)
-            .await
-            .expect("membership");
-            id
+        let person = async |email: &str, org: &organization::Model, role: MembershipRole| {
+            let address = Email::parse(email).expect("fixture email");
+            let new = users::NewUser {
+                email: &address,
+                display_name: email.split('@').next().unwrap_or(email),
+                password_hash: Some(hash.clone()),
+                is_platform_admin: false,
+            };
+            let user = users::insert(db, new).await.expect("user");
+            memberships::ensure(db, user.id, org, role, now)
+                .await
+                .expect("membership");
+            user.id
         };
-        let admin = person("admin@coa.example", coa, coa, MembershipRole::Admin).await;
-        let tech = person("tech@coa.example", coa, coa, MembershipRole::Member).await;
-        let mgr = person("mgr@coa.example", coa, coa, MembershipRole::Member).await;
-        let xstaff = person(
-            "xstaff@clientx.example",
-            client_x,
-            coa,
-            MembershipRole::Member,
-        )
-        .await;
-        let other_admin = person("admin@other.example", other, other, MembershipRole::Admin).await;
-        let boston_techs = group::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(coa),
-            name: Set("Boston techs".into()),
-            description: Set(Some("Field technicians in Boston".into())),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(db)
-        .await
-        .expect("group")
-        .id;
-        group_member::ActiveModel {
-            group_id: Set(boston_techs),
-            user_id: Set(tech),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await
-        .expect("group member");
+        let admin = person("admin@coa.example", &coa, MembershipRole::Admin).await;
+        let tech = person("tech@coa.example", &coa, MembershipRole::Member).await;
+        let mgr = person("mgr@coa.example", &coa, MembershipRole::Member).await;
+        let xstaff = person("xstaff@clientx.example", &client_x, MembershipRole::Member).await;
+        let other_admin = person("admin@other.example", &other, MembershipRole::Admin).await;
+        let description = Some("Field technicians in Boston".to_owned());
+        let boston_techs = groups::insert(db, coa.id, "Boston techs", description, now)
+            .await
+            .expect("group")
+            .id;
+        groups::add_member(db, boston_techs, tech, now)
+            .await
+            .expect("group member");
         Fleet {
-            coa,
-            client_x,
-            client_y,
+            coa: coa.id,
+            client_x: client_x.id,
+            client_y: client_y.id,
             boston,
             chicago,
             hq,
@@ -239,7 +177,7 @@ impl Fleet {
             chicago_devices,
             hq_device,
             unplaced_device,
-            other,
+            other: other.id,
             other_device,
             boston_techs,
             admin,

@@ -3,8 +3,13 @@ use chrono::{DateTime, Utc};
 use entity::enums::GrantScopeKind;
 use entity::grant;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 use uuid::Uuid;
+
+use crate::access::{Scope, Subject};
 
 /// Filters for listing a tenant's grants.
 #[derive(Debug, Clone, Default)]
@@ -91,6 +96,61 @@ pub struct Identity {
     pub organization: Option<Uuid>,
     /// The role.
     pub role: Uuid,
+}
+
+impl Identity {
+    /// The identity of a grant to `subject` on `scope` with `role`, in `tenant`.
+    pub fn of(tenant: Uuid, subject: Subject, scope: &Scope, role: Uuid) -> Self {
+        let (user, group) = match subject {
+            Subject::User(u) => (Some(u), None),
+            Subject::Group(g) => (None, Some(g)),
+        };
+        let (kind, device, site, organization) = match scope {
+            Scope::Device(d) => (GrantScopeKind::Device, Some(d.clone()), None, None),
+            Scope::Site(s) => (GrantScopeKind::Site, None, Some(*s), None),
+            Scope::Organization(o) => (GrantScopeKind::Organization, None, None, Some(*o)),
+            Scope::Tenant(_) => (GrantScopeKind::Tenant, None, None, None),
+        };
+        Self {
+            tenant,
+            user,
+            group,
+            kind,
+            device,
+            site,
+            organization,
+            role,
+        }
+    }
+}
+
+/// Stores a new grant with this identity.
+///
+/// # Errors
+/// `UniqueConstraintViolation` when the identical grant exists; database failures.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    identity: &Identity,
+    expires_at: Option<DateTime<Utc>>,
+    created_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<grant::Model, DbErr> {
+    grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(identity.tenant),
+        subject_user_id: Set(identity.user),
+        subject_group_id: Set(identity.group),
+        scope_kind: Set(identity.kind),
+        scope_device_id: Set(identity.device.clone()),
+        scope_site_id: Set(identity.site),
+        scope_organization_id: Set(identity.organization),
+        role_id: Set(identity.role),
+        expires_at: Set(expires_at),
+        created_by: Set(created_by),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
 }
 
 /// The grant with this identity, if there is one.

@@ -1,14 +1,18 @@
-//! sea-orm queries, one module per aggregate. Every function takes `db: &impl ConnectionTrait`
-//! so it also runs inside a transaction beside its audit record.
+//! sea-orm queries, one module per aggregate, and the one place rows are written: services,
+//! the demo seed and the test fixture all build rows here. Every function takes
+//! `db: &impl ConnectionTrait` so it also runs inside a change's transaction.
 pub mod api_tokens;
 pub mod audit_log;
 pub mod change_log;
+pub mod devices;
 pub mod directory;
 pub mod grants;
+pub mod groups;
 pub mod invitations;
 pub mod memberships;
 pub mod organizations;
 pub mod reset_tokens;
 pub mod sessions;
+pub mod sites;
 pub mod throttles;
 pub mod users;

@@ -32,6 +32,31 @@ pub async fn insert_tenant(
     .await
 }
 
+/// Creates a client organization under `parent` in `tenant`.
+///
+/// # Errors
+/// `UniqueConstraintViolation` when a sibling has the name; database failures.
+pub async fn insert_client(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    parent: Uuid,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<organization::Model, DbErr> {
+    organization::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        parent_id: Set(Some(parent)),
+        kind: Set(OrganizationKind::Client),
+        name: Set(name.to_owned()),
+        suspended_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
 /// Every tenant, by name.
 ///
 /// # Errors

@@ -1,0 +1,71 @@
+//! Groups and their members.
+use chrono::{DateTime, Utc};
+use entity::{group, group_member};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use uuid::Uuid;
+
+/// Creates a group.
+///
+/// # Errors
+/// `UniqueConstraintViolation` when the tenant has a group of that name; database failures.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    name: &str,
+    description: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<group::Model, DbErr> {
+    group::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        name: Set(name.to_owned()),
+        description: Set(description),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// Makes `user` a member of `group`; `false` when they already were. One statement, so two
+/// requests at once can't both find nothing and then clash on the insert.
+///
+/// # Errors
+/// Database failures.
+pub async fn add_member(
+    db: &impl ConnectionTrait,
+    group: Uuid,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = group_member::ActiveModel {
+        group_id: Set(group),
+        user_id: Set(user),
+        created_at: Set(now),
+    };
+    let inserted = group_member::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Takes `user` out of `group`; `false` when they were not in it.
+///
+/// # Errors
+/// Database failures.
+pub async fn remove_member(
+    db: &impl ConnectionTrait,
+    group: Uuid,
+    user: Uuid,
+) -> Result<bool, DbErr> {
+    let deleted = group_member::Entity::delete_by_id((group, user))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected == 1)
+}
