@@ -18,18 +18,7 @@ pub async fn insert_tenant(
     now: DateTime<Utc>,
 ) -> Result<organization::Model, DbErr> {
     let id = Uuid::now_v7();
-    organization::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(id),
-        parent_id: Set(None),
-        kind: Set(OrganizationKind::Tenant),
-        name: Set(name.to_owned()),
-        suspended_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await
+    insert(db, id, id, None, name, now).await
 }
 
 /// Creates a client organization under `parent` in `tenant`.
@@ -43,11 +32,26 @@ pub async fn insert_client(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<organization::Model, DbErr> {
+    insert(db, Uuid::now_v7(), tenant, Some(parent), name, now).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    tenant: Uuid,
+    parent: Option<Uuid>,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<organization::Model, DbErr> {
+    let kind = match parent {
+        None => OrganizationKind::Tenant,
+        Some(_) => OrganizationKind::Client,
+    };
     organization::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         tenant_id: Set(tenant),
-        parent_id: Set(Some(parent)),
-        kind: Set(OrganizationKind::Client),
+        parent_id: Set(parent),
+        kind: Set(kind),
         name: Set(name.to_owned()),
         suspended_at: Set(None),
         created_at: Set(now),
