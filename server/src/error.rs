@@ -182,6 +182,12 @@ fn error_chain(err: &ApiError) -> String {
     }
 }
 
+impl From<crate::input::Invalid> for ApiError {
+    fn from(err: crate::input::Invalid) -> Self {
+        Self::invalid(&err.field, err.message)
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         if let DbErr::RecordNotFound(_) = err {

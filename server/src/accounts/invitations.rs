@@ -6,12 +6,12 @@ use entity::enums::MembershipRole;
 use entity::invitation;
 use uuid::Uuid;
 
+use super::AccountError;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
 use crate::domain::{email::Email, secrets};
 use crate::email::Template;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
@@ -19,11 +19,14 @@ use crate::store;
 ///
 /// # Errors
 /// 422 for anything else.
-pub fn parse_role(role: &str) -> Result<MembershipRole, ApiError> {
+pub fn parse_role(role: &str) -> Result<MembershipRole, AccountError> {
     match role {
         "admin" => Ok(MembershipRole::Admin),
         "member" => Ok(MembershipRole::Member),
-        _ => Err(ApiError::invalid("role", "must be \"admin\" or \"member\"")),
+        _ => Err(AccountError::invalid(
+            "role",
+            "must be \"admin\" or \"member\"",
+        )),
     }
 }
 
@@ -59,9 +62,9 @@ pub async fn create(
     organization_id: Uuid,
     email: &str,
     role: &str,
-) -> Result<invitation::Model, ApiError> {
+) -> Result<invitation::Model, AccountError> {
     let org = super::tenants::administered(state, principal, organization_id).await?;
-    let email = Email::parse(email).map_err(|e| ApiError::invalid("email", e.to_string()))?;
+    let email = Email::parse(email).map_err(|e| AccountError::invalid("email", e.to_string()))?;
     let role = parse_role(role)?;
     let now = state.clock.now();
     let hours = state.settings.auth.invitation_hours;
@@ -119,7 +122,7 @@ pub async fn list(
     state: &AppState,
     principal: &Principal,
     organization_id: Uuid,
-) -> Result<Vec<invitation::Model>, ApiError> {
+) -> Result<Vec<invitation::Model>, AccountError> {
     let org = super::tenants::administered(state, principal, organization_id).await?;
     Ok(store::invitations::of_organization(&state.db, org.id).await?)
 }
@@ -133,14 +136,14 @@ pub async fn revoke(
     principal: &Principal,
     client: &ClientInfo,
     id: Uuid,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     let inv = store::invitations::find(&state.db, id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AccountError::NotFound)?;
     super::tenants::administered(state, principal, inv.organization_id).await?;
     let txn = state.writer.begin().await?;
     if !store::invitations::revoke(&*txn, id, state.clock.now()).await? {
-        return Err(ApiError::Conflict(
+        return Err(AccountError::Conflict(
             "the invitation is no longer pending".into(),
         ));
     }
@@ -167,15 +170,15 @@ pub async fn revoke(
 pub async fn pending(
     state: &AppState,
     token: &str,
-) -> Result<(invitation::Model, entity::organization::Model, bool), ApiError> {
+) -> Result<(invitation::Model, entity::organization::Model, bool), AccountError> {
     let now = state.clock.now();
     let inv = store::invitations::find_by_hash(&state.db, &secrets::hash(token.trim()))
         .await?
         .filter(|inv| status(inv, now) == "pending")
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AccountError::NotFound)?;
     let org = store::organizations::find(&state.db, inv.organization_id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AccountError::NotFound)?;
     let exists = store::users::find_by_email_lower(&state.db, &inv.email_lower)
         .await?
         .is_some();
@@ -193,14 +196,14 @@ pub async fn accept(
     token: &str,
     password_given: Option<String>,
     display_name: Option<String>,
-) -> Result<(entity::user::Model, invitation::Model), ApiError> {
+) -> Result<(entity::user::Model, invitation::Model), AccountError> {
     let (inv, org, _) = pending(state, token).await?;
     let now = state.clock.now();
     let existing = store::users::find_by_email_lower(&state.db, &inv.email_lower).await?;
     let new_hash = match (&existing, password_given) {
         (Some(_), _) => None,
         (None, None) => {
-            return Err(ApiError::invalid(
+            return Err(AccountError::invalid(
                 "password",
                 "is needed to create your account",
             ));
@@ -214,7 +217,7 @@ pub async fn accept(
     let user = match existing {
         Some(user) => user,
         None => {
-            let email = Email::parse(&inv.email).map_err(|e| ApiError::Internal(e.into()))?;
+            let email = Email::parse(&inv.email).map_err(|e| AccountError::Internal(e.into()))?;
             let name = display_name
                 .map(|n| n.trim().chars().take(200).collect::<String>())
                 .filter(|n| !n.is_empty())
@@ -232,7 +235,7 @@ pub async fn accept(
         }
     };
     if !store::invitations::accept(&*txn, inv.id, user.id, now).await? {
-        return Err(ApiError::NotFound);
+        return Err(AccountError::NotFound);
     }
     store::memberships::ensure(&*txn, user.id, &org, inv.role, now).await?;
     txn.audit(audit::Entry {

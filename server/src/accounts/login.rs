@@ -1,11 +1,11 @@
 //! Signing in and out, with throttling per account and per client address.
 use chrono::{DateTime, Duration, Utc};
 
+use super::AccountError;
 use crate::audit;
 use crate::auth::ClientInfo;
 use crate::changes::Change;
 use crate::domain::{password, secrets};
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{self, sessions::NewSession};
 
@@ -33,13 +33,13 @@ pub async fn login(
     email: &str,
     password_given: String,
     client: &ClientInfo,
-) -> Result<SignedIn, ApiError> {
+) -> Result<SignedIn, AccountError> {
     let now = state.clock.now();
     let auth = &state.settings.auth;
     let email_lower = email.trim().to_lowercase();
     let account_key = format!("acct:{email_lower}");
     let address_key = format!("ip:{}", client.ip.as_deref().unwrap_or("unknown"));
-    let throttled = |until: DateTime<Utc>| ApiError::TooManyRequests {
+    let throttled = |until: DateTime<Utc>| AccountError::Throttled {
         retry_after_secs: (until - now).num_seconds().max(1) as u64,
     };
 
@@ -104,7 +104,7 @@ pub async fn login(
         })
         .await?;
         txn.commit().await?;
-        return Err(ApiError::InvalidCredentials);
+        return Err(AccountError::InvalidCredentials);
     };
 
     let params = super::hash_params(auth);
@@ -163,7 +163,7 @@ pub async fn logout(
     state: &AppState,
     principal: &crate::auth::Principal,
     client: &ClientInfo,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     let Some(session_id) = principal.session_id() else {
         return Ok(());
     };

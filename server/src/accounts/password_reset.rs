@@ -2,12 +2,12 @@
 //! many tenants or products they belong to (there is one account per email).
 use chrono::Duration;
 
+use super::AccountError;
 use crate::audit;
 use crate::auth::ClientInfo;
 use crate::changes::Change;
 use crate::domain::{email::Email, secrets};
 use crate::email::Template;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
@@ -23,7 +23,7 @@ pub async fn request_reset(
     state: &AppState,
     email: &str,
     client: &ClientInfo,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     let now = state.clock.now();
     let Ok(email) = Email::parse(email) else {
         return Ok(());
@@ -94,10 +94,10 @@ pub async fn reset(
     token: &str,
     new_password: String,
     client: &ClientInfo,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     let now = state.clock.now();
     let invalid = || {
-        ApiError::invalid(
+        AccountError::invalid(
             "token",
             "this reset link is invalid, used or expired; ask for a new one",
         )

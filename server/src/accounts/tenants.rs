@@ -3,10 +3,10 @@
 //! tenant's admins.
 use entity::enums::MembershipRole;
 
+use super::AccountError;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
@@ -19,9 +19,9 @@ pub async fn create(
     principal: &Principal,
     client: &ClientInfo,
     name: &str,
-) -> Result<entity::organization::Model, ApiError> {
+) -> Result<entity::organization::Model, AccountError> {
     if !principal.user.is_platform_admin {
-        return Err(ApiError::Forbidden);
+        return Err(AccountError::Forbidden);
     }
     let name = &crate::input::name("name", name, 200)?;
     let mut txn = state.writer.begin().await?;
@@ -29,7 +29,7 @@ pub async fn create(
         .await?
         .is_some()
     {
-        return Err(ApiError::Conflict(format!(
+        return Err(AccountError::Conflict(format!(
             "a tenant named {name:?} exists"
         )));
     }
@@ -37,10 +37,11 @@ pub async fn create(
     // that both passed it.
     let tenant = store::organizations::insert_tenant(&*txn, name, state.clock.now())
         .await
-        .map_err(ApiError::from)
-        .map_err(|e| match e {
-            ApiError::Conflict(_) => ApiError::Conflict(format!("a tenant named {name:?} exists")),
-            other => other,
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AccountError::Conflict(format!("a tenant named {name:?} exists"))
+            }
+            _ => e.into(),
         })?;
     txn.audit(audit::Entry {
         tenant_id: Some(tenant.id),
@@ -71,7 +72,7 @@ pub async fn create(
 pub async fn visible(
     state: &AppState,
     principal: &Principal,
-) -> Result<Vec<entity::organization::Model>, ApiError> {
+) -> Result<Vec<entity::organization::Model>, AccountError> {
     if principal.user.is_platform_admin {
         return Ok(store::organizations::list_tenants(&state.db).await?);
     }
@@ -93,21 +94,21 @@ pub async fn administered(
     state: &AppState,
     principal: &Principal,
     organization_id: uuid::Uuid,
-) -> Result<entity::organization::Model, ApiError> {
+) -> Result<entity::organization::Model, AccountError> {
     let org = store::organizations::find(&state.db, organization_id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(AccountError::NotFound)?;
     if principal.user.is_platform_admin {
         return Ok(org);
     }
     let memberships =
         store::memberships::in_tenant(&state.db, principal.user_id(), org.tenant_id).await?;
     if memberships.is_empty() {
-        return Err(ApiError::NotFound);
+        return Err(AccountError::NotFound);
     }
     if memberships.iter().any(|m| m.role == MembershipRole::Admin) {
         Ok(org)
     } else {
-        Err(ApiError::Forbidden)
+        Err(AccountError::Forbidden)
     }
 }

@@ -2,12 +2,12 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::AccountError;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
 use crate::domain::secrets;
 use crate::email::Template;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
@@ -32,11 +32,11 @@ pub async fn create_token(
     client: &ClientInfo,
     name: &str,
     expires_at: Option<DateTime<Utc>>,
-) -> Result<(String, entity::api_token::Model), ApiError> {
+) -> Result<(String, entity::api_token::Model), AccountError> {
     let now = state.clock.now();
     let name = &crate::input::name("name", name, 100)?;
     if expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::invalid("expires_at", "must be in the future"));
+        return Err(AccountError::invalid("expires_at", "must be in the future"));
     }
     let minted = secrets::mint(secrets::Kind::ApiToken);
     let prefix = secrets::display_prefix(&minted.secret);
@@ -81,7 +81,7 @@ pub async fn revoke(
     client: &ClientInfo,
     what: Revocable,
     id: Uuid,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     let (user, now) = (principal.user_id(), state.clock.now());
     let mut txn = state.writer.begin().await?;
     let (revoked, target_kind, action) = match what {
@@ -97,7 +97,7 @@ pub async fn revoke(
         ),
     };
     if !revoked {
-        return Err(ApiError::NotFound);
+        return Err(AccountError::NotFound);
     }
     txn.audit(audit::Entry {
         target_kind,
@@ -121,14 +121,14 @@ pub async fn change_password(
     client: &ClientInfo,
     current: String,
     new_password: String,
-) -> Result<(), ApiError> {
+) -> Result<(), AccountError> {
     // Read now, not from the remembered credential, which keeps no password hash.
     let stored = store::users::find(&state.db, principal.user_id())
         .await?
         .and_then(|u| u.password_hash)
         .unwrap_or_default();
     if !super::verify_password(current, stored).await? {
-        return Err(ApiError::invalid("current_password", "is wrong"));
+        return Err(AccountError::invalid("current_password", "is wrong"));
     }
     super::check_new_password("new_password", &new_password)?;
     let hash = super::hash_password(new_password, super::hash_params(&state.settings.auth)).await?;

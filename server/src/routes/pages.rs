@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 use fleetwarden_wire::tenancy::TokenQuery;
 use serde::Deserialize;
 
-use crate::accounts::{invitations, password_reset};
+use crate::accounts::{AccountError, invitations, password_reset};
 use crate::auth::ClientInfo;
 use crate::config::BrandSettings;
 use crate::email::templates::{css_color, escape};
@@ -62,18 +62,14 @@ fn page(brand: &BrandSettings, title: &str, body: &str) -> HttpResponse {
         .body(html)
 }
 
-fn message_of(err: &ApiError) -> String {
+/// What the page says of a refusal; never a database error's own text.
+fn message_of(err: AccountError) -> String {
     match err {
-        ApiError::Invalid(fields) => fields
-            .iter()
-            .flat_map(|(field, msgs)| {
-                msgs.iter()
-                    .map(move |m| format!("{} {m}", field.replace('_', " ")))
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        ApiError::NotFound => "This link is invalid, used or expired.".into(),
-        other => other.to_string(),
+        AccountError::Invalid(invalid) => {
+            format!("{} {}", invalid.field.replace('_', " "), invalid.message)
+        }
+        AccountError::NotFound => "This link is invalid, used or expired.".into(),
+        other => ApiError::from(other).to_string(),
     }
 }
 
@@ -132,7 +128,7 @@ async fn reset_submit(
         Err(err) => page(
             brand,
             "Choose a new password",
-            &password_fields(&form.token, Some(&message_of(&err)), false),
+            &password_fields(&form.token, Some(&message_of(err)), false),
         ),
     }
 }
@@ -167,7 +163,7 @@ async fn invite_form(
         Err(err) => page(
             brand,
             "Invitation",
-            &format!("<p class=\"error\">{}</p>", escape(&message_of(&err))),
+            &format!("<p class=\"error\">{}</p>", escape(&message_of(err))),
         ),
     }
 }
@@ -198,7 +194,7 @@ async fn invite_submit(
         Err(err) => page(
             brand,
             "Accept the invitation",
-            &password_fields(&form.token, Some(&message_of(&err)), true),
+            &password_fields(&form.token, Some(&message_of(err)), true),
         ),
     }
 }
