@@ -14,7 +14,8 @@ use crate::error::ApiError;
 use crate::routes::{Json, page_request};
 use crate::state::AppState;
 use crate::store::audit_log::AuditFilter;
-use crate::tenancy::{Ctx, directory};
+use crate::tenancy::Ctx;
+use crate::tenancy::directory::{groups, organizations, people, roles, sites};
 
 /// The tenant's organizations.
 #[utoipa::path(tag = "directory", security(("session" = []), ("bearer" = [])),
@@ -28,7 +29,7 @@ pub async fn list_organizations(
     path: web::Path<Uuid>,
 ) -> Json<Vec<OrganizationResponse>> {
     Ok(web::Json(
-        directory::organizations(&Ctx::new(&s, &p, &c), *path).await?,
+        organizations::organizations(&Ctx::new(&s, &p, &c), *path).await?,
     ))
 }
 
@@ -45,7 +46,7 @@ pub async fn create_organization(
     body: web::Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
-        .json(directory::create_organization(&Ctx::new(&s, &p, &c), *path, &body).await?))
+        .json(organizations::create_organization(&Ctx::new(&s, &p, &c), *path, &body).await?))
 }
 
 /// Renames or moves an organization.
@@ -62,7 +63,7 @@ pub async fn update_organization(
 ) -> Json<OrganizationResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::update_organization(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
+        organizations::update_organization(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
     ))
 }
 
@@ -78,7 +79,7 @@ pub async fn delete_organization(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_organization(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    organizations::delete_organization(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -93,9 +94,7 @@ pub async fn list_sites(
     c: ClientInfo,
     path: web::Path<Uuid>,
 ) -> Json<Vec<SiteResponse>> {
-    Ok(web::Json(
-        directory::sites(&Ctx::new(&s, &p, &c), *path).await?,
-    ))
+    Ok(web::Json(sites::sites(&Ctx::new(&s, &p, &c), *path).await?))
 }
 
 /// Creates a site (`site.manage` on its organization).
@@ -110,8 +109,10 @@ pub async fn create_site(
     path: web::Path<Uuid>,
     body: web::Json<CreateSite>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(directory::create_site(&Ctx::new(&s, &p, &c), *path, &body).await?))
+    Ok(
+        HttpResponse::Created()
+            .json(sites::create_site(&Ctx::new(&s, &p, &c), *path, &body).await?),
+    )
 }
 
 /// Edits or moves a site.
@@ -128,7 +129,7 @@ pub async fn update_site(
 ) -> Json<SiteResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::update_site(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
+        sites::update_site(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
     ))
 }
 
@@ -144,7 +145,7 @@ pub async fn delete_site(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_site(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    sites::delete_site(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -160,7 +161,7 @@ pub async fn list_groups(
     path: web::Path<Uuid>,
 ) -> Json<Vec<GroupResponse>> {
     Ok(web::Json(
-        directory::groups(&Ctx::new(&s, &p, &c), *path).await?,
+        groups::groups(&Ctx::new(&s, &p, &c), *path).await?,
     ))
 }
 
@@ -177,7 +178,7 @@ pub async fn create_group(
     body: web::Json<GroupBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
-        .json(directory::create_group(&Ctx::new(&s, &p, &c), *path, &body).await?))
+        .json(groups::create_group(&Ctx::new(&s, &p, &c), *path, &body).await?))
 }
 
 /// Renames a group.
@@ -194,7 +195,7 @@ pub async fn update_group(
 ) -> Json<GroupResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::update_group(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
+        groups::update_group(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
     ))
 }
 
@@ -210,7 +211,7 @@ pub async fn delete_group(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_group(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    groups::delete_group(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -227,7 +228,7 @@ pub async fn add_group_member(
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
-        directory::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, true).await?,
+        groups::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, true).await?,
     ))
 }
 
@@ -244,7 +245,7 @@ pub async fn remove_group_member(
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
-        directory::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, false).await?,
+        groups::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, false).await?,
     ))
 }
 
@@ -260,7 +261,7 @@ pub async fn list_users(
     path: web::Path<Uuid>,
 ) -> Json<Vec<TenantUserResponse>> {
     Ok(web::Json(
-        directory::users(&Ctx::new(&s, &p, &c), *path).await?,
+        people::users(&Ctx::new(&s, &p, &c), *path).await?,
     ))
 }
 
@@ -277,7 +278,7 @@ pub async fn update_user(
     body: web::Json<UpdateTenantUser>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    directory::set_user_role(&Ctx::new(&s, &p, &c), tenant, user, &body.role).await?;
+    people::set_user_role(&Ctx::new(&s, &p, &c), tenant, user, &body.role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -293,7 +294,7 @@ pub async fn remove_user(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    directory::remove_user(&Ctx::new(&s, &p, &c), tenant, user).await?;
+    people::remove_user(&Ctx::new(&s, &p, &c), tenant, user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -308,9 +309,7 @@ pub async fn list_roles(
     c: ClientInfo,
     path: web::Path<Uuid>,
 ) -> Json<Vec<RoleResponse>> {
-    Ok(web::Json(
-        directory::roles(&Ctx::new(&s, &p, &c), *path).await?,
-    ))
+    Ok(web::Json(roles::roles(&Ctx::new(&s, &p, &c), *path).await?))
 }
 
 /// Creates a custom role (`role.manage`; only actions the caller holds).
@@ -326,7 +325,7 @@ pub async fn create_role(
     body: web::Json<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
-        .json(directory::put_role(&Ctx::new(&s, &p, &c), *path, None, &body).await?))
+        .json(roles::put_role(&Ctx::new(&s, &p, &c), *path, None, &body).await?))
 }
 
 /// Replaces a custom role's name, description and actions.
@@ -343,7 +342,7 @@ pub async fn update_role(
 ) -> Json<RoleResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        directory::put_role(&Ctx::new(&s, &p, &c), tenant, Some(id), &body).await?,
+        roles::put_role(&Ctx::new(&s, &p, &c), tenant, Some(id), &body).await?,
     ))
 }
 
@@ -359,7 +358,7 @@ pub async fn delete_role(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    directory::delete_role(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    roles::delete_role(&Ctx::new(&s, &p, &c), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -413,7 +412,7 @@ pub async fn audit_log(
     paging: web::Query<PagingQuery>,
 ) -> Json<Page<AuditRecordResponse>> {
     let filter = audit_filter(q.into_inner())?;
-    let page = directory::audit_log(
+    let page = crate::tenancy::audit_log::audit_log(
         &Ctx::new(&s, &p, &c),
         *path,
         &filter,

@@ -19,7 +19,7 @@ pub const MOST: u64 = 50_000;
 pub async fn csv(ctx: &Ctx<'_>, tenant: Uuid, filter: &AuditFilter) -> Result<Vec<u8>, ApiError> {
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "audit.read").await?;
-    super::directory::audit_caught_up(ctx).await?;
+    super::audit_log::audit_caught_up(ctx).await?;
     let Some(rows) =
         store::audit_log::all_up_to(&ctx.state.db, tenant, filter, MOST, 1_000).await?
     else {

@@ -15,6 +15,7 @@ use crate::store;
 pub use crate::input::{name, text, time_zone};
 
 pub mod audit_export;
+pub mod audit_log;
 pub mod batch_file;
 pub mod calls;
 pub mod devices;

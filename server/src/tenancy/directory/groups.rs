@@ -1,0 +1,207 @@
+//! Groups of people, and their members.
+use entity::{group, group_member};
+use fleetwarden_wire::directory::{GroupBody, GroupResponse};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+use uuid::Uuid;
+
+use crate::access::Scope;
+use crate::audit;
+use crate::changes::Change;
+use crate::error::ApiError;
+use crate::store;
+use crate::tenancy::{Ctx, conflict, name, text};
+
+async fn group_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<group::Model, ApiError> {
+    group::Entity::find_by_id(id)
+        .one(&ctx.state.db)
+        .await?
+        .filter(|g| g.tenant_id == tenant)
+        .ok_or(ApiError::NotFound)
+}
+
+fn group_response(g: &group::Model, members: Vec<Uuid>) -> GroupResponse {
+    GroupResponse {
+        id: g.id,
+        tenant_id: g.tenant_id,
+        name: g.name.clone(),
+        description: g.description.clone(),
+        members,
+    }
+}
+
+/// The tenant's groups with their members.
+///
+/// # Errors
+/// 404 for another tenant.
+pub async fn groups(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<GroupResponse>, ApiError> {
+    ctx.tenant(tenant).await?;
+    let groups = store::directory::groups(&ctx.state.db, tenant).await?;
+    Ok(groups
+        .into_iter()
+        .map(|(g, m)| group_response(&g, m))
+        .collect())
+}
+
+/// Creates a group; needs `group.manage` on the tenant.
+///
+/// # Errors
+/// 404/403/422/409 as usual.
+pub async fn create_group(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    body: &GroupBody,
+) -> Result<GroupResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    let now = ctx.now();
+    let txn = ctx.write().await?;
+    let g = group::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        name: Set(name("name", &body.name, 200)?),
+        description: Set(text("description", body.description.as_ref(), 1000)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&*txn)
+    .await
+    .map_err(ApiError::from)
+    .map_err(conflict("a group with this name"))?;
+    let wire = group_response(&g, Vec::new());
+    txn.audit(audit::Entry {
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "group.create", "group", g.id)
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(wire)
+}
+
+/// Renames a group or changes its description.
+///
+/// # Errors
+/// 404/403/422/409 as usual.
+pub async fn update_group(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+    body: &GroupBody,
+) -> Result<GroupResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    let current = group_in(ctx, tenant, id).await?;
+    let mut model: group::ActiveModel = current.clone().into();
+    model.name = Set(name("name", &body.name, 200)?);
+    model.description = Set(text("description", body.description.as_ref(), 1000)?);
+    model.updated_at = Set(ctx.now());
+    let txn = ctx.write().await?;
+    let updated = model
+        .update(&*txn)
+        .await
+        .map_err(ApiError::from)
+        .map_err(conflict("a group with this name"))?;
+    let members = store::directory::group_members(&*txn, id).await?;
+    let wire = group_response(&updated, members);
+    txn.audit(audit::Entry {
+        before: Some(
+            serde_json::json!({ "name": current.name, "description": current.description }),
+        ),
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "group.update", "group", id)
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(wire)
+}
+
+/// Deletes a group; its grants end with it.
+///
+/// # Errors
+/// 404/403 as usual.
+pub async fn delete_group(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+    ctx.tenant(tenant).await?;
+    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    let current = group_in(ctx, tenant, id).await?;
+    let mut txn = ctx.write().await?;
+    let before = Some(serde_json::json!({ "name": current.name }));
+    current.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "group.delete", "group", id)
+    })
+    .await?;
+    txn.change(Change::GroupRemoved { id });
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Adds (`add`) or removes a member; the user must belong to the tenant.
+///
+/// # Errors
+/// 404/403/422 as usual.
+pub async fn set_member(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+    user: Uuid,
+    add: bool,
+) -> Result<GroupResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    let g = group_in(ctx, tenant, id).await?;
+    let db = &ctx.state.db;
+    if store::memberships::in_tenant(db, user, tenant)
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::NotFound);
+    }
+    let mut txn = ctx.write().await?;
+    // One statement each way, so two requests at once can't both find nothing and then clash
+    // on the insert: the second adds (or removes) nothing and says so by changing nothing.
+    let changed = if add {
+        let row = group_member::ActiveModel {
+            group_id: Set(id),
+            user_id: Set(user),
+            created_at: Set(ctx.now()),
+        };
+        let inserted = group_member::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&*txn)
+            .await?;
+        inserted == 1
+    } else {
+        group_member::Entity::delete_by_id((id, user))
+            .exec(&*txn)
+            .await?
+            .rows_affected
+            == 1
+    };
+    if changed {
+        let action = if add {
+            "group.member_add"
+        } else {
+            "group.member_remove"
+        };
+        txn.audit(audit::Entry {
+            after: Some(serde_json::json!({ "user_id": user })),
+            ..ctx.entry(tenant, action, "group", id)
+        })
+        .await?;
+    }
+    let members = store::directory::group_members(&*txn, id).await?;
+    if changed {
+        txn.change(Change::GroupMember {
+            group: id,
+            user,
+            member: add,
+        });
+    }
+    txn.commit().await?;
+    Ok(group_response(&g, members))
+}

@@ -1,0 +1,198 @@
+//! The tenant's organization tree: the root and its client organizations.
+use entity::enums::OrganizationKind;
+use entity::organization;
+use fleetwarden_wire::directory::{CreateOrganization, OrganizationResponse, UpdateOrganization};
+use sea_orm::{ActiveModelTrait, ModelTrait, Set};
+use uuid::Uuid;
+
+use super::org_in;
+use crate::access::Scope;
+use crate::audit;
+use crate::changes::Change;
+use crate::error::ApiError;
+use crate::store;
+use crate::tenancy::{Ctx, conflict, name};
+
+fn org_response(o: &organization::Model) -> OrganizationResponse {
+    OrganizationResponse {
+        id: o.id,
+        tenant_id: o.tenant_id,
+        parent_id: o.parent_id,
+        kind: match o.kind {
+            OrganizationKind::Tenant => "tenant",
+            OrganizationKind::Client => "client",
+        }
+        .into(),
+        name: o.name.clone(),
+    }
+}
+
+/// The tenant's organizations (the tree as parent links).
+///
+/// # Errors
+/// 404 for another tenant.
+pub async fn organizations(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+) -> Result<Vec<OrganizationResponse>, ApiError> {
+    ctx.tenant(tenant).await?;
+    let orgs = store::directory::organizations(&ctx.state.db, tenant).await?;
+    Ok(orgs.iter().map(org_response).collect())
+}
+
+/// Creates a client organization under `parent_id` (default: the tenant root).
+///
+/// # Errors
+/// 404/403/422/409 as usual.
+pub async fn create_organization(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    body: &CreateOrganization,
+) -> Result<OrganizationResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    let parent = org_in(ctx, tenant, body.parent_id.unwrap_or(tenant))
+        .await
+        .map_err(|_| ApiError::invalid("parent_id", "no such organization in this tenant"))?;
+    ctx.require(&Scope::Organization(parent.id), "organization.manage")
+        .await?;
+    let name = name("name", &body.name, 200)?;
+    let now = ctx.now();
+    let mut txn = ctx.write().await?;
+    let org = organization::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        parent_id: Set(Some(parent.id)),
+        kind: Set(OrganizationKind::Client),
+        name: Set(name),
+        suspended_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&*txn)
+    .await
+    .map_err(ApiError::from)
+    .map_err(conflict("an organization with this name"))?;
+    let wire = org_response(&org);
+    txn.audit(audit::Entry {
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "organization.create", "organization", org.id)
+    })
+    .await?;
+    txn.change(Change::Organization {
+        id: org.id,
+        tenant,
+        parent: org.parent_id,
+    });
+    txn.commit().await?;
+    Ok(wire)
+}
+
+/// Renames and/or moves an organization (never under itself or its descendants).
+///
+/// # Errors
+/// 404/403/422/409 as usual.
+pub async fn update_organization(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+    body: &UpdateOrganization,
+) -> Result<OrganizationResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    let org = org_in(ctx, tenant, id).await?;
+    ctx.require(&Scope::Organization(org.id), "organization.manage")
+        .await?;
+    let mut model: organization::ActiveModel = org.clone().into();
+    if let Some(n) = &body.name {
+        model.name = Set(name("name", n, 200)?);
+    }
+    if let Some(parent_id) = body.parent_id {
+        if org.parent_id.is_none() {
+            return Err(ApiError::invalid(
+                "parent_id",
+                "the tenant root has no parent",
+            ));
+        }
+        let parent = org_in(ctx, tenant, parent_id)
+            .await
+            .map_err(|_| ApiError::invalid("parent_id", "no such organization in this tenant"))?;
+        let all = store::directory::organizations(&ctx.state.db, tenant).await?;
+        if is_within(&all, parent.id, org.id) {
+            return Err(ApiError::invalid(
+                "parent_id",
+                "can't move an organization under itself",
+            ));
+        }
+        ctx.require(&Scope::Organization(parent.id), "organization.manage")
+            .await?;
+        model.parent_id = Set(Some(parent.id));
+    }
+    model.updated_at = Set(ctx.now());
+    let mut txn = ctx.write().await?;
+    let updated = model
+        .update(&*txn)
+        .await
+        .map_err(ApiError::from)
+        .map_err(conflict("an organization with this name"))?;
+    let wire = org_response(&updated);
+    txn.audit(audit::Entry {
+        before: serde_json::to_value(org_response(&org)).ok(),
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "organization.update", "organization", id)
+    })
+    .await?;
+    txn.change(Change::Organization {
+        id: updated.id,
+        tenant,
+        parent: updated.parent_id,
+    });
+    txn.commit().await?;
+    Ok(wire)
+}
+
+/// Whether `node` is `ancestor` or below it.
+fn is_within(all: &[organization::Model], mut node: Uuid, ancestor: Uuid) -> bool {
+    for _ in 0..=all.len() {
+        if node == ancestor {
+            return true;
+        }
+        match all.iter().find(|o| o.id == node).and_then(|o| o.parent_id) {
+            Some(parent) => node = parent,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// Deletes an empty client organization (no sites, no child organizations).
+///
+/// # Errors
+/// 404/403; 422 for the root; 409 while it holds sites or organizations.
+pub async fn delete_organization(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+    ctx.tenant(tenant).await?;
+    let org = org_in(ctx, tenant, id).await?;
+    ctx.require(&Scope::Organization(org.id), "organization.manage")
+        .await?;
+    if org.parent_id.is_none() {
+        return Err(ApiError::invalid(
+            "id",
+            "the tenant root can't be deleted here",
+        ));
+    }
+    if store::directory::organization_in_use(&ctx.state.db, id).await? {
+        return Err(ApiError::Conflict(
+            "move or delete its sites and client organizations first".into(),
+        ));
+    }
+    let mut txn = ctx.write().await?;
+    let before = serde_json::to_value(org_response(&org)).ok();
+    org.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "organization.delete", "organization", id)
+    })
+    .await?;
+    // The index drops the grants on it as the database's cascade does.
+    txn.change(Change::OrganizationRemoved { id });
+    txn.commit().await?;
+    Ok(())
+}

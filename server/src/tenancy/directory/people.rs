@@ -1,0 +1,145 @@
+//! The tenant's people: who is an admin, and removing someone.
+use entity::enums::MembershipRole;
+use entity::{group_member, membership};
+use fleetwarden_wire::directory::TenantUserResponse;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::access::Scope;
+use crate::audit;
+use crate::changes::Change;
+use crate::error::ApiError;
+use crate::store;
+use crate::tenancy::Ctx;
+
+/// The people of the tenant.
+///
+/// # Errors
+/// 404 for another tenant.
+pub async fn users(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<TenantUserResponse>, ApiError> {
+    ctx.tenant(tenant).await?;
+    let people = store::directory::tenant_users(&ctx.state.db, tenant).await?;
+    Ok(people
+        .into_iter()
+        .map(|(u, ms)| TenantUserResponse {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: if ms.iter().any(|m| m.role == MembershipRole::Admin) {
+                "admin"
+            } else {
+                "member"
+            }
+            .into(),
+            organization_ids: ms.iter().map(|m| m.organization_id).collect(),
+        })
+        .collect())
+}
+
+/// Makes someone a tenant admin or a plain member (tenant admins only).
+///
+/// # Errors
+/// 404/403/422 as usual.
+pub async fn set_user_role(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    user: Uuid,
+    role: &str,
+) -> Result<(), ApiError> {
+    ctx.tenant(tenant).await?;
+    ctx.require(&Scope::Tenant(tenant), "organization.manage")
+        .await?;
+    let role = crate::accounts::invitations::parse_role(role)?;
+    let db = &ctx.state.db;
+    let memberships = store::memberships::in_tenant(db, user, tenant).await?;
+    if memberships.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    let admin = role == MembershipRole::Admin;
+    let mut txn = ctx.write().await?;
+    membership::Entity::update_many()
+        .col_expr(
+            membership::Column::Role,
+            sea_orm::sea_query::Expr::value(role),
+        )
+        .filter(membership::Column::UserId.eq(user))
+        .filter(membership::Column::TenantId.eq(tenant))
+        .exec(&*txn)
+        .await?;
+    txn.audit(audit::Entry {
+        after: Some(serde_json::json!({ "role": if admin { "admin" } else { "member" } })),
+        ..ctx.entry(tenant, "membership.update", "user", user)
+    })
+    .await?;
+    txn.change(Change::TenantAdmin {
+        user,
+        tenant,
+        admin,
+    });
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes someone from the tenant: memberships, group memberships and grants there end.
+///
+/// # Errors
+/// 404/403 as usual.
+pub async fn remove_user(ctx: &Ctx<'_>, tenant: Uuid, user: Uuid) -> Result<(), ApiError> {
+    ctx.tenant(tenant).await?;
+    ctx.require(&Scope::Tenant(tenant), "organization.manage")
+        .await?;
+    let db = &ctx.state.db;
+    if store::memberships::in_tenant(db, user, tenant)
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::NotFound);
+    }
+    let grants = store::grants::list(
+        db,
+        tenant,
+        &store::grants::GrantFilter {
+            user: Some(user),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let groups: Vec<Uuid> = store::directory::groups(db, tenant)
+        .await?
+        .into_iter()
+        .map(|(g, _)| g.id)
+        .collect();
+    let mut txn = ctx.write().await?;
+    membership::Entity::delete_many()
+        .filter(membership::Column::UserId.eq(user))
+        .filter(membership::Column::TenantId.eq(tenant))
+        .exec(&*txn)
+        .await?;
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::UserId.eq(user))
+        .filter(group_member::Column::GroupId.is_in(groups.clone()))
+        .exec(&*txn)
+        .await?;
+    entity::grant::Entity::delete_many()
+        .filter(entity::grant::Column::Id.is_in(grants.iter().map(|g| g.id)))
+        .exec(&*txn)
+        .await?;
+    txn.audit(audit::Entry {
+        after: Some(serde_json::json!({ "grants_ended": grants.len() })),
+        ..ctx.entry(tenant, "membership.remove", "user", user)
+    })
+    .await?;
+    txn.changes(grants.iter().map(|g| Change::GrantRemoved { id: g.id }));
+    txn.changes(groups.into_iter().map(|group| Change::GroupMember {
+        group,
+        user,
+        member: false,
+    }));
+    txn.change(Change::TenantAdmin {
+        user,
+        tenant,
+        admin: false,
+    });
+    txn.commit().await?;
+    Ok(())
+}

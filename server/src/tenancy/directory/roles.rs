@@ -1,0 +1,214 @@
+//! Built-in and custom roles, and the actions a custom role names.
+use std::collections::BTreeSet;
+
+use entity::role;
+use fleetwarden_wire::directory::{RoleBody, RoleResponse};
+use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+use uuid::Uuid;
+
+use crate::access::{BUILTIN_ACTIONS, Scope};
+use crate::audit;
+use crate::changes::Change;
+use crate::error::ApiError;
+use crate::store;
+use crate::tenancy::{Ctx, conflict, name, text};
+
+/// Built-in and custom roles with their actions.
+///
+/// # Errors
+/// 404 for another tenant.
+pub async fn roles(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<RoleResponse>, ApiError> {
+    ctx.tenant(tenant).await?;
+    let roles = store::directory::roles(&ctx.state.db, tenant).await?;
+    let index = ctx.state.access.read().await;
+    Ok(roles
+        .into_iter()
+        .map(|(r, _)| RoleResponse {
+            id: r.id,
+            name: r.name,
+            builtin: r.builtin,
+            description: r.description,
+            actions: index.role_actions(r.id).into_iter().collect(),
+        })
+        .collect())
+}
+
+fn check_actions(actions: &[String]) -> Result<Vec<String>, ApiError> {
+    let set: BTreeSet<String> = actions.iter().map(|a| a.trim().to_owned()).collect();
+    if set.is_empty() {
+        return Err(ApiError::invalid("actions", "name at least one action"));
+    }
+    for a in &set {
+        let known_family = a.starts_with("device.") || BUILTIN_ACTIONS.contains(&a.as_str());
+        let well_formed = a.len() <= 100
+            && a.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            });
+        if !known_family || !well_formed {
+            return Err(ApiError::invalid(
+                "actions",
+                format!("unknown action {a:?}"),
+            ));
+        }
+    }
+    Ok(set.into_iter().collect())
+}
+
+/// Creates (`id` None) or replaces a custom role; needs `role.manage` on the tenant, and the
+/// caller must hold every action it names there.
+///
+/// # Errors
+/// 404/403/422/409 as usual.
+pub async fn put_role(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Option<Uuid>,
+    body: &RoleBody,
+) -> Result<RoleResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    let actions = check_actions(&body.actions)?;
+    {
+        // New function-specific actions join the vocabulary first, so that "holds everything"
+        // (tenant admins) covers them; the vocabulary only names actions, it grants nothing.
+        let mut index = ctx.state.access.write().await;
+        for action in &actions {
+            index.register_action(action);
+        }
+    }
+    let held = ctx.actions_on(&Scope::Tenant(tenant)).await;
+    if !held.contains("role.manage") {
+        return Err(ApiError::Forbidden);
+    }
+    let role_name = name("name", &body.name, 64)?;
+    if ["viewer", "operator", "manager", "tenant_admin"]
+        .contains(&role_name.to_lowercase().as_str())
+    {
+        return Err(ApiError::invalid("name", "is a built-in role's name"));
+    }
+    let now = ctx.now();
+    let mut txn = ctx.write().await?;
+    let (stored, before) = match id {
+        None => {
+            let r = role::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(Some(tenant)),
+                name: Set(role_name),
+                description: Set(text("description", body.description.as_ref(), 1000)?),
+                builtin: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&*txn)
+            .await
+            .map_err(ApiError::from)
+            .map_err(conflict("a role with this name"))?;
+            (r, None)
+        }
+        Some(id) => {
+            let current = role::Entity::find_by_id(id)
+                .one(&*txn)
+                .await?
+                .filter(|r| r.tenant_id == Some(tenant) && !r.builtin)
+                .ok_or(ApiError::NotFound)?;
+            let before_actions = store::directory::role_actions(&*txn, &current).await?;
+            let mut model: role::ActiveModel = current.clone().into();
+            model.name = Set(role_name);
+            model.description = Set(text("description", body.description.as_ref(), 1000)?);
+            model.updated_at = Set(now);
+            let r = model
+                .update(&*txn)
+                .await
+                .map_err(ApiError::from)
+                .map_err(conflict("a role with this name"))?;
+            (
+                r,
+                Some(serde_json::json!({ "name": current.name, "actions": before_actions })),
+            )
+        }
+    };
+    // Editing a role in use changes what its holders may do; the editor must hold it all.
+    let missing: Vec<&String> = actions.iter().filter(|a| !held.contains(*a)).collect();
+    if !missing.is_empty() {
+        return Err(ApiError::ExceedsOwnRights(
+            missing.into_iter().cloned().collect::<Vec<_>>().join(", "),
+        ));
+    }
+    store::directory::set_role_actions(&*txn, stored.id, tenant, &actions).await?;
+    let action = if before.is_some() {
+        "role.update"
+    } else {
+        "role.create"
+    };
+    txn.audit(audit::Entry {
+        before,
+        after: Some(serde_json::json!({ "name": stored.name, "actions": actions })),
+        ..ctx.entry(tenant, action, "role", stored.id)
+    })
+    .await?;
+    txn.change(Change::Role {
+        id: stored.id,
+        tenant,
+        name: stored.name.clone(),
+        actions: actions.clone(),
+    });
+    txn.commit().await?;
+    Ok(RoleResponse {
+        id: stored.id,
+        name: stored.name,
+        builtin: false,
+        description: stored.description,
+        actions: ctx
+            .state
+            .access
+            .read()
+            .await
+            .role_actions(stored.id)
+            .into_iter()
+            .collect(),
+    })
+}
+
+/// Deletes a custom role no grant uses.
+///
+/// # Errors
+/// 404/403; 409 while grants use it.
+pub async fn delete_role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+    ctx.tenant(tenant).await?;
+    ctx.require(&Scope::Tenant(tenant), "role.manage").await?;
+    let db = &ctx.state.db;
+    let current = role::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| r.tenant_id == Some(tenant) && !r.builtin)
+        .ok_or(ApiError::NotFound)?;
+    let in_use = !store::grants::list(
+        db,
+        tenant,
+        &store::grants::GrantFilter {
+            role: Some(id),
+            ..Default::default()
+        },
+    )
+    .await?
+    .is_empty();
+    if in_use {
+        return Err(ApiError::Conflict(
+            "grants still use this role; revoke them first".into(),
+        ));
+    }
+    let mut txn = ctx.write().await?;
+    store::directory::set_role_actions(&*txn, id, tenant, &[]).await?;
+    let before = Some(serde_json::json!({ "name": current.name }));
+    current.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "role.delete", "role", id)
+    })
+    .await?;
+    txn.change(Change::RoleRemoved { id });
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! Sites, each in one organization.
+use entity::site;
+use fleetwarden_wire::directory::{CreateSite, SiteResponse, UpdateSite};
+use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+use uuid::Uuid;
+
+use super::org_in;
+use crate::access::Scope;
+use crate::audit;
+use crate::changes::Change;
+use crate::error::ApiError;
+use crate::store;
+use crate::tenancy::{Ctx, conflict, name, text, time_zone};
+
+fn site_response(s: &site::Model) -> SiteResponse {
+    SiteResponse {
+        id: s.id,
+        tenant_id: s.tenant_id,
+        organization_id: s.organization_id,
+        name: s.name.clone(),
+        address: s.address.clone(),
+        timezone: s.timezone.clone(),
+    }
+}
+
+async fn site_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<site::Model, ApiError> {
+    site::Entity::find_by_id(id)
+        .one(&ctx.state.db)
+        .await?
+        .filter(|s| s.tenant_id == tenant)
+        .ok_or(ApiError::NotFound)
+}
+
+/// The tenant's sites.
+///
+/// # Errors
+/// 404 for another tenant.
+pub async fn sites(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<SiteResponse>, ApiError> {
+    ctx.tenant(tenant).await?;
+    Ok(store::directory::sites(&ctx.state.db, tenant)
+        .await?
+        .iter()
+        .map(site_response)
+        .collect())
+}
+
+/// Creates a site in an organization; needs `site.manage` there.
+///
+/// # Errors
+/// 404/403/422/409 as usual.
+pub async fn create_site(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    body: &CreateSite,
+) -> Result<SiteResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    let org = org_in(ctx, tenant, body.organization_id)
+        .await
+        .map_err(|_| ApiError::invalid("organization_id", "no such organization in this tenant"))?;
+    ctx.require(&Scope::Organization(org.id), "site.manage")
+        .await?;
+    let now = ctx.now();
+    let mut txn = ctx.write().await?;
+    let s = site::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tenant),
+        organization_id: Set(org.id),
+        name: Set(name("name", &body.name, 200)?),
+        address: Set(text("address", body.address.as_ref(), 500)?),
+        timezone: Set(time_zone("timezone", body.timezone.as_deref())?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&*txn)
+    .await
+    .map_err(ApiError::from)
+    .map_err(conflict("a site with this name in this organization"))?;
+    let wire = site_response(&s);
+    txn.audit(audit::Entry {
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "site.create", "site", s.id)
+    })
+    .await?;
+    txn.change(Change::Site {
+        id: s.id,
+        tenant,
+        organization: s.organization_id,
+    });
+    txn.commit().await?;
+    Ok(wire)
+}
+
+/// Edits or moves a site; needs `site.manage` on it and on the destination organization.
+///
+/// # Errors
+/// 404/403/422/409 as usual.
+pub async fn update_site(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+    body: &UpdateSite,
+) -> Result<SiteResponse, ApiError> {
+    ctx.tenant(tenant).await?;
+    let current = site_in(ctx, tenant, id).await?;
+    ctx.require(&Scope::Site(id), "site.manage").await?;
+    let mut model: site::ActiveModel = current.clone().into();
+    if let Some(n) = &body.name {
+        model.name = Set(name("name", n, 200)?);
+    }
+    if let Some(org_id) = body.organization_id {
+        let org = org_in(ctx, tenant, org_id).await.map_err(|_| {
+            ApiError::invalid("organization_id", "no such organization in this tenant")
+        })?;
+        ctx.require(&Scope::Organization(org.id), "site.manage")
+            .await?;
+        model.organization_id = Set(org.id);
+    }
+    if body.address.is_some() {
+        model.address = Set(text("address", body.address.as_ref(), 500)?);
+    }
+    if body.timezone.is_some() {
+        model.timezone = Set(time_zone("timezone", body.timezone.as_deref())?);
+    }
+    model.updated_at = Set(ctx.now());
+    let mut txn = ctx.write().await?;
+    let updated = model
+        .update(&*txn)
+        .await
+        .map_err(ApiError::from)
+        .map_err(conflict("a site with this name in this organization"))?;
+    let wire = site_response(&updated);
+    txn.audit(audit::Entry {
+        before: serde_json::to_value(site_response(&current)).ok(),
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "site.update", "site", id)
+    })
+    .await?;
+    txn.change(Change::Site {
+        id,
+        tenant,
+        organization: updated.organization_id,
+    });
+    txn.commit().await?;
+    Ok(wire)
+}
+
+/// Deletes a site: its devices stay in the tenant, unplaced; grants on the site end.
+///
+/// # Errors
+/// 404/403 as usual.
+pub async fn delete_site(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+    ctx.tenant(tenant).await?;
+    let current = site_in(ctx, tenant, id).await?;
+    ctx.require(&Scope::Site(id), "site.manage").await?;
+    let mut txn = ctx.write().await?;
+    let before = serde_json::to_value(site_response(&current)).ok();
+    current.delete(&*txn).await?;
+    txn.audit(audit::Entry {
+        before,
+        ..ctx.entry(tenant, "site.delete", "site", id)
+    })
+    .await?;
+    txn.change(Change::SiteRemoved { id });
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Moving a device to another tenant, at Particle and in our rows, all or nothing.
+use entity::enums::ProductMode;
+use entity::{device, grant, particle_product, shadow_customer};
+use fleetwarden_wire::products::TransferDevice;
+use fleetwarden_wire::sharing::DeviceResponse;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::tenant_site;
+use super::upstream::Upstream;
+use crate::audit;
+use crate::changes::Change;
+use crate::changes::rebuild::device_entry;
+use crate::domain::ids::DeviceId;
+use crate::error::ApiError;
+use crate::tenancy::products::platform_admin;
+use crate::tenancy::{Ctx, name};
+
+/// Moves a device to another tenant: in shadow-customer mode the old tenant's customer
+/// unclaims it and the new tenant's claims it; then, in one transaction, the device changes
+/// tenant (and site), every grant on it is dropped and both tenants' audit logs say so.
+///
+/// Atomic as seen from outside: if Particle refuses the new claim the old customer claims the
+/// device back; if the database then fails, Particle is put back the same way. If even the
+/// putting back fails the device is left unclaimed at Particle, our rows are unchanged, and
+/// the same transfer can simply be repeated (every step first looks at who owns the device).
+///
+/// # Errors
+/// 403 for non-operators, 404 for an unknown device or tenant, 422 for the same tenant or a
+/// site of another, 409 when someone else owns the device at Particle, upstream errors.
+pub async fn transfer(
+    ctx: &Ctx<'_>,
+    id: &DeviceId,
+    body: &TransferDevice,
+) -> Result<DeviceResponse, ApiError> {
+    platform_admin(ctx)?;
+    let db = &ctx.state.db;
+    let current = device::Entity::find_by_id(id.as_str().to_owned())
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    ctx.tenant(body.tenant_id).await?;
+    if body.tenant_id == current.tenant_id {
+        return Err(ApiError::invalid(
+            "tenant_id",
+            "the device is in this tenant already",
+        ));
+    }
+    if let Some(site) = body.site_id {
+        tenant_site(ctx, body.tenant_id, site).await?;
+    }
+    let up = Upstream::new(
+        ctx,
+        particle_product::Entity::find_by_id(current.product_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("device without its product")))?,
+    )?;
+
+    // Upstream first. `moved` holds (old customer, new customer) once Particle changed.
+    let (new_shadow, moved) = match up.product.mode {
+        ProductMode::ProductToken => (None, None),
+        ProductMode::ShadowCustomer => {
+            let old = match current.shadow_customer_id {
+                Some(old) => shadow_customer::Entity::find_by_id(old).one(db).await?,
+                None => None,
+            };
+            let new = up.shadow_customer(body.tenant_id).await?;
+            let old_name = old.map(|o| o.customer_id);
+            move_claim(&up, id.as_str(), old_name.as_deref(), &new.customer_id).await?;
+            let moved = (old_name, new.customer_id.clone());
+            (Some(new), Some(moved))
+        }
+    };
+
+    match commit_transfer(ctx, &current, body, new_shadow.as_ref()).await {
+        Ok(_) => crate::tenancy::devices::get(ctx, id).await,
+        Err(e) => {
+            if let Some((old, new)) = moved {
+                put_back(&up, id.as_str(), &new, old.as_deref()).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Makes `new` the device's owner at Particle, from whatever state an earlier, interrupted
+/// attempt left. If the new claim fails, the old owner claims it back before the error is
+/// returned.
+async fn move_claim(
+    up: &Upstream<'_>,
+    device: &str,
+    old: Option<&str>,
+    new: &str,
+) -> Result<(), ApiError> {
+    match up.owner(device).await? {
+        Some(owner) if owner == new => return Ok(()),
+        Some(owner) if Some(owner.as_str()) == old => up.unclaim(&owner, device).await?,
+        Some(_) => {
+            return Err(ApiError::Conflict(
+                "someone outside this tenant owns the device at Particle".into(),
+            ));
+        }
+        None => {}
+    }
+    if let Err(e) = up.claim(new, device).await {
+        if let Some(old) = old
+            && let Err(again) = up.claim(old, device).await
+        {
+            tracing::error!(device, error = %again,
+                "transfer: the old owner could not claim the device back; it is unclaimed at Particle");
+        }
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Undoes [`move_claim`] after the database refused the transfer. Best effort: logged if
+/// Particle refuses too (the transfer can be repeated).
+async fn put_back(up: &Upstream<'_>, device: &str, new: &str, old: Option<&str>) {
+    let result = match up.unclaim(new, device).await {
+        Ok(()) => match old {
+            Some(old) => up.claim(old, device).await,
+            None => Ok(()),
+        },
+        Err(e) => Err(e),
+    };
+    if let Err(error) = result {
+        tracing::error!(device, %error, "transfer: could not put the Particle claim back");
+    }
+}
+
+/// The database half of a transfer: the device row, its grants dropped, and an audit record
+/// in each tenant, in one transaction. Returns the updated row.
+async fn commit_transfer(
+    ctx: &Ctx<'_>,
+    current: &device::Model,
+    body: &TransferDevice,
+    new_shadow: Option<&shadow_customer::Model>,
+) -> Result<device::Model, ApiError> {
+    let mut txn = ctx.write().await?;
+    let grants = grant::Entity::find()
+        .filter(grant::Column::ScopeDeviceId.eq(current.id.clone()))
+        .all(&*txn)
+        .await?;
+    let dropped: Vec<Uuid> = grants.iter().map(|g| g.id).collect();
+    grant::Entity::delete_many()
+        .filter(grant::Column::ScopeDeviceId.eq(current.id.clone()))
+        .exec(&*txn)
+        .await?;
+    let mut model: device::ActiveModel = current.clone().into();
+    model.tenant_id = Set(body.tenant_id);
+    model.site_id = Set(body.site_id);
+    model.shadow_customer_id = Set(new_shadow.map(|s| s.id));
+    if let Some(new_name) = &body.name {
+        model.name = Set(name("name", new_name, 200)?);
+    }
+    model.updated_at = Set(ctx.now());
+    let updated = model.update(&*txn).await?;
+    let summary = serde_json::json!({
+        "from_tenant": current.tenant_id,
+        "to_tenant": body.tenant_id,
+        "site_id": updated.site_id,
+        "grants_dropped": dropped,
+    });
+    for (tenant, action) in [
+        (current.tenant_id, "device.transfer_out"),
+        (body.tenant_id, "device.transfer_in"),
+    ] {
+        txn.audit(audit::Entry {
+            before: Some(serde_json::json!({
+                "tenant_id": current.tenant_id, "site_id": current.site_id, "name": current.name,
+            })),
+            after: Some(summary.clone()),
+            ..ctx.entry(tenant, action, "device", &current.id)
+        })
+        .await?;
+    }
+    txn.changes(dropped.iter().map(|&id| Change::GrantRemoved { id }));
+    txn.change(Change::device(&device_entry(&updated)));
+    txn.commit().await?;
+    Ok(updated)
+}
