@@ -9,12 +9,10 @@ use fleetwarden_wire::directory::{
 use fleetwarden_wire::error::ErrorBody;
 use uuid::Uuid;
 
-use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
+use crate::routes::extract::Caller;
 use crate::routes::{Json, page_request};
-use crate::state::AppState;
 use crate::store::audit_log::AuditFilter;
-use crate::tenancy::Ctx;
 use crate::tenancy::directory::{groups, organizations, people, roles, sites};
 
 /// The tenant's organizations.
@@ -23,13 +21,11 @@ use crate::tenancy::directory::{groups, organizations, people, roles, sites};
     responses((status = 200, body = Vec<OrganizationResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/organizations")]
 pub async fn list_organizations(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
 ) -> Json<Vec<OrganizationResponse>> {
     Ok(web::Json(
-        organizations::organizations(&Ctx::new(&s, &p, &c), *path).await?,
+        organizations::organizations(&caller.ctx(), *path).await?,
     ))
 }
 
@@ -39,14 +35,12 @@ pub async fn list_organizations(
     responses((status = 201, body = OrganizationResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenants/{tenant}/organizations")]
 pub async fn create_organization(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     body: web::Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
-        .json(organizations::create_organization(&Ctx::new(&s, &p, &c), *path, &body).await?))
+        .json(organizations::create_organization(&caller.ctx(), *path, &body).await?))
 }
 
 /// Renames or moves an organization.
@@ -55,15 +49,13 @@ pub async fn create_organization(
     responses((status = 200, body = OrganizationResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/tenants/{tenant}/organizations/{id}")]
 pub async fn update_organization(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<UpdateOrganization>,
 ) -> Json<OrganizationResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        organizations::update_organization(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
+        organizations::update_organization(&caller.ctx(), tenant, id, &body).await?,
     ))
 }
 
@@ -73,13 +65,11 @@ pub async fn update_organization(
     responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, description = "the tenant root can't be deleted here", body = ErrorBody), (status = 409, description = "still holds sites or organizations", body = ErrorBody)))]
 #[delete("/tenants/{tenant}/organizations/{id}")]
 pub async fn delete_organization(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    organizations::delete_organization(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    organizations::delete_organization(&caller.ctx(), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -88,13 +78,8 @@ pub async fn delete_organization(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<SiteResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/sites")]
-pub async fn list_sites(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    path: web::Path<Uuid>,
-) -> Json<Vec<SiteResponse>> {
-    Ok(web::Json(sites::sites(&Ctx::new(&s, &p, &c), *path).await?))
+pub async fn list_sites(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<SiteResponse>> {
+    Ok(web::Json(sites::sites(&caller.ctx(), *path).await?))
 }
 
 /// Creates a site (`site.manage` on its organization).
@@ -103,16 +88,11 @@ pub async fn list_sites(
     responses((status = 201, body = SiteResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenants/{tenant}/sites")]
 pub async fn create_site(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     body: web::Json<CreateSite>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(
-        HttpResponse::Created()
-            .json(sites::create_site(&Ctx::new(&s, &p, &c), *path, &body).await?),
-    )
+    Ok(HttpResponse::Created().json(sites::create_site(&caller.ctx(), *path, &body).await?))
 }
 
 /// Edits or moves a site.
@@ -121,15 +101,13 @@ pub async fn create_site(
     responses((status = 200, body = SiteResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/tenants/{tenant}/sites/{id}")]
 pub async fn update_site(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<UpdateSite>,
 ) -> Json<SiteResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        sites::update_site(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
+        sites::update_site(&caller.ctx(), tenant, id, &body).await?,
     ))
 }
 
@@ -139,13 +117,11 @@ pub async fn update_site(
     responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[delete("/tenants/{tenant}/sites/{id}")]
 pub async fn delete_site(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    sites::delete_site(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    sites::delete_site(&caller.ctx(), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -154,15 +130,8 @@ pub async fn delete_site(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<GroupResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/groups")]
-pub async fn list_groups(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    path: web::Path<Uuid>,
-) -> Json<Vec<GroupResponse>> {
-    Ok(web::Json(
-        groups::groups(&Ctx::new(&s, &p, &c), *path).await?,
-    ))
+pub async fn list_groups(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<GroupResponse>> {
+    Ok(web::Json(groups::groups(&caller.ctx(), *path).await?))
 }
 
 /// Creates a group (`group.manage` on the tenant).
@@ -171,14 +140,11 @@ pub async fn list_groups(
     responses((status = 201, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenants/{tenant}/groups")]
 pub async fn create_group(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     body: web::Json<GroupBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(groups::create_group(&Ctx::new(&s, &p, &c), *path, &body).await?))
+    Ok(HttpResponse::Created().json(groups::create_group(&caller.ctx(), *path, &body).await?))
 }
 
 /// Renames a group.
@@ -187,15 +153,13 @@ pub async fn create_group(
     responses((status = 200, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/tenants/{tenant}/groups/{id}")]
 pub async fn update_group(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<GroupBody>,
 ) -> Json<GroupResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        groups::update_group(&Ctx::new(&s, &p, &c), tenant, id, &body).await?,
+        groups::update_group(&caller.ctx(), tenant, id, &body).await?,
     ))
 }
 
@@ -205,13 +169,11 @@ pub async fn update_group(
     responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[delete("/tenants/{tenant}/groups/{id}")]
 pub async fn delete_group(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    groups::delete_group(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    groups::delete_group(&caller.ctx(), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -221,14 +183,12 @@ pub async fn delete_group(
     responses((status = 200, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[put("/tenants/{tenant}/groups/{id}/members/{user}")]
 pub async fn add_group_member(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid, Uuid)>,
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
-        groups::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, true).await?,
+        groups::set_member(&caller.ctx(), tenant, id, user, true).await?,
     ))
 }
 
@@ -238,14 +198,12 @@ pub async fn add_group_member(
     responses((status = 200, body = GroupResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[delete("/tenants/{tenant}/groups/{id}/members/{user}")]
 pub async fn remove_group_member(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid, Uuid)>,
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
-        groups::set_member(&Ctx::new(&s, &p, &c), tenant, id, user, false).await?,
+        groups::set_member(&caller.ctx(), tenant, id, user, false).await?,
     ))
 }
 
@@ -254,15 +212,8 @@ pub async fn remove_group_member(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<TenantUserResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/users")]
-pub async fn list_users(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    path: web::Path<Uuid>,
-) -> Json<Vec<TenantUserResponse>> {
-    Ok(web::Json(
-        people::users(&Ctx::new(&s, &p, &c), *path).await?,
-    ))
+pub async fn list_users(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<TenantUserResponse>> {
+    Ok(web::Json(people::users(&caller.ctx(), *path).await?))
 }
 
 /// Makes someone a tenant admin or a member (tenant admins only).
@@ -271,14 +222,12 @@ pub async fn list_users(
     responses((status = 204, description = "changed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/tenants/{tenant}/users/{user}")]
 pub async fn update_user(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<UpdateTenantUser>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    people::set_user_role(&Ctx::new(&s, &p, &c), tenant, user, &body.role).await?;
+    people::set_user_role(&caller.ctx(), tenant, user, &body.role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -288,13 +237,11 @@ pub async fn update_user(
     responses((status = 204, description = "removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[delete("/tenants/{tenant}/users/{user}")]
 pub async fn remove_user(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    people::remove_user(&Ctx::new(&s, &p, &c), tenant, user).await?;
+    people::remove_user(&caller.ctx(), tenant, user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -303,13 +250,8 @@ pub async fn remove_user(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<RoleResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/roles")]
-pub async fn list_roles(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    path: web::Path<Uuid>,
-) -> Json<Vec<RoleResponse>> {
-    Ok(web::Json(roles::roles(&Ctx::new(&s, &p, &c), *path).await?))
+pub async fn list_roles(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<RoleResponse>> {
+    Ok(web::Json(roles::roles(&caller.ctx(), *path).await?))
 }
 
 /// Creates a custom role (`role.manage`; only actions the caller holds).
@@ -318,14 +260,11 @@ pub async fn list_roles(
     responses((status = 201, body = RoleResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenants/{tenant}/roles")]
 pub async fn create_role(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     body: web::Json<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(roles::put_role(&Ctx::new(&s, &p, &c), *path, None, &body).await?))
+    Ok(HttpResponse::Created().json(roles::put_role(&caller.ctx(), *path, None, &body).await?))
 }
 
 /// Replaces a custom role's name, description and actions.
@@ -334,15 +273,13 @@ pub async fn create_role(
     responses((status = 200, body = RoleResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/tenants/{tenant}/roles/{id}")]
 pub async fn update_role(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<RoleBody>,
 ) -> Json<RoleResponse> {
     let (tenant, id) = path.into_inner();
     Ok(web::Json(
-        roles::put_role(&Ctx::new(&s, &p, &c), tenant, Some(id), &body).await?,
+        roles::put_role(&caller.ctx(), tenant, Some(id), &body).await?,
     ))
 }
 
@@ -352,13 +289,11 @@ pub async fn update_role(
     responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "grants use it", body = ErrorBody)))]
 #[delete("/tenants/{tenant}/roles/{id}")]
 pub async fn delete_role(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    roles::delete_role(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    roles::delete_role(&caller.ctx(), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -404,21 +339,15 @@ fn instant(field: &str, at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc
     responses((status = 200, body = Page<AuditRecordResponse>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, description = "recent device calls are still being written; Retry-After says when to try again", body = ErrorBody)))]
 #[get("/tenants/{tenant}/audit")]
 pub async fn audit_log(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     q: web::Query<AuditQuery>,
     paging: web::Query<PagingQuery>,
 ) -> Json<Page<AuditRecordResponse>> {
     let filter = audit_filter(q.into_inner())?;
-    let page = crate::tenancy::audit_log::audit_log(
-        &Ctx::new(&s, &p, &c),
-        *path,
-        &filter,
-        page_request(&paging)?,
-    )
-    .await?;
+    let page =
+        crate::tenancy::audit_log::audit_log(&caller.ctx(), *path, &filter, page_request(&paging)?)
+            .await?;
     Ok(web::Json(page))
 }
 
@@ -433,14 +362,12 @@ pub async fn audit_log(
         (status = 503, description = "recent device calls are still being written; Retry-After says when to try again", body = ErrorBody)))]
 #[get("/tenants/{tenant}/audit/export")]
 pub async fn audit_export(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = audit_filter(q.into_inner())?;
-    let csv = crate::tenancy::audit_export::csv(&Ctx::new(&s, &p, &c), *path, &filter).await?;
+    let csv = crate::tenancy::audit_export::csv(&caller.ctx(), *path, &filter).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

@@ -1,5 +1,6 @@
 //! The extractors: who is calling (`Principal`) and from where (`ClientInfo`), read from the
-//! request and handed to the services as plain values.
+//! request and handed to the services as plain values; `Caller` holds both with the server, for
+//! the handlers that call a service through its `Ctx`.
 use std::future::Future;
 use std::pin::Pin;
 
@@ -11,6 +12,7 @@ use crate::auth::{CSRF_HEADER, ClientInfo, Presented, Principal, SESSION_COOKIE}
 use crate::domain::net::TrustedProxies;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::tenancy::Ctx;
 
 /// The client's details from a request.
 pub fn client_info(req: &HttpRequest) -> ClientInfo {
@@ -53,6 +55,43 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { principal(&req).await })
+    }
+}
+
+/// An authenticated request's caller, client and server: what a service's [`Ctx`] borrows.
+/// Refused exactly as [`Principal`] is when the request carries no valid credential.
+pub struct Caller {
+    state: web::Data<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+}
+
+impl Caller {
+    /// The services' context for this request.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx::new(&self.state, &self.principal, &self.client)
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let client = client_info(&req);
+        Box::pin(async move {
+            let principal = principal(&req).await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+            Ok(Self {
+                state,
+                principal,
+                client,
+            })
+        })
     }
 }
 

@@ -9,11 +9,10 @@ use fleetwarden_wire::products::{
 use fleetwarden_wire::sharing::DeviceResponse;
 use uuid::Uuid;
 
-use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
 use crate::routes::Json;
-use crate::state::AppState;
-use crate::tenancy::{Ctx, devices, onboarding, products};
+use crate::routes::extract::Caller;
+use crate::tenancy::{devices, onboarding, products};
 
 /// Registers a Particle product (platform admins); the OAuth secret is stored encrypted.
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])), request_body = CreateProduct,
@@ -21,39 +20,26 @@ use crate::tenancy::{Ctx, devices, onboarding, products};
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/products")]
 pub async fn create_product(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     body: web::Json<CreateProduct>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(products::create(&Ctx::new(&s, &p, &c), &body).await?))
+    Ok(HttpResponse::Created().json(products::create(&caller.ctx(), &body).await?))
 }
 
 /// Registered products (never their secrets).
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])),
     responses((status = 200, body = Vec<ProductResponse>), (status = 401, body = ErrorBody)))]
 #[get("/products")]
-pub async fn list_products(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-) -> Json<Vec<ProductResponse>> {
-    Ok(web::Json(products::list(&Ctx::new(&s, &p, &c)).await?))
+pub async fn list_products(caller: Caller) -> Json<Vec<ProductResponse>> {
+    Ok(web::Json(products::list(&caller.ctx()).await?))
 }
 
 /// A product's function catalog.
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<CatalogEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/products/{id}/catalog")]
-pub async fn get_catalog(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    id: web::Path<Uuid>,
-) -> Json<Vec<CatalogEntry>> {
-    Ok(web::Json(
-        products::catalog(&Ctx::new(&s, &p, &c), *id).await?,
-    ))
+pub async fn get_catalog(caller: Caller, id: web::Path<Uuid>) -> Json<Vec<CatalogEntry>> {
+    Ok(web::Json(products::catalog(&caller.ctx(), *id).await?))
 }
 
 /// Replaces a product's function catalog (platform admins).
@@ -62,14 +48,12 @@ pub async fn get_catalog(
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[put("/products/{id}/catalog")]
 pub async fn put_catalog(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     id: web::Path<Uuid>,
     body: web::Json<CatalogBody>,
 ) -> Json<Vec<CatalogEntry>> {
     Ok(web::Json(
-        products::put_catalog(&Ctx::new(&s, &p, &c), *id, &body.entries).await?,
+        products::put_catalog(&caller.ctx(), *id, &body.entries).await?,
     ))
 }
 
@@ -81,14 +65,11 @@ pub async fn put_catalog(
         (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 #[post("/tenants/{tenant}/devices")]
 pub async fn onboard_device(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     tenant: web::Path<Uuid>,
     body: web::Json<OnboardDevice>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(onboarding::onboard(&Ctx::new(&s, &p, &c), *tenant, &body).await?))
+    Ok(HttpResponse::Created().json(onboarding::onboard(&caller.ctx(), *tenant, &body).await?))
 }
 
 /// A CSV file is refused above this size (a few times what 5,000 rows need).
@@ -114,9 +95,7 @@ pub struct BatchQuery {
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenants/{tenant}/devices/batch")]
 pub async fn onboard_batch(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     tenant: web::Path<Uuid>,
     query: web::Query<BatchQuery>,
     payload: web::Payload,
@@ -135,13 +114,7 @@ pub async fn onboard_batch(
             }
         })?;
     Ok(web::Json(
-        onboarding::onboard_csv(
-            &Ctx::new(&s, &p, &c),
-            *tenant,
-            csv.to_vec(),
-            query.product_id,
-        )
-        .await?,
+        onboarding::onboard_csv(&caller.ctx(), *tenant, csv.to_vec(), query.product_id).await?,
     ))
 }
 
@@ -155,14 +128,12 @@ pub async fn onboard_batch(
         (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
 #[post("/devices/{id}/transfer")]
 pub async fn transfer_device(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     id: web::Path<String>,
     body: web::Json<TransferDevice>,
 ) -> Json<DeviceResponse> {
     let id = devices::parse_id(&id)?;
     Ok(web::Json(
-        onboarding::transfer(&Ctx::new(&s, &p, &c), &id, &body).await?,
+        onboarding::transfer(&caller.ctx(), &id, &body).await?,
     ))
 }

@@ -10,12 +10,11 @@ use fleetwarden_wire::sharing::{
 use uuid::Uuid;
 
 use crate::access::DeviceFilter;
-use crate::auth::{ClientInfo, Principal};
 use crate::error::ApiError;
+use crate::routes::extract::Caller;
 use crate::routes::{Json, page_request};
-use crate::state::AppState;
 use crate::store::grants::GrantFilter;
-use crate::tenancy::{Ctx, calls, devices, grants};
+use crate::tenancy::{calls, devices, grants};
 
 /// Grants a role on a device, site, organization or the tenant to a user or group. The same
 /// role on the same scope to the same subject is one grant: asking again answers 200 with it,
@@ -29,13 +28,11 @@ use crate::tenancy::{Ctx, calls, devices, grants};
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/tenants/{tenant}/grants")]
 pub async fn create_grant(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     body: web::Json<CreateGrant>,
 ) -> Result<HttpResponse, ApiError> {
-    let (grant, created) = grants::create(&Ctx::new(&s, &p, &c), *path, &body).await?;
+    let (grant, created) = grants::create(&caller.ctx(), *path, &body).await?;
     Ok(if created {
         HttpResponse::Created().json(grant)
     } else {
@@ -49,9 +46,7 @@ pub async fn create_grant(
     responses((status = 200, body = Vec<GrantResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/tenants/{tenant}/grants")]
 pub async fn list_grants(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<Uuid>,
     q: web::Query<GrantQuery>,
 ) -> Json<Vec<GrantResponse>> {
@@ -64,6 +59,7 @@ pub async fn list_grants(
         ),
         None => None,
     };
+    let ctx = caller.ctx();
     let filter = GrantFilter {
         user: q.user,
         group: q.group,
@@ -71,11 +67,9 @@ pub async fn list_grants(
         site: q.site,
         organization: q.organization,
         role: q.role,
-        active_at: q.active.filter(|a| *a).map(|_| s.clock.now()),
+        active_at: q.active.filter(|a| *a).map(|_| ctx.now()),
     };
-    Ok(web::Json(
-        grants::list(&Ctx::new(&s, &p, &c), *path, &filter).await?,
-    ))
+    Ok(web::Json(grants::list(&ctx, *path, &filter).await?))
 }
 
 /// Revokes a grant (same rule as granting it).
@@ -84,13 +78,11 @@ pub async fn list_grants(
     responses((status = 204, description = "revoked"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[delete("/tenants/{tenant}/grants/{id}")]
 pub async fn revoke_grant(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    grants::revoke(&Ctx::new(&s, &p, &c), tenant, id).await?;
+    grants::revoke(&caller.ctx(), tenant, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -100,9 +92,7 @@ pub async fn revoke_grant(
     responses((status = 200, body = Page<DeviceResponse>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/devices")]
 pub async fn list_devices(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     q: web::Query<DeviceQuery>,
     paging: web::Query<PagingQuery>,
 ) -> Json<Page<DeviceResponse>> {
@@ -113,7 +103,7 @@ pub async fn list_devices(
         q: q.q.filter(|v| !v.trim().is_empty()),
     };
     Ok(web::Json(
-        devices::list(&Ctx::new(&s, &p, &c), &filter, page_request(&paging)?).await?,
+        devices::list(&caller.ctx(), &filter, page_request(&paging)?).await?,
     ))
 }
 
@@ -122,14 +112,9 @@ pub async fn list_devices(
     params(("id" = String, Path, description = "Particle device id")),
     responses((status = 200, body = DeviceResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/devices/{id}")]
-pub async fn get_device(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    id: web::Path<String>,
-) -> Json<DeviceResponse> {
+pub async fn get_device(caller: Caller, id: web::Path<String>) -> Json<DeviceResponse> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(devices::get(&Ctx::new(&s, &p, &c), &id).await?))
+    Ok(web::Json(devices::get(&caller.ctx(), &id).await?))
 }
 
 /// Renames a device or places it at a site (`site.manage`).
@@ -138,16 +123,12 @@ pub async fn get_device(
     responses((status = 200, body = DeviceResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[patch("/devices/{id}")]
 pub async fn update_device(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     id: web::Path<String>,
     body: web::Json<UpdateDevice>,
 ) -> Json<DeviceResponse> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(
-        devices::update(&Ctx::new(&s, &p, &c), &id, &body).await?,
-    ))
+    Ok(web::Json(devices::update(&caller.ctx(), &id, &body).await?))
 }
 
 /// Everyone who can reach the device, their actions, and the chains of grants that give them.
@@ -156,16 +137,9 @@ pub async fn update_device(
     responses((status = 200, body = Vec<DeviceAccessEntry>), (status = 401, body = ErrorBody),
         (status = 403, description = "you can see the device but not share it", body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/devices/{id}/access")]
-pub async fn device_access(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    id: web::Path<String>,
-) -> Json<Vec<DeviceAccessEntry>> {
+pub async fn device_access(caller: Caller, id: web::Path<String>) -> Json<Vec<DeviceAccessEntry>> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(
-        devices::access(&Ctx::new(&s, &p, &c), &id).await?,
-    ))
+    Ok(web::Json(devices::access(&caller.ctx(), &id).await?))
 }
 
 /// Calls a function of the device's catalog with an argument.
@@ -181,16 +155,14 @@ pub async fn device_access(
         (status = 504, description = "device_offline", body = ErrorBody)))]
 #[post("/devices/{id}/functions/{name}")]
 pub async fn call_function(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(String, String)>,
     body: web::Json<FunctionCallRequest>,
 ) -> Json<FunctionCallResponse> {
     let (id, name) = path.into_inner();
     let id = devices::parse_id(&id)?;
     Ok(web::Json(
-        calls::call_function(&Ctx::new(&s, &p, &c), &id, &name, &body.arg).await?,
+        calls::call_function(&caller.ctx(), &id, &name, &body.arg).await?,
     ))
 }
 
@@ -199,16 +171,9 @@ pub async fn call_function(
     params(("id" = String, Path, description = "Particle device id")),
     responses((status = 200, body = Vec<CatalogEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/devices/{id}/catalog")]
-pub async fn device_catalog(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
-    id: web::Path<String>,
-) -> Json<Vec<CatalogEntry>> {
+pub async fn device_catalog(caller: Caller, id: web::Path<String>) -> Json<Vec<CatalogEntry>> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(
-        calls::device_catalog(&Ctx::new(&s, &p, &c), &id).await?,
-    ))
+    Ok(web::Json(calls::device_catalog(&caller.ctx(), &id).await?))
 }
 
 /// Reads a variable of the device's catalog.
@@ -219,14 +184,12 @@ pub async fn device_catalog(
         (status = 504, description = "device_offline", body = ErrorBody)))]
 #[get("/devices/{id}/variables/{name}")]
 pub async fn read_variable(
-    s: web::Data<AppState>,
-    p: Principal,
-    c: ClientInfo,
+    caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Json<VariableResponse> {
     let (id, name) = path.into_inner();
     let id = devices::parse_id(&id)?;
     Ok(web::Json(
-        calls::read_variable(&Ctx::new(&s, &p, &c), &id, &name).await?,
+        calls::read_variable(&caller.ctx(), &id, &name).await?,
     ))
 }
