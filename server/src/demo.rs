@@ -6,8 +6,8 @@
 //! through the change log like any other, so instances already running see it.
 use chrono::Utc;
 use entity::enums::{CatalogKind, MembershipRole, OrganizationKind, ProductMode};
-use entity::{catalog_entry, organization, particle_product};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use entity::{organization, particle_product};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::access::{GrantRecord, Scope, Subject};
@@ -54,45 +54,34 @@ pub async fn register_product(
         .map(|(_, _, a)| (*a).to_owned())
         .collect();
     if let Some(p) = existing {
-        let mut model: particle_product::ActiveModel = p.clone().into();
-        model.oauth_client_id = Set(sim.client_id.clone());
-        model.oauth_client_secret_enc = Set(sealed);
-        model.api_base_url = Set(Some(sim.base_url.clone()));
-        model.updated_at = Set(now);
-        model.update(db).await?;
-        txn.change(Change::Product { id: p.id, actions });
+        let id = p.id;
+        let url = Some(sim.base_url.clone());
+        store::products::set_credentials(db, p, sim.client_id.clone(), sealed, url, now).await?;
+        txn.change(Change::Product { id, actions });
         txn.commit().await?;
-        return Ok(p.id);
+        return Ok(id);
     }
-    let id = Uuid::now_v7();
-    particle_product::ActiveModel {
-        id: Set(id),
-        particle_id: Set(sim.product_id),
-        slug: Set(Some(sim.product_slug.clone())),
-        name: Set("Pump controller".into()),
-        platform_id: Set(Some(32)),
-        mode: Set(ProductMode::ProductToken),
-        api_base_url: Set(Some(sim.base_url.clone())),
-        oauth_client_id: Set(sim.client_id.clone()),
-        oauth_client_secret_enc: Set(sealed),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    for (kind, name, action) in PUMP_CATALOG {
-        catalog_entry::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            product_id: Set(id),
-            kind: Set(kind),
-            name: Set(name.into()),
-            action: Set(action.into()),
-            description: Set(None),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await?;
-    }
+    let new = store::products::NewProduct {
+        particle_id: sim.product_id,
+        slug: Some(sim.product_slug.clone()),
+        name: "Pump controller".into(),
+        platform_id: Some(32),
+        mode: ProductMode::ProductToken,
+        api_base_url: Some(sim.base_url.clone()),
+        oauth_client_id: sim.client_id.clone(),
+        oauth_client_secret_enc: sealed,
+    };
+    let id = store::products::insert(db, new, now).await?.id;
+    let catalog = PUMP_CATALOG
+        .iter()
+        .map(|(kind, name, action)| store::products::NewCatalogEntry {
+            kind: *kind,
+            name: (*name).into(),
+            action: (*action).into(),
+            description: None,
+        })
+        .collect();
+    store::products::replace_catalog(db, id, catalog, now).await?;
     txn.change(Change::Product { id, actions });
     txn.commit().await?;
     Ok(id)

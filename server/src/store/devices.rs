@@ -2,6 +2,8 @@
 use chrono::{DateTime, Utc};
 use entity::device;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+
+use super::grants;
 use uuid::Uuid;
 
 /// A device to onboard.
@@ -66,4 +68,62 @@ pub async fn insert(
     }
     .insert(db)
     .await
+}
+
+/// Renames and/or places (or unplaces) a device; `None` keeps the field.
+///
+/// # Errors
+/// Database failures.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    current: device::Model,
+    name: Option<String>,
+    site: Option<Option<Uuid>>,
+    now: DateTime<Utc>,
+) -> Result<device::Model, DbErr> {
+    let mut model: device::ActiveModel = current.into();
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    if let Some(site) = site {
+        model.site_id = Set(site);
+    }
+    model.updated_at = Set(now);
+    model.update(db).await
+}
+
+/// Where a transferred device goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    /// Its new tenant.
+    pub tenant: Uuid,
+    /// Its site there, if placed.
+    pub site: Option<Uuid>,
+    /// The new tenant's shadow customer that claimed it.
+    pub shadow_customer: Option<Uuid>,
+    /// A new name, if given.
+    pub name: Option<&'a str>,
+}
+
+/// Moves a device to another tenant: every grant on it is dropped (their ids returned), its
+/// place, owner and name set.
+///
+/// # Errors
+/// Database failures.
+pub async fn transfer(
+    db: &impl ConnectionTrait,
+    current: device::Model,
+    to: Destination<'_>,
+    now: DateTime<Utc>,
+) -> Result<(device::Model, Vec<Uuid>), DbErr> {
+    let dropped = grants::delete_on_device(db, &current.id).await?;
+    let mut model: device::ActiveModel = current.into();
+    model.tenant_id = Set(to.tenant);
+    model.site_id = Set(to.site);
+    model.shadow_customer_id = Set(to.shadow_customer);
+    if let Some(name) = to.name {
+        model.name = Set(name.to_owned());
+    }
+    model.updated_at = Set(now);
+    Ok((model.update(db).await?, dropped))
 }

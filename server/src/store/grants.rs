@@ -153,6 +153,34 @@ pub async fn insert(
     .await
 }
 
+/// Deletes these grants.
+///
+/// # Errors
+/// Database failures.
+pub async fn delete(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbErr> {
+    grant::Entity::delete_many()
+        .filter(grant::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Deletes every grant on `device`; returns their ids.
+///
+/// # Errors
+/// Database failures.
+pub async fn delete_on_device(db: &impl ConnectionTrait, device: &str) -> Result<Vec<Uuid>, DbErr> {
+    let ids: Vec<Uuid> = grant::Entity::find()
+        .filter(grant::Column::ScopeDeviceId.eq(device))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    delete(db, &ids).await?;
+    Ok(ids)
+}
+
 /// The grant with this identity, if there is one.
 ///
 /// # Errors

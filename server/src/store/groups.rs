@@ -2,7 +2,9 @@
 use chrono::{DateTime, Utc};
 use entity::{group, group_member};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 use uuid::Uuid;
 
 /// Creates a group.
@@ -26,6 +28,32 @@ pub async fn insert(
     }
     .insert(db)
     .await
+}
+
+/// Renames a group and sets its description.
+///
+/// # Errors
+/// `UniqueConstraintViolation` when the tenant has a group of that name; database failures.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    current: group::Model,
+    name: String,
+    description: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<group::Model, DbErr> {
+    let mut model: group::ActiveModel = current.into();
+    model.name = Set(name);
+    model.description = Set(description);
+    model.updated_at = Set(now);
+    model.update(db).await
+}
+
+/// Deletes a group; its memberships and grants go with it (the schema's cascades).
+///
+/// # Errors
+/// Database failures.
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    group::Entity::delete_by_id(id).exec(db).await.map(|_| ())
 }
 
 /// Makes `user` a member of `group`; `false` when they already were. One statement, so two
@@ -68,4 +96,21 @@ pub async fn remove_member(
         .exec(db)
         .await?;
     Ok(deleted.rows_affected == 1)
+}
+
+/// Takes `user` out of each of `groups`.
+///
+/// # Errors
+/// Database failures.
+pub async fn remove_from_all(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    groups: &[Uuid],
+) -> Result<(), DbErr> {
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::UserId.eq(user))
+        .filter(group_member::Column::GroupId.is_in(groups.iter().copied()))
+        .exec(db)
+        .await
+        .map(|_| ())
 }

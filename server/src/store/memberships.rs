@@ -81,3 +81,42 @@ pub async fn ensure(
     .insert(db)
     .await
 }
+
+/// Gives every membership of `user` in `tenant` this role.
+///
+/// # Errors
+/// Database failures.
+pub async fn set_role_in_tenant(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    tenant: Uuid,
+    role: MembershipRole,
+) -> Result<(), DbErr> {
+    membership::Entity::update_many()
+        .col_expr(
+            membership::Column::Role,
+            sea_orm::sea_query::Expr::value(role),
+        )
+        .filter(membership::Column::UserId.eq(user))
+        .filter(membership::Column::TenantId.eq(tenant))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Ends every membership of `user` in `tenant`.
+///
+/// # Errors
+/// Database failures.
+pub async fn remove_from_tenant(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    tenant: Uuid,
+) -> Result<(), DbErr> {
+    membership::Entity::delete_many()
+        .filter(membership::Column::UserId.eq(user))
+        .filter(membership::Column::TenantId.eq(tenant))
+        .exec(db)
+        .await
+        .map(|_| ())
+}

@@ -61,6 +61,39 @@ async fn insert(
     .await
 }
 
+/// Renames and/or moves an organization.
+///
+/// # Errors
+/// `UniqueConstraintViolation` when a sibling has the name; database failures.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    current: organization::Model,
+    name: Option<String>,
+    parent: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<organization::Model, DbErr> {
+    let mut model: organization::ActiveModel = current.into();
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    if let Some(parent) = parent {
+        model.parent_id = Set(Some(parent));
+    }
+    model.updated_at = Set(now);
+    model.update(db).await
+}
+
+/// Deletes an organization (the database refuses while it holds sites or organizations).
+///
+/// # Errors
+/// Database failures.
+pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    organization::Entity::delete_by_id(id)
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Every tenant, by name.
 ///
 /// # Errors

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use entity::{device, site};
 use fleetwarden_wire::directory::Page;
 use fleetwarden_wire::sharing::{ChainLink, DeviceAccessEntry, DeviceResponse, UpdateDevice};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::Ctx;
@@ -16,6 +16,7 @@ use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
 use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
+use crate::store;
 
 async fn responses(ctx: &Ctx<'_>, ids: &[String]) -> Result<Vec<DeviceResponse>, ApiError> {
     let db = &ctx.state.db;
@@ -266,26 +267,22 @@ pub async fn update(
         .ok_or(ApiError::NotFound)?;
     ctx.require(&Scope::Device(current.id.clone()), "site.manage")
         .await?;
-    let mut model: device::ActiveModel = current.clone().into();
-    if let Some(name) = &body.name {
-        model.name = Set(super::name("name", name, 200)?);
+    let new_name = body
+        .name
+        .as_ref()
+        .map(|n| super::name("name", n, 200))
+        .transpose()?;
+    if let Some(Some(site_id)) = body.site_id {
+        let site = site::Entity::find_by_id(site_id)
+            .one(db)
+            .await?
+            .filter(|s| s.tenant_id == current.tenant_id)
+            .ok_or_else(|| ApiError::invalid("site_id", "no such site in this device's tenant"))?;
+        ctx.require(&Scope::Site(site.id), "site.manage").await?;
     }
-    if let Some(site_id) = body.site_id {
-        if let Some(site_id) = site_id {
-            let site = site::Entity::find_by_id(site_id)
-                .one(db)
-                .await?
-                .filter(|s| s.tenant_id == current.tenant_id)
-                .ok_or_else(|| {
-                    ApiError::invalid("site_id", "no such site in this device's tenant")
-                })?;
-            ctx.require(&Scope::Site(site.id), "site.manage").await?;
-        }
-        model.site_id = Set(site_id);
-    }
-    model.updated_at = Set(ctx.now());
     let mut txn = ctx.write().await?;
-    let updated = model.update(&*txn).await?;
+    let updated =
+        store::devices::update(&*txn, current.clone(), new_name, body.site_id, ctx.now()).await?;
     txn.audit(audit::Entry {
         before: Some(serde_json::json!({ "name": current.name, "site_id": current.site_id })),
         after: Some(serde_json::json!({ "name": updated.name, "site_id": updated.site_id })),

@@ -1,9 +1,8 @@
 //! Sharing: creating, listing and revoking grants, bounded by what the granter holds.
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::enums::GrantScopeKind;
 use entity::{grant, group};
 use fleetwarden_wire::sharing::{CreateGrant, GrantResponse, ScopeRef, SubjectRef};
-use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::Ctx;
@@ -184,26 +183,7 @@ pub async fn create(
     }
     check_delegation(ctx, &scope, role.id).await?;
 
-    let (user, group) = match subject {
-        Subject::User(u) => (Some(u), None),
-        Subject::Group(g) => (None, Some(g)),
-    };
-    let (kind, device, site, organization) = match &scope {
-        Scope::Device(d) => (GrantScopeKind::Device, Some(d.clone()), None, None),
-        Scope::Site(s) => (GrantScopeKind::Site, None, Some(*s), None),
-        Scope::Organization(o) => (GrantScopeKind::Organization, None, None, Some(*o)),
-        Scope::Tenant(_) => (GrantScopeKind::Tenant, None, None, None),
-    };
-    let identity = Identity {
-        tenant,
-        user,
-        group,
-        kind,
-        device,
-        site,
-        organization,
-        role: role.id,
-    };
+    let identity = Identity::of(tenant, subject, &scope, role.id);
     // Stored at the precision both databases keep, so a merge compares like with like.
     let expires_at = body.expires_at.map(|at| at.trunc_subsecs(6));
     // Two identical requests at once both find nothing and both insert; the unique index lets
@@ -246,22 +226,8 @@ async fn store_grant(
             (merged, false)
         }
         None => {
-            let stored = grant::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(tenant),
-                subject_user_id: Set(identity.user),
-                subject_group_id: Set(identity.group),
-                scope_kind: Set(identity.kind),
-                scope_device_id: Set(identity.device.clone()),
-                scope_site_id: Set(identity.site),
-                scope_organization_id: Set(identity.organization),
-                role_id: Set(identity.role),
-                expires_at: Set(expires_at),
-                created_by: Set(Some(ctx.user())),
-                created_at: Set(now),
-            }
-            .insert(&*txn)
-            .await?;
+            let stored =
+                store::grants::insert(&*txn, identity, expires_at, Some(ctx.user()), now).await?;
             let wire = response(&stored, role_name, now);
             txn.audit(audit::Entry {
                 after: serde_json::to_value(&wire).ok(),
@@ -333,7 +299,7 @@ pub async fn revoke(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiErro
     check_delegation(ctx, &record.scope, stored.role_id).await?;
     let before = serde_json::to_value(response(&stored, "", ctx.now())).ok();
     let mut txn = ctx.write().await?;
-    stored.delete(&*txn).await?;
+    store::grants::delete(&*txn, &[id]).await?;
     txn.audit(audit::Entry {
         before,
         ..ctx.entry(tenant, "grant.revoke", "grant", id)

@@ -3,13 +3,14 @@
 use entity::enums::{CatalogKind, ProductMode};
 use entity::{catalog_entry, particle_product};
 use fleetwarden_wire::products::{CatalogEntry, CreateProduct, ProductResponse};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{Ctx, conflict, name};
 use crate::audit;
 use crate::changes::Change;
 use crate::error::ApiError;
+use crate::store;
 
 /// 403 unless the caller operates the platform (products and onboarding are theirs).
 pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), ApiError> {
@@ -77,23 +78,20 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
     let sealed = ctx.state.particle.secrets.seal(body.client_secret.trim())?;
     let now = ctx.now();
     let txn = ctx.write().await?;
-    let product = particle_product::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        particle_id: Set(body.particle_id),
-        slug: Set(body.slug.clone()),
-        name: Set(name("name", &body.name, 200)?),
-        platform_id: Set(None),
-        mode: Set(mode),
-        api_base_url: Set(None),
-        oauth_client_id: Set(body.client_id.trim().to_owned()),
-        oauth_client_secret_enc: Set(sealed),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*txn)
-    .await
-    .map_err(ApiError::from)
-    .map_err(conflict("a product with this Particle id"))?;
+    let new = store::products::NewProduct {
+        particle_id: body.particle_id,
+        slug: body.slug.clone(),
+        name: name("name", &body.name, 200)?,
+        platform_id: None,
+        mode,
+        api_base_url: None,
+        oauth_client_id: body.client_id.trim().to_owned(),
+        oauth_client_secret_enc: sealed,
+    };
+    let product = store::products::insert(&*txn, new, now)
+        .await
+        .map_err(ApiError::from)
+        .map_err(conflict("a product with this Particle id"))?;
     let wire = response(&product);
     txn.audit(audit::Entry {
         after: serde_json::to_value(&wire).ok(),
@@ -216,25 +214,16 @@ pub async fn put_catalog(
                 format!("{} {} is listed twice", e.kind, e.name),
             ));
         }
-        rows.push(catalog_entry::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            product_id: Set(product),
-            kind: Set(kind),
-            name: Set(e.name.clone()),
-            action: Set(e.action.clone()),
-            description: Set(e.description.clone()),
-            created_at: Set(ctx.now()),
+        rows.push(store::products::NewCatalogEntry {
+            kind,
+            name: e.name.clone(),
+            action: e.action.clone(),
+            description: e.description.clone(),
         });
     }
     let before = catalog(ctx, product).await?;
     let mut txn = ctx.write().await?;
-    catalog_entry::Entity::delete_many()
-        .filter(catalog_entry::Column::ProductId.eq(product))
-        .exec(&*txn)
-        .await?;
-    if !rows.is_empty() {
-        catalog_entry::Entity::insert_many(rows).exec(&*txn).await?;
-    }
+    store::products::replace_catalog(&*txn, product, rows, ctx.now()).await?;
     txn.audit(audit::Entry {
         before: serde_json::to_value(&before).ok(),
         after: serde_json::to_value(entries).ok(),

@@ -1,8 +1,7 @@
 //! Groups of people, and their members.
-use entity::{group, group_member};
+use entity::group;
 use fleetwarden_wire::directory::{GroupBody, GroupResponse};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::access::Scope;
@@ -56,18 +55,12 @@ pub async fn create_group(
     ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
     let now = ctx.now();
     let txn = ctx.write().await?;
-    let g = group::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant),
-        name: Set(name("name", &body.name, 200)?),
-        description: Set(text("description", body.description.as_ref(), 1000)?),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*txn)
-    .await
-    .map_err(ApiError::from)
-    .map_err(conflict("a group with this name"))?;
+    let group_name = name("name", &body.name, 200)?;
+    let description = text("description", body.description.as_ref(), 1000)?;
+    let g = store::groups::insert(&*txn, tenant, &group_name, description, now)
+        .await
+        .map_err(ApiError::from)
+        .map_err(conflict("a group with this name"))?;
     let wire = group_response(&g, Vec::new());
     txn.audit(audit::Entry {
         after: serde_json::to_value(&wire).ok(),
@@ -91,13 +84,10 @@ pub async fn update_group(
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
     let current = group_in(ctx, tenant, id).await?;
-    let mut model: group::ActiveModel = current.clone().into();
-    model.name = Set(name("name", &body.name, 200)?);
-    model.description = Set(text("description", body.description.as_ref(), 1000)?);
-    model.updated_at = Set(ctx.now());
+    let new_name = name("name", &body.name, 200)?;
+    let description = text("description", body.description.as_ref(), 1000)?;
     let txn = ctx.write().await?;
-    let updated = model
-        .update(&*txn)
+    let updated = store::groups::update(&*txn, current.clone(), new_name, description, ctx.now())
         .await
         .map_err(ApiError::from)
         .map_err(conflict("a group with this name"))?;
@@ -125,7 +115,7 @@ pub async fn delete_group(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), A
     let current = group_in(ctx, tenant, id).await?;
     let mut txn = ctx.write().await?;
     let before = Some(serde_json::json!({ "name": current.name }));
-    current.delete(&*txn).await?;
+    store::groups::delete(&*txn, id).await?;
     txn.audit(audit::Entry {
         before,
         ..ctx.entry(tenant, "group.delete", "group", id)
@@ -158,29 +148,10 @@ pub async fn set_member(
         return Err(ApiError::NotFound);
     }
     let mut txn = ctx.write().await?;
-    // One statement each way, so two requests at once can't both find nothing and then clash
-    // on the insert: the second adds (or removes) nothing and says so by changing nothing.
     let changed = if add {
-        let row = group_member::ActiveModel {
-            group_id: Set(id),
-            user_id: Set(user),
-            created_at: Set(ctx.now()),
-        };
-        let inserted = group_member::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([group_member::Column::GroupId, group_member::Column::UserId])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&*txn)
-            .await?;
-        inserted == 1
+        store::groups::add_member(&*txn, id, user, ctx.now()).await?
     } else {
-        group_member::Entity::delete_by_id((id, user))
-            .exec(&*txn)
-            .await?
-            .rows_affected
-            == 1
+        store::groups::remove_member(&*txn, id, user).await?
     };
     if changed {
         let action = if add {

@@ -2,7 +2,6 @@
 use entity::enums::OrganizationKind;
 use entity::organization;
 use fleetwarden_wire::directory::{CreateOrganization, OrganizationResponse, UpdateOrganization};
-use sea_orm::{ActiveModelTrait, ModelTrait, Set};
 use uuid::Uuid;
 
 use super::org_in;
@@ -58,20 +57,10 @@ pub async fn create_organization(
     let name = name("name", &body.name, 200)?;
     let now = ctx.now();
     let mut txn = ctx.write().await?;
-    let org = organization::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant),
-        parent_id: Set(Some(parent.id)),
-        kind: Set(OrganizationKind::Client),
-        name: Set(name),
-        suspended_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*txn)
-    .await
-    .map_err(ApiError::from)
-    .map_err(conflict("an organization with this name"))?;
+    let org = store::organizations::insert_client(&*txn, tenant, parent.id, &name, now)
+        .await
+        .map_err(ApiError::from)
+        .map_err(conflict("an organization with this name"))?;
     let wire = org_response(&org);
     txn.audit(audit::Entry {
         after: serde_json::to_value(&wire).ok(),
@@ -101,10 +90,12 @@ pub async fn update_organization(
     let org = org_in(ctx, tenant, id).await?;
     ctx.require(&Scope::Organization(org.id), "organization.manage")
         .await?;
-    let mut model: organization::ActiveModel = org.clone().into();
-    if let Some(n) = &body.name {
-        model.name = Set(name("name", n, 200)?);
-    }
+    let new_name = body
+        .name
+        .as_ref()
+        .map(|n| name("name", n, 200))
+        .transpose()?;
+    let mut new_parent = None;
     if let Some(parent_id) = body.parent_id {
         if org.parent_id.is_none() {
             return Err(ApiError::invalid(
@@ -124,12 +115,10 @@ pub async fn update_organization(
         }
         ctx.require(&Scope::Organization(parent.id), "organization.manage")
             .await?;
-        model.parent_id = Set(Some(parent.id));
+        new_parent = Some(parent.id);
     }
-    model.updated_at = Set(ctx.now());
     let mut txn = ctx.write().await?;
-    let updated = model
-        .update(&*txn)
+    let updated = store::organizations::update(&*txn, org.clone(), new_name, new_parent, ctx.now())
         .await
         .map_err(ApiError::from)
         .map_err(conflict("an organization with this name"))?;
@@ -185,7 +174,7 @@ pub async fn delete_organization(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Resul
     }
     let mut txn = ctx.write().await?;
     let before = serde_json::to_value(org_response(&org)).ok();
-    org.delete(&*txn).await?;
+    store::organizations::delete(&*txn, id).await?;
     txn.audit(audit::Entry {
         before,
         ..ctx.entry(tenant, "organization.delete", "organization", id)

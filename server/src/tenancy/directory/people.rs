@@ -1,8 +1,6 @@
 //! The tenant's people: who is an admin, and removing someone.
 use entity::enums::MembershipRole;
-use entity::{group_member, membership};
 use fleetwarden_wire::directory::TenantUserResponse;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::access::Scope;
@@ -57,15 +55,7 @@ pub async fn set_user_role(
     }
     let admin = role == MembershipRole::Admin;
     let mut txn = ctx.write().await?;
-    membership::Entity::update_many()
-        .col_expr(
-            membership::Column::Role,
-            sea_orm::sea_query::Expr::value(role),
-        )
-        .filter(membership::Column::UserId.eq(user))
-        .filter(membership::Column::TenantId.eq(tenant))
-        .exec(&*txn)
-        .await?;
+    store::memberships::set_role_in_tenant(&*txn, user, tenant, role).await?;
     txn.audit(audit::Entry {
         after: Some(serde_json::json!({ "role": if admin { "admin" } else { "member" } })),
         ..ctx.entry(tenant, "membership.update", "user", user)
@@ -110,20 +100,10 @@ pub async fn remove_user(ctx: &Ctx<'_>, tenant: Uuid, user: Uuid) -> Result<(), 
         .map(|(g, _)| g.id)
         .collect();
     let mut txn = ctx.write().await?;
-    membership::Entity::delete_many()
-        .filter(membership::Column::UserId.eq(user))
-        .filter(membership::Column::TenantId.eq(tenant))
-        .exec(&*txn)
-        .await?;
-    group_member::Entity::delete_many()
-        .filter(group_member::Column::UserId.eq(user))
-        .filter(group_member::Column::GroupId.is_in(groups.clone()))
-        .exec(&*txn)
-        .await?;
-    entity::grant::Entity::delete_many()
-        .filter(entity::grant::Column::Id.is_in(grants.iter().map(|g| g.id)))
-        .exec(&*txn)
-        .await?;
+    store::memberships::remove_from_tenant(&*txn, user, tenant).await?;
+    store::groups::remove_from_all(&*txn, user, &groups).await?;
+    let grant_ids: Vec<Uuid> = grants.iter().map(|g| g.id).collect();
+    store::grants::delete(&*txn, &grant_ids).await?;
     txn.audit(audit::Entry {
         after: Some(serde_json::json!({ "grants_ended": grants.len() })),
         ..ctx.entry(tenant, "membership.remove", "user", user)

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 
 use entity::role;
 use fleetwarden_wire::directory::{RoleBody, RoleResponse};
-use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::access::{BUILTIN_ACTIONS, Scope};
@@ -92,19 +92,11 @@ pub async fn put_role(
     let mut txn = ctx.write().await?;
     let (stored, before) = match id {
         None => {
-            let r = role::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(Some(tenant)),
-                name: Set(role_name),
-                description: Set(text("description", body.description.as_ref(), 1000)?),
-                builtin: Set(false),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&*txn)
-            .await
-            .map_err(ApiError::from)
-            .map_err(conflict("a role with this name"))?;
+            let description = text("description", body.description.as_ref(), 1000)?;
+            let r = store::roles::insert(&*txn, tenant, role_name, description, now)
+                .await
+                .map_err(ApiError::from)
+                .map_err(conflict("a role with this name"))?;
             (r, None)
         }
         Some(id) => {
@@ -114,12 +106,8 @@ pub async fn put_role(
                 .filter(|r| r.tenant_id == Some(tenant) && !r.builtin)
                 .ok_or(ApiError::NotFound)?;
             let before_actions = store::directory::role_actions(&*txn, &current).await?;
-            let mut model: role::ActiveModel = current.clone().into();
-            model.name = Set(role_name);
-            model.description = Set(text("description", body.description.as_ref(), 1000)?);
-            model.updated_at = Set(now);
-            let r = model
-                .update(&*txn)
+            let description = text("description", body.description.as_ref(), 1000)?;
+            let r = store::roles::update(&*txn, current.clone(), role_name, description, now)
                 .await
                 .map_err(ApiError::from)
                 .map_err(conflict("a role with this name"))?;
@@ -202,7 +190,7 @@ pub async fn delete_role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), Ap
     let mut txn = ctx.write().await?;
     store::directory::set_role_actions(&*txn, id, tenant, &[]).await?;
     let before = Some(serde_json::json!({ "name": current.name }));
-    current.delete(&*txn).await?;
+    store::roles::delete(&*txn, id).await?;
     txn.audit(audit::Entry {
         before,
         ..ctx.entry(tenant, "role.delete", "role", id)

@@ -1,7 +1,7 @@
 //! Sites, each in one organization.
 use entity::site;
 use fleetwarden_wire::directory::{CreateSite, SiteResponse, UpdateSite};
-use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::org_in;
@@ -61,20 +61,17 @@ pub async fn create_site(
         .await?;
     let now = ctx.now();
     let mut txn = ctx.write().await?;
-    let s = site::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant),
-        organization_id: Set(org.id),
-        name: Set(name("name", &body.name, 200)?),
-        address: Set(text("address", body.address.as_ref(), 500)?),
-        timezone: Set(time_zone("timezone", body.timezone.as_deref())?),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*txn)
-    .await
-    .map_err(ApiError::from)
-    .map_err(conflict("a site with this name in this organization"))?;
+    let new = store::sites::NewSite {
+        tenant,
+        organization: org.id,
+        name: &name("name", &body.name, 200)?,
+        address: text("address", body.address.as_ref(), 500)?,
+        timezone: time_zone("timezone", body.timezone.as_deref())?,
+    };
+    let s = store::sites::insert(&*txn, new, now)
+        .await
+        .map_err(ApiError::from)
+        .map_err(conflict("a site with this name in this organization"))?;
     let wire = site_response(&s);
     txn.audit(audit::Entry {
         after: serde_json::to_value(&wire).ok(),
@@ -103,28 +100,30 @@ pub async fn update_site(
     ctx.tenant(tenant).await?;
     let current = site_in(ctx, tenant, id).await?;
     ctx.require(&Scope::Site(id), "site.manage").await?;
-    let mut model: site::ActiveModel = current.clone().into();
-    if let Some(n) = &body.name {
-        model.name = Set(name("name", n, 200)?);
-    }
+    let mut change = store::sites::SiteUpdate {
+        name: body
+            .name
+            .as_ref()
+            .map(|n| name("name", n, 200))
+            .transpose()?,
+        ..Default::default()
+    };
     if let Some(org_id) = body.organization_id {
         let org = org_in(ctx, tenant, org_id).await.map_err(|_| {
             ApiError::invalid("organization_id", "no such organization in this tenant")
         })?;
         ctx.require(&Scope::Organization(org.id), "site.manage")
             .await?;
-        model.organization_id = Set(org.id);
+        change.organization = Some(org.id);
     }
     if body.address.is_some() {
-        model.address = Set(text("address", body.address.as_ref(), 500)?);
+        change.address = Some(text("address", body.address.as_ref(), 500)?);
     }
     if body.timezone.is_some() {
-        model.timezone = Set(time_zone("timezone", body.timezone.as_deref())?);
+        change.timezone = Some(time_zone("timezone", body.timezone.as_deref())?);
     }
-    model.updated_at = Set(ctx.now());
     let mut txn = ctx.write().await?;
-    let updated = model
-        .update(&*txn)
+    let updated = store::sites::update(&*txn, current.clone(), change, ctx.now())
         .await
         .map_err(ApiError::from)
         .map_err(conflict("a site with this name in this organization"))?;
@@ -154,7 +153,7 @@ pub async fn delete_site(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), Ap
     ctx.require(&Scope::Site(id), "site.manage").await?;
     let mut txn = ctx.write().await?;
     let before = serde_json::to_value(site_response(&current)).ok();
-    current.delete(&*txn).await?;
+    store::sites::delete(&*txn, id).await?;
     txn.audit(audit::Entry {
         before,
         ..ctx.entry(tenant, "site.delete", "site", id)

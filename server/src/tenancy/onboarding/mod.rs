@@ -17,7 +17,7 @@ use entity::enums::ProductMode;
 use entity::{device, particle_product, site};
 use fleetwarden_wire::products::OnboardDevice;
 use fleetwarden_wire::sharing::DeviceResponse;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::products::platform_admin;
@@ -27,6 +27,7 @@ use crate::changes::Change;
 use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
+use crate::store;
 use upstream::Upstream;
 
 /// An onboarding request that passed every local check.
@@ -94,23 +95,16 @@ async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model,
     };
     let now = ctx.now();
     let mut txn = ctx.write().await?;
-    let stored = device::ActiveModel {
-        id: Set(c.id.as_str().to_owned()),
-        tenant_id: Set(tenant),
-        site_id: Set(c.site_id),
-        product_id: Set(up.product.id),
-        shadow_customer_id: Set(shadow.as_ref().map(|s| s.id)),
-        name: Set(c.name),
-        serial_number: Set(None),
-        notes: Set(None),
-        online: Set(false),
-        firmware_version: Set(None),
-        last_heard_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*txn)
-    .await?;
+    let new = store::devices::NewDevice {
+        id: c.id.as_str(),
+        tenant,
+        site: c.site_id,
+        product: up.product.id,
+        shadow_customer: shadow.as_ref().map(|s| s.id),
+        name: &c.name,
+        seen: None,
+    };
+    let stored = store::devices::insert(&*txn, new, now).await?;
     txn.audit(audit::Entry {
         after: Some(serde_json::json!({
             "product_id": up.product.id,

@@ -1,10 +1,9 @@
 //! Moving a device to another tenant, at Particle and in our rows, all or nothing.
 use entity::enums::ProductMode;
-use entity::{device, grant, particle_product, shadow_customer};
+use entity::{device, particle_product, shadow_customer};
 use fleetwarden_wire::products::TransferDevice;
 use fleetwarden_wire::sharing::DeviceResponse;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use uuid::Uuid;
+use sea_orm::EntityTrait;
 
 use super::tenant_site;
 use super::upstream::Upstream;
@@ -13,6 +12,7 @@ use crate::changes::Change;
 use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
+use crate::store;
 use crate::tenancy::products::platform_admin;
 use crate::tenancy::{Ctx, name};
 
@@ -138,25 +138,20 @@ async fn commit_transfer(
     body: &TransferDevice,
     new_shadow: Option<&shadow_customer::Model>,
 ) -> Result<device::Model, ApiError> {
+    let new_name = body
+        .name
+        .as_ref()
+        .map(|n| name("name", n, 200))
+        .transpose()?;
+    let to = store::devices::Destination {
+        tenant: body.tenant_id,
+        site: body.site_id,
+        shadow_customer: new_shadow.map(|s| s.id),
+        name: new_name.as_deref(),
+    };
     let mut txn = ctx.write().await?;
-    let grants = grant::Entity::find()
-        .filter(grant::Column::ScopeDeviceId.eq(current.id.clone()))
-        .all(&*txn)
-        .await?;
-    let dropped: Vec<Uuid> = grants.iter().map(|g| g.id).collect();
-    grant::Entity::delete_many()
-        .filter(grant::Column::ScopeDeviceId.eq(current.id.clone()))
-        .exec(&*txn)
-        .await?;
-    let mut model: device::ActiveModel = current.clone().into();
-    model.tenant_id = Set(body.tenant_id);
-    model.site_id = Set(body.site_id);
-    model.shadow_customer_id = Set(new_shadow.map(|s| s.id));
-    if let Some(new_name) = &body.name {
-        model.name = Set(name("name", new_name, 200)?);
-    }
-    model.updated_at = Set(ctx.now());
-    let updated = model.update(&*txn).await?;
+    let (updated, dropped) =
+        store::devices::transfer(&*txn, current.clone(), to, ctx.now()).await?;
     let summary = serde_json::json!({
         "from_tenant": current.tenant_id,
         "to_tenant": body.tenant_id,

@@ -1,7 +1,7 @@
 //! Particle's side of onboarding: a product's OAuth client, its tokens (the product's own, or
 //! one scoped to a tenant's shadow customer), claims, and the shadow customers themselves.
 use entity::{particle_product, shadow_customer};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -141,14 +141,13 @@ impl<'a> Upstream<'a> {
         // Remembered at once and on its own: it exists upstream whatever happens next, and an
         // empty customer is harmless (the next device for this tenant reuses it).
         let txn = self.ctx.write().await?;
-        let row = shadow_customer::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(tenant),
-            product_id: Set(self.product.id),
-            customer_id: Set(customer),
-            created_at: Set(self.ctx.now()),
-        }
-        .insert(&*txn)
+        let row = crate::store::shadow_customers::insert(
+            &*txn,
+            tenant,
+            self.product.id,
+            customer,
+            self.ctx.now(),
+        )
         .await?;
         txn.audit(
             self.ctx
