@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::access::{GrantRecord, Scope, Subject};
 use crate::changes::{Change, Writer};
+use crate::domain::actions::{self, Action};
 use crate::domain::email::Email;
 use crate::domain::password::{self, HashParams};
 use crate::domain::secrets;
@@ -19,17 +20,41 @@ use crate::particle::secret_box::SecretBox;
 use crate::particle::simulator::SimulatorHandle;
 use crate::store;
 
+/// What a catalog entry asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// A built-in action.
+    Builtin(Action),
+    /// The function's own action, `device.function.call.<name>`.
+    Own,
+}
+
+impl Needs {
+    /// The action's name for the entry `name`.
+    pub fn action(self, name: &str) -> String {
+        match self {
+            Needs::Builtin(action) => action.as_str().to_owned(),
+            Needs::Own => actions::function_action(name),
+        }
+    }
+}
+
+/// Calling a function, as operators may.
+const CALL: Needs = Needs::Builtin(Action::DeviceFunctionCall);
+/// Reading a variable.
+const READ: Needs = Needs::Builtin(Action::DeviceVariableRead);
+
 /// The pump controller's function catalog: (kind, name, action). `reset` asks for its own
 /// action, so managers (and custom roles that list it) may reset but operators may not.
-pub const PUMP_CATALOG: [(CatalogKind, &str, &str); 8] = [
-    (CatalogKind::Function, "setPressure", "device.function.call"),
-    (CatalogKind::Function, "start", "device.function.call"),
-    (CatalogKind::Function, "stop", "device.function.call"),
-    (CatalogKind::Function, "reset", "device.function.call.reset"),
-    (CatalogKind::Variable, "pressure", "device.variable.read"),
-    (CatalogKind::Variable, "flow", "device.variable.read"),
-    (CatalogKind::Variable, "running", "device.variable.read"),
-    (CatalogKind::Variable, "firmware", "device.variable.read"),
+pub const PUMP_CATALOG: [(CatalogKind, &str, Needs); 8] = [
+    (CatalogKind::Function, "setPressure", CALL),
+    (CatalogKind::Function, "start", CALL),
+    (CatalogKind::Function, "stop", CALL),
+    (CatalogKind::Function, "reset", Needs::Own),
+    (CatalogKind::Variable, "pressure", READ),
+    (CatalogKind::Variable, "flow", READ),
+    (CatalogKind::Variable, "running", READ),
+    (CatalogKind::Variable, "firmware", READ),
 ];
 
 /// Registers (or refreshes) the simulator's product and its catalog; returns the product id.
@@ -51,7 +76,7 @@ pub async fn register_product(
         .await?;
     let actions = PUMP_CATALOG
         .iter()
-        .map(|(_, _, a)| (*a).to_owned())
+        .map(|(_, name, needs)| needs.action(name))
         .collect();
     if let Some(p) = existing {
         let id = p.id;
@@ -74,10 +99,10 @@ pub async fn register_product(
     let id = store::products::insert(db, new, now).await?.id;
     let catalog = PUMP_CATALOG
         .iter()
-        .map(|(kind, name, action)| store::products::NewCatalogEntry {
+        .map(|(kind, name, needs)| store::products::NewCatalogEntry {
             kind: *kind,
             name: (*name).into(),
-            action: (*action).into(),
+            action: needs.action(name),
             description: None,
         })
         .collect();

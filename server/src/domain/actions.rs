@@ -37,6 +37,15 @@ pub enum Action {
 /// The family of functions' own actions; `device.function.call.*` in a policy allows them all.
 pub const FUNCTION_CALL_PREFIX: &str = "device.function.call.";
 
+/// The device family: a custom role may name any action in it, so that a role can list a
+/// function's own action before any catalog asks for it.
+pub const DEVICE_FAMILY_PREFIX: &str = "device.";
+
+/// Function `function`'s own action, `device.function.call.<function>`.
+pub fn function_action(function: &str) -> String {
+    format!("{FUNCTION_CALL_PREFIX}{function}")
+}
+
 impl Action {
     /// Every built-in action.
     pub const ALL: [Action; 13] = [
@@ -77,6 +86,12 @@ impl Action {
     /// The built-in action named `name`.
     pub fn parse(name: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl AsRef<str> for Action {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 

@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use crate::access::Scope;
+use crate::domain::actions::Action;
 use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
 
@@ -18,7 +19,8 @@ pub const MOST: u64 = 50_000;
 /// records are still being written.
 pub async fn csv(ctx: &Ctx<'_>, tenant: Uuid, filter: &AuditFilter) -> Result<Vec<u8>, ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "audit.read").await?;
+    ctx.require(&Scope::Tenant(tenant), Action::AuditRead)
+        .await?;
     super::audit_log::audit_caught_up(ctx).await?;
     let Some(rows) =
         store::audit_log::all_up_to(&ctx.state.db, tenant, filter, MOST, 1_000).await?

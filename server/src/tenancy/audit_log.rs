@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use crate::access::Scope;
+use crate::domain::actions::Action;
 use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
@@ -35,7 +36,8 @@ pub async fn audit_log(
     paging: PageRequest,
 ) -> Result<Page<AuditRecordResponse>, ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "audit.read").await?;
+    ctx.require(&Scope::Tenant(tenant), Action::AuditRead)
+        .await?;
     audit_caught_up(ctx).await?;
     let (rows, total) = store::audit_log::page(&ctx.state.db, tenant, filter, paging).await?;
     let items = rows

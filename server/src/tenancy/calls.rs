@@ -10,6 +10,7 @@ use super::Ctx;
 use crate::access::DeviceEntry;
 use crate::audit;
 use crate::cache::products::CachedProduct;
+use crate::domain::actions::Action;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
 
@@ -58,7 +59,7 @@ async fn visible_device(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<DeviceEntry, ApiError> {
     let index = ctx.state.access.read().await;
-    if !index.may(ctx.user(), id.as_str(), "device.read", now) {
+    if !index.may(ctx.user(), id.as_str(), Action::DeviceRead, now) {
         return Err(ApiError::NotFound);
     }
     index.device(id.as_str()).cloned().ok_or(ApiError::NotFound)

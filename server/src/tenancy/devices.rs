@@ -13,6 +13,7 @@ use crate::access::{DeviceFilter, Link, Scope};
 use crate::audit;
 use crate::changes::Change;
 use crate::changes::rebuild::device_entry;
+use crate::domain::actions::Action;
 use crate::domain::ids::DeviceId;
 use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
@@ -105,7 +106,7 @@ pub async fn get(ctx: &Ctx<'_>, id: &DeviceId) -> Result<DeviceResponse, ApiErro
             .access
             .read()
             .await
-            .may(ctx.user(), id.as_str(), "device.read", ctx.now());
+            .may(ctx.user(), id.as_str(), Action::DeviceRead, ctx.now());
     if !readable {
         return Err(ApiError::NotFound);
     }
@@ -134,10 +135,10 @@ pub async fn access(ctx: &Ctx<'_>, id: &DeviceId) -> Result<Vec<DeviceAccessEntr
             tenant,
         )
     };
-    if !actions.contains("device.read") {
+    if !actions.contains(Action::DeviceRead.as_str()) {
         return Err(ApiError::NotFound);
     }
-    if !actions.contains("device.share") {
+    if !actions.contains(Action::DeviceShare.as_str()) {
         return Err(ApiError::Forbidden);
     }
     let names = Names::load(ctx, tenant).await?;
@@ -256,7 +257,7 @@ pub async fn update(
         .access
         .read()
         .await
-        .may(ctx.user(), id.as_str(), "device.read", ctx.now())
+        .may(ctx.user(), id.as_str(), Action::DeviceRead, ctx.now())
     {
         return Err(ApiError::NotFound);
     }
@@ -265,7 +266,7 @@ pub async fn update(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    ctx.require(&Scope::Device(current.id.clone()), "site.manage")
+    ctx.require(&Scope::Device(current.id.clone()), Action::SiteManage)
         .await?;
     let new_name = body
         .name
@@ -278,7 +279,8 @@ pub async fn update(
             .await?
             .filter(|s| s.tenant_id == current.tenant_id)
             .ok_or_else(|| ApiError::invalid("site_id", "no such site in this device's tenant"))?;
-        ctx.require(&Scope::Site(site.id), "site.manage").await?;
+        ctx.require(&Scope::Site(site.id), Action::SiteManage)
+            .await?;
     }
     let mut txn = ctx.write().await?;
     let updated =

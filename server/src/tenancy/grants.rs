@@ -10,6 +10,7 @@ use crate::access::{Scope, Subject};
 use crate::audit;
 use crate::changes::Change;
 use crate::changes::rebuild::grant_record;
+use crate::domain::actions::Action;
 use crate::domain::ids::DeviceId;
 use crate::error::ApiError;
 use crate::store::{self, grants::GrantFilter, grants::Identity};
@@ -91,7 +92,7 @@ pub fn scope_ref(scope: &Scope) -> ScopeRef {
 /// action of the role on the scope.
 async fn check_delegation(ctx: &Ctx<'_>, scope: &Scope, role: Uuid) -> Result<(), ApiError> {
     let held = ctx.actions_on(scope).await;
-    if !held.contains("device.share") {
+    if !held.contains(Action::DeviceShare.as_str()) {
         return Err(ApiError::Forbidden);
     }
     let wanted = ctx.state.access.read().await.role_actions(role);
@@ -263,17 +264,14 @@ pub async fn list(
             .into_iter()
             .map(|(r, _)| (r.id, r.name))
             .collect();
-    let whole_tenant = ctx
-        .actions_on(&Scope::Tenant(tenant))
-        .await
-        .contains("device.share");
+    let whole_tenant = ctx.holds(&Scope::Tenant(tenant), Action::DeviceShare).await;
     let mut out = Vec::with_capacity(grants.len());
     for g in &grants {
         let Some(record) = grant_record(g) else {
             continue;
         };
         let mine = record.subject == Subject::User(ctx.user());
-        if whole_tenant || mine || ctx.actions_on(&record.scope).await.contains("device.share") {
+        if whole_tenant || mine || ctx.holds(&record.scope, Action::DeviceShare).await {
             out.push(response(
                 g,
                 roles.get(&g.role_id).map_or("", String::as_str),

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::access::Scope;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
+use crate::domain::actions::Action;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
@@ -117,12 +118,17 @@ impl<'a> Ctx<'a> {
             .scope_actions(self.user(), scope, self.now())
     }
 
+    /// Whether the caller holds `action` on the whole of `scope`.
+    pub async fn holds(&self, scope: &Scope, action: Action) -> bool {
+        self.actions_on(scope).await.contains(action.as_str())
+    }
+
     /// 403 unless the caller holds `action` on `scope`.
     ///
     /// # Errors
     /// `Forbidden`.
-    pub async fn require(&self, scope: &Scope, action: &str) -> Result<(), ApiError> {
-        if self.actions_on(scope).await.contains(action) {
+    pub async fn require(&self, scope: &Scope, action: Action) -> Result<(), ApiError> {
+        if self.holds(scope, action).await {
             Ok(())
         } else {
             Err(ApiError::Forbidden)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::{Ctx, conflict, name};
 use crate::audit;
 use crate::changes::Change;
+use crate::domain::actions::{Action, FUNCTION_CALL_PREFIX};
 use crate::error::ApiError;
 use crate::store;
 
@@ -162,11 +163,11 @@ fn check_entry(e: &CatalogEntry) -> Result<CatalogKind, ApiError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_');
     let action_ok = match kind {
-        CatalogKind::Variable => e.action == "device.variable.read",
+        CatalogKind::Variable => Action::parse(&e.action) == Some(Action::DeviceVariableRead),
         CatalogKind::Function => {
-            e.action == "device.function.call"
+            Action::parse(&e.action) == Some(Action::DeviceFunctionCall)
                 || e.action
-                    .strip_prefix("device.function.call.")
+                    .strip_prefix(FUNCTION_CALL_PREFIX)
                     .is_some_and(|rest| {
                         !rest.is_empty()
                             && rest

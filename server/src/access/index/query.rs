@@ -12,9 +12,10 @@ use crate::access::{
     Access, Chain, DeviceEntry, DeviceFilter, GrantRecord, Link, RoleRecord, Scope, Set, Snapshot,
     Subject,
 };
+use crate::domain::actions::Action;
 
 /// The action every list of devices is about.
-const READ: &str = "device.read";
+const READ: Action = Action::DeviceRead;
 
 impl AccessIndex {
     /// The device, if known.
@@ -34,11 +35,17 @@ impl AccessIndex {
 
     /// Whether `user` may do `action` on `device` at `now`. An action outside the vocabulary
     /// is nobody's, not even an administrator's: register catalog actions first.
-    pub fn may(&self, user: Uuid, device: &str, action: &str, now: DateTime<Utc>) -> bool {
+    pub fn may(
+        &self,
+        user: Uuid,
+        device: &str,
+        action: impl AsRef<str>,
+        now: DateTime<Utc>,
+    ) -> bool {
         let Some((slot, found)) = self.find_device(device) else {
             return false;
         };
-        let Some(bit) = self.vocabulary.bit(action) else {
+        let Some(bit) = self.vocabulary.bit(action.as_ref()) else {
             return false;
         };
         let tenant = found.entry.tenant;
@@ -102,7 +109,7 @@ impl AccessIndex {
         let mut slots: Vec<u32> = Vec::new();
         if self.platform_admins.contains(&user) {
             slots.extend(self.tenant_devices.values().flatten().copied());
-        } else if let Some(read) = self.vocabulary.bit(READ) {
+        } else if let Some(read) = self.vocabulary.bit(READ.as_str()) {
             let readable: Vec<&GrantSlot> = self
                 .holders(user)
                 .filter_map(|holder| self.by_holder.get(&holder))

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
+use crate::domain::actions::Action;
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name, text};
@@ -52,7 +53,8 @@ pub async fn create_group(
     body: &GroupBody,
 ) -> Result<GroupResponse, ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
+        .await?;
     let now = ctx.now();
     let txn = ctx.write().await?;
     let group_name = name("name", &body.name, 200)?;
@@ -82,7 +84,8 @@ pub async fn update_group(
     body: &GroupBody,
 ) -> Result<GroupResponse, ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
+        .await?;
     let current = group_in(ctx, tenant, id).await?;
     let new_name = name("name", &body.name, 200)?;
     let description = text("description", body.description.as_ref(), 1000)?;
@@ -111,7 +114,8 @@ pub async fn update_group(
 /// 404/403 as usual.
 pub async fn delete_group(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
+        .await?;
     let current = group_in(ctx, tenant, id).await?;
     let mut txn = ctx.write().await?;
     let before = Some(serde_json::json!({ "name": current.name }));
@@ -138,7 +142,8 @@ pub async fn set_member(
     add: bool,
 ) -> Result<GroupResponse, ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "group.manage").await?;
+    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
+        .await?;
     let g = group_in(ctx, tenant, id).await?;
     let db = &ctx.state.db;
     if store::memberships::in_tenant(db, user, tenant)

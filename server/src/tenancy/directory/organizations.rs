@@ -8,6 +8,7 @@ use super::org_in;
 use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
+use crate::domain::actions::Action;
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name};
@@ -52,7 +53,7 @@ pub async fn create_organization(
     let parent = org_in(ctx, tenant, body.parent_id.unwrap_or(tenant))
         .await
         .map_err(|_| ApiError::invalid("parent_id", "no such organization in this tenant"))?;
-    ctx.require(&Scope::Organization(parent.id), "organization.manage")
+    ctx.require(&Scope::Organization(parent.id), Action::OrganizationManage)
         .await?;
     let name = name("name", &body.name, 200)?;
     let now = ctx.now();
@@ -88,7 +89,7 @@ pub async fn update_organization(
 ) -> Result<OrganizationResponse, ApiError> {
     ctx.tenant(tenant).await?;
     let org = org_in(ctx, tenant, id).await?;
-    ctx.require(&Scope::Organization(org.id), "organization.manage")
+    ctx.require(&Scope::Organization(org.id), Action::OrganizationManage)
         .await?;
     let new_name = body
         .name
@@ -113,7 +114,7 @@ pub async fn update_organization(
                 "can't move an organization under itself",
             ));
         }
-        ctx.require(&Scope::Organization(parent.id), "organization.manage")
+        ctx.require(&Scope::Organization(parent.id), Action::OrganizationManage)
             .await?;
         new_parent = Some(parent.id);
     }
@@ -159,7 +160,7 @@ fn is_within(all: &[organization::Model], mut node: Uuid, ancestor: Uuid) -> boo
 pub async fn delete_organization(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
     ctx.tenant(tenant).await?;
     let org = org_in(ctx, tenant, id).await?;
-    ctx.require(&Scope::Organization(org.id), "organization.manage")
+    ctx.require(&Scope::Organization(org.id), Action::OrganizationManage)
         .await?;
     if org.parent_id.is_none() {
         return Err(ApiError::invalid(

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
+use crate::domain::actions::Action;
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::Ctx;
@@ -45,7 +46,7 @@ pub async fn set_user_role(
     role: &str,
 ) -> Result<(), ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "organization.manage")
+    ctx.require(&Scope::Tenant(tenant), Action::OrganizationManage)
         .await?;
     let role = crate::accounts::invitations::parse_role(role)?;
     let db = &ctx.state.db;
@@ -76,7 +77,7 @@ pub async fn set_user_role(
 /// 404/403 as usual.
 pub async fn remove_user(ctx: &Ctx<'_>, tenant: Uuid, user: Uuid) -> Result<(), ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "organization.manage")
+    ctx.require(&Scope::Tenant(tenant), Action::OrganizationManage)
         .await?;
     let db = &ctx.state.db;
     if store::memberships::in_tenant(db, user, tenant)

@@ -6,9 +6,10 @@ use fleetwarden_wire::directory::{RoleBody, RoleResponse};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use crate::access::{BUILTIN_ACTIONS, Scope};
+use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
+use crate::domain::actions::{Action, DEVICE_FAMILY_PREFIX};
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name, text};
@@ -39,7 +40,7 @@ fn check_actions(actions: &[String]) -> Result<Vec<String>, ApiError> {
         return Err(ApiError::invalid("actions", "name at least one action"));
     }
     for a in &set {
-        let known_family = a.starts_with("device.") || BUILTIN_ACTIONS.contains(&a.as_str());
+        let known_family = a.starts_with(DEVICE_FAMILY_PREFIX) || Action::parse(a).is_some();
         let well_formed = a.len() <= 100
             && a.split('.').all(|part| {
                 !part.is_empty()
@@ -79,7 +80,7 @@ pub async fn put_role(
         }
     }
     let held = ctx.actions_on(&Scope::Tenant(tenant)).await;
-    if !held.contains("role.manage") {
+    if !held.contains(Action::RoleManage.as_str()) {
         return Err(ApiError::Forbidden);
     }
     let role_name = name("name", &body.name, 64)?;
@@ -165,7 +166,8 @@ pub async fn put_role(
 /// 404/403; 409 while grants use it.
 pub async fn delete_role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), "role.manage").await?;
+    ctx.require(&Scope::Tenant(tenant), Action::RoleManage)
+        .await?;
     let db = &ctx.state.db;
     let current = role::Entity::find_by_id(id)
         .one(db)

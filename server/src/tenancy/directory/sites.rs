@@ -8,6 +8,7 @@ use super::org_in;
 use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
+use crate::domain::actions::Action;
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name, text, time_zone};
@@ -57,7 +58,7 @@ pub async fn create_site(
     let org = org_in(ctx, tenant, body.organization_id)
         .await
         .map_err(|_| ApiError::invalid("organization_id", "no such organization in this tenant"))?;
-    ctx.require(&Scope::Organization(org.id), "site.manage")
+    ctx.require(&Scope::Organization(org.id), Action::SiteManage)
         .await?;
     let now = ctx.now();
     let mut txn = ctx.write().await?;
@@ -99,7 +100,7 @@ pub async fn update_site(
 ) -> Result<SiteResponse, ApiError> {
     ctx.tenant(tenant).await?;
     let current = site_in(ctx, tenant, id).await?;
-    ctx.require(&Scope::Site(id), "site.manage").await?;
+    ctx.require(&Scope::Site(id), Action::SiteManage).await?;
     let mut change = store::sites::SiteUpdate {
         name: body
             .name
@@ -112,7 +113,7 @@ pub async fn update_site(
         let org = org_in(ctx, tenant, org_id).await.map_err(|_| {
             ApiError::invalid("organization_id", "no such organization in this tenant")
         })?;
-        ctx.require(&Scope::Organization(org.id), "site.manage")
+        ctx.require(&Scope::Organization(org.id), Action::SiteManage)
             .await?;
         change.organization = Some(org.id);
     }
@@ -150,7 +151,7 @@ pub async fn update_site(
 pub async fn delete_site(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
     ctx.tenant(tenant).await?;
     let current = site_in(ctx, tenant, id).await?;
-    ctx.require(&Scope::Site(id), "site.manage").await?;
+    ctx.require(&Scope::Site(id), Action::SiteManage).await?;
     let mut txn = ctx.write().await?;
     let before = serde_json::to_value(site_response(&current)).ok();
     store::sites::delete(&*txn, id).await?;
