@@ -251,3 +251,71 @@ async fn conflicting_changes_from_two_instances_leave_both_indexes_equal_to_the_
         );
     }
 }
+
+#[tokio::test]
+async fn pruning_keeps_what_a_live_instance_has_not_applied_and_forgets_the_silent_ones() {
+    use chrono::{Duration as Span, Utc};
+    use fleetwarden_server::store::change_log;
+    use sea_orm::TransactionTrait;
+
+    // Arrange: three entries an hour old; one instance has applied the first, another all.
+    let db = fleetwarden_tests::TestDb::migrated().await;
+    let now = Utc::now();
+    let mut seqs = Vec::new();
+    for n in 0..3 {
+        let txn = db.conn.begin().await.unwrap();
+        let text = format!(
+            r#"[{{"kind":"credentials","user":"{}"}}]"#,
+            Uuid::from_u128(n)
+        );
+        seqs.push(
+            change_log::append(&txn, text, now - Span::hours(2))
+                .await
+                .unwrap(),
+        );
+        txn.commit().await.unwrap();
+    }
+    let (slow, fast) = (Uuid::now_v7(), Uuid::now_v7());
+    change_log::register_reader(&db.conn, slow, seqs[0], now)
+        .await
+        .unwrap();
+    change_log::register_reader(&db.conn, fast, seqs[2], now)
+        .await
+        .unwrap();
+
+    // Act: prune entries older than an hour; readers silent for ten minutes are gone.
+    let pruned_while_slow =
+        change_log::prune(&db.conn, now - Span::minutes(10), now - Span::hours(1))
+            .await
+            .unwrap();
+    let left_for_slow = change_log::after(&db.conn, seqs[0], 10).await.unwrap();
+    // The slow one falls silent: an hour later it is taken for gone, and so is everything.
+    let later = now + Span::hours(1);
+    change_log::heartbeat(&db.conn, fast, seqs[2], later)
+        .await
+        .unwrap();
+    let pruned_after =
+        change_log::prune(&db.conn, later - Span::minutes(10), later - Span::hours(1))
+            .await
+            .unwrap();
+    let slow_still_known = change_log::heartbeat(&db.conn, slow, seqs[0], later)
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(pruned_while_slow, 1, "only what every live reader applied");
+    assert_eq!(
+        left_for_slow.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        seqs[1..]
+    );
+    assert_eq!(pruned_after, 2);
+    assert!(
+        !slow_still_known,
+        "a reader taken for gone learns it at its next heartbeat (and rebuilds its index)"
+    );
+    assert_eq!(
+        change_log::newest(&db.conn).await.unwrap(),
+        0,
+        "the log is empty"
+    );
+}
