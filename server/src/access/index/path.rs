@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{AccessIndex, DeviceSlot, GrantSlot, RoleSlot};
 use crate::access::actions::{ActionSet, Vocabulary};
 use crate::access::policy::Policy;
-use crate::access::{Map, RoleRecord, Set, Subject};
+use crate::access::{Map, RoleRecord, Scope, Set, Subject};
 
 /// Where a grant points. Device ids are interned, so a lookup key is `Copy` and building one
 /// allocates nothing on the hot path.
@@ -168,6 +168,55 @@ impl AccessIndex {
             }
         }
         ControlFlow::Continue(())
+    }
+
+    /// The role of every active grant of `user` whose scope contains `start`.
+    pub(super) fn each_reaching_role<'a>(
+        &'a self,
+        user: Uuid,
+        tenant: Uuid,
+        start: Key,
+        now: DateTime<Utc>,
+        mut visit: impl FnMut(&'a RoleRecord),
+    ) {
+        for key in self.path(start, tenant) {
+            for holder in self.holders(user) {
+                for grant in self
+                    .by_holder_scope
+                    .get(&(holder, key))
+                    .into_iter()
+                    .flatten()
+                {
+                    if grant.tenant != tenant || !is_active(grant.expires_at, now) {
+                        continue;
+                    }
+                    let role = self.roles.get(slot_index(grant.role));
+                    if let Some(record) = role.and_then(|r| r.record.as_ref())
+                        && record.tenant.is_none_or(|owner| owner == tenant)
+                    {
+                        visit(record);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where a scope starts in the containment path, and its tenant; `None` when unknown.
+    pub(super) fn start_of(&self, scope: &Scope) -> Option<(Uuid, Key)> {
+        match scope {
+            Scope::Device(id) => self
+                .find_device(id)
+                .map(|(slot, device)| (device.entry.tenant, Key::Device(slot))),
+            Scope::Site(site) => self
+                .sites
+                .get(site)
+                .map(|node| (node.tenant, Key::Site(*site))),
+            Scope::Organization(organization) => self
+                .orgs
+                .get(organization)
+                .map(|node| (node.tenant, Key::Organization(*organization))),
+            Scope::Tenant(tenant) => Some((*tenant, Key::Tenant(*tenant))),
+        }
     }
 
     /// The devices of `tenant` inside `key`.

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::path::{Key, is_active, slot_index};
+use super::path::{Key, is_active, role_allows, slot_index};
 use super::{AccessIndex, DeviceSlot, GrantSlot};
 use crate::access::actions::ActionSet;
 use crate::access::{
@@ -69,24 +69,41 @@ impl AccessIndex {
         if self.platform_admins.contains(&user) {
             return self.vocabulary.names(&self.vocabulary.all());
         }
-        let start = match scope {
-            Scope::Device(id) => self
-                .find_device(id)
-                .map(|(slot, device)| (device.entry.tenant, Key::Device(slot))),
-            Scope::Site(site) => self
-                .sites
-                .get(site)
-                .map(|node| (node.tenant, Key::Site(*site))),
-            Scope::Organization(organization) => self
-                .orgs
-                .get(organization)
-                .map(|node| (node.tenant, Key::Organization(*organization))),
-            Scope::Tenant(tenant) => Some((*tenant, Key::Tenant(*tenant))),
-        };
-        match start {
+        match self.start_of(scope) {
             Some((tenant, key)) => self.actions_at(user, tenant, key, now),
             None => BTreeSet::new(),
         }
+    }
+
+    /// Which of `actions` `user` does not hold on the whole of `scope` at `now`. An action no
+    /// catalog has named yet (a function's own, outside the vocabulary) is decided from the
+    /// roles of the grants that reach the scope, as casbin would once it is named; an
+    /// administrator holds every action. Bounds what a custom role may hold.
+    pub fn missing_on(
+        &self,
+        user: Uuid,
+        scope: &Scope,
+        actions: &[String],
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
+        let Some((tenant, key)) = self.start_of(scope) else {
+            return actions.to_vec();
+        };
+        if self.is_admin(user, tenant) {
+            return Vec::new();
+        }
+        let held = self.actions_at(user, tenant, key, now);
+        let mut roles = Vec::new();
+        self.each_reaching_role(user, tenant, key, now, |role| roles.push(role));
+        actions
+            .iter()
+            .filter(|action| {
+                let named = self.vocabulary.bit(action).is_some();
+                !(held.contains(*action)
+                    || (!named && roles.iter().any(|r| role_allows(&self.policy, r, action))))
+            })
+            .cloned()
+            .collect()
     }
 
     /// The role's actions over the vocabulary; empty for an unknown role.

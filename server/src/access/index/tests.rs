@@ -625,3 +625,47 @@ fn the_index_can_be_shared_between_workers() {
     fn shared<T: Send + Sync>() {}
     shared::<AccessIndex>();
 }
+
+#[tokio::test]
+async fn a_function_action_no_catalog_names_yet_is_held_as_the_roles_patterns_say() {
+    let mut w = world().await;
+    let (manager, operator, admin) = (id(), id(), id());
+    let tenant_scope = Scope::Tenant(w.tenant);
+    grant(
+        &mut w.index,
+        w.tenant,
+        Subject::User(manager),
+        tenant_scope.clone(),
+        MANAGER_ID,
+        None,
+    );
+    grant(
+        &mut w.index,
+        w.tenant,
+        Subject::User(operator),
+        tenant_scope.clone(),
+        OPERATOR_ID,
+        None,
+    );
+    w.index.set_tenant_admin(admin, w.tenant, true);
+    let wanted = [
+        "device.function.call.flush".to_owned(),
+        "device.read".to_owned(),
+    ];
+
+    let for_manager = w.index.missing_on(manager, &tenant_scope, &wanted, now());
+    let for_operator = w.index.missing_on(operator, &tenant_scope, &wanted, now());
+    let for_admin = w.index.missing_on(admin, &tenant_scope, &wanted, now());
+    let on_unknown = w
+        .index
+        .missing_on(manager, &Scope::Site(id()), &wanted, now());
+
+    assert!(for_manager.is_empty(), "{for_manager:?}");
+    assert_eq!(for_operator, ["device.function.call.flush"]);
+    assert!(for_admin.is_empty());
+    assert_eq!(
+        on_unknown.len(),
+        2,
+        "nothing is held on a scope the index doesn't know"
+    );
+}

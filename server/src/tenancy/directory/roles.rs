@@ -71,16 +71,7 @@ pub async fn put_role(
 ) -> Result<RoleResponse, ApiError> {
     ctx.tenant(tenant).await?;
     let actions = check_actions(&body.actions)?;
-    {
-        // New function-specific actions join the vocabulary first, so that "holds everything"
-        // (tenant admins) covers them; the vocabulary only names actions, it grants nothing.
-        let mut index = ctx.state.access.write().await;
-        for action in &actions {
-            index.register_action(action);
-        }
-    }
-    let held = ctx.actions_on(&Scope::Tenant(tenant)).await;
-    if !held.contains(Action::RoleManage.as_str()) {
+    if !ctx.holds(&Scope::Tenant(tenant), Action::RoleManage).await {
         return Err(ApiError::Forbidden);
     }
     let role_name = name("name", &body.name, 64)?;
@@ -118,12 +109,16 @@ pub async fn put_role(
             )
         }
     };
-    // Editing a role in use changes what its holders may do; the editor must hold it all.
-    let missing: Vec<&String> = actions.iter().filter(|a| !held.contains(*a)).collect();
+    // Editing a role in use changes what its holders may do; the editor must hold it all,
+    // including function actions no catalog names yet.
+    let missing = ctx.state.access.read().await.missing_on(
+        ctx.user(),
+        &Scope::Tenant(tenant),
+        &actions,
+        ctx.now(),
+    );
     if !missing.is_empty() {
-        return Err(ApiError::ExceedsOwnRights(
-            missing.into_iter().cloned().collect::<Vec<_>>().join(", "),
-        ));
+        return Err(ApiError::ExceedsOwnRights(missing.join(", ")));
     }
     store::directory::set_role_actions(&*txn, stored.id, tenant, &actions).await?;
     let action = if before.is_some() {
