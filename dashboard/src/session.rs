@@ -1,6 +1,7 @@
 //! Who is signed in and which tenant they are looking at, shared through `provide_context`.
 //! The UI uses it to hide what the person can't do; the server still decides every request.
 use fleetwarden_wire::auth::MeResponse;
+use fleetwarden_wire::tenancy::MembershipRole;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -89,7 +90,7 @@ fn tenants_of(me: &MeResponse) -> Vec<TenantChoice> {
     for m in &me.memberships {
         // Tenant administrators are admins of the tenant's root organization.
         let root = m.organization_id == m.tenant_id;
-        let admin = root && m.role == "admin";
+        let admin = root && m.role == MembershipRole::Admin;
         match out.iter_mut().find(|t| t.id == m.tenant_id) {
             Some(t) => {
                 t.admin |= admin;

@@ -4,6 +4,7 @@ use fleetwarden_wire::directory::{
     CreateOrganization, CreateSite, GroupBody, GroupResponse, OrganizationResponse, RoleResponse,
     SiteResponse, TenantUserResponse, UpdateOrganization, UpdateSite, UpdateTenantUser,
 };
+use fleetwarden_wire::tenancy::MembershipRole;
 use uuid::Uuid;
 
 use super::{ApiResult, delete, get, patch, patch_no_answer, post, put, put_empty};
@@ -91,10 +92,10 @@ pub async fn users(tenant: Uuid) -> ApiResult<Vec<TenantUserResponse>> {
 }
 
 /// Makes someone a tenant admin (`admin`) or a plain member (`member`).
-pub async fn set_user_role(tenant: Uuid, user: Uuid, role: &str) -> ApiResult<()> {
+pub async fn set_user_role(tenant: Uuid, user: Uuid, role: MembershipRole) -> ApiResult<()> {
     patch_no_answer(
         &format!("/tenants/{tenant}/users/{user}"),
-        &UpdateTenantUser { role: role.into() },
+        &UpdateTenantUser { role },
     )
     .await
 }

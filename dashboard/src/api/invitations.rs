@@ -1,5 +1,5 @@
 //! Invitations into an organization (`/organizations/{id}/invitations`, `/invitations`).
-use fleetwarden_wire::tenancy::{CreateInvitationRequest, InvitationResponse};
+use fleetwarden_wire::tenancy::{CreateInvitationRequest, InvitationResponse, MembershipRole};
 use uuid::Uuid;
 
 use super::{ApiResult, delete, get, post};
@@ -13,7 +13,7 @@ pub async fn list(organization: Uuid) -> ApiResult<Vec<InvitationResponse>> {
 pub async fn create(
     organization: Uuid,
     email: String,
-    role: String,
+    role: MembershipRole,
 ) -> ApiResult<InvitationResponse> {
     post(
         &format!("/organizations/{organization}/invitations"),

@@ -1,6 +1,6 @@
 //! One chain of access: person → (group) → role on scope → device, with "Revoke" on the grant
 //! in place (after a confirmation that says who else loses access through it).
-use fleetwarden_wire::sharing::ChainLink;
+use fleetwarden_wire::sharing::{ChainLink, LinkKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -25,12 +25,12 @@ pub fn GrantChain(
 ) -> impl IntoView {
     let confirming = RwSignal::new(None::<Uuid>);
     let error = RwSignal::new(None::<String>);
-    let through_group = chain.iter().any(|l| l.kind == "group");
+    let through_group = chain.iter().any(|l| l.kind == LinkKind::Group);
     let steps = chain
         .into_iter()
         .map(|link| {
             let text = describe(&link);
-            let revoke = (may_revoke && link.kind == "grant")
+            let revoke = (may_revoke && link.kind == LinkKind::Grant)
                 .then_some(link.id)
                 .flatten();
             let sentence = StoredValue::new(text.clone());
@@ -91,10 +91,10 @@ pub fn GrantChain(
 
 fn describe(link: &ChainLink) -> String {
     let name = link.name.clone().unwrap_or_default();
-    match link.kind.as_str() {
-        "group" => format!("group {name}"),
-        "tenant_admin" => "tenant administrator".into(),
-        "grant" => {
+    match link.kind {
+        LinkKind::Group => format!("group {name}"),
+        LinkKind::TenantAdmin => "tenant administrator".into(),
+        LinkKind::Grant => {
             let scope = match (&link.scope, &link.scope_name) {
                 (Some(s), Some(n)) => format!("{} {n}", s.kind),
                 (Some(s), None) => format!("{} {}", s.kind, s.id),
@@ -106,6 +106,5 @@ fn describe(link: &ChainLink) -> String {
                 .unwrap_or_default();
             format!("{name} on {scope}{until}")
         }
-        other => format!("{other} {name}"),
     }
 }

@@ -1,7 +1,7 @@
 //! The share dialog: a device, site or organization, to a user or a group, with a role and an
 //! optional end. It offers only the scopes it is given and the roles whose every action the
 //! sharer holds (nobody grants more than they hold; the server checks it again).
-use fleetwarden_wire::sharing::{CreateGrant, ScopeRef, SubjectRef};
+use fleetwarden_wire::sharing::{CreateGrant, ScopeRef, SubjectKind, SubjectRef};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -18,18 +18,8 @@ pub struct ShareScope {
 }
 
 impl ShareScope {
-    /// "device", "site", "organization" or "tenant".
-    pub fn kind_label(&self) -> &'static str {
-        match self.scope.kind.as_str() {
-            "device" => "device",
-            "site" => "site",
-            "tenant" => "tenant",
-            _ => "organization",
-        }
-    }
-
     fn label(&self) -> String {
-        format!("{} {}", self.kind_label(), self.name)
+        format!("{} {}", self.scope.kind, self.name)
     }
 }
 
@@ -54,7 +44,7 @@ pub fn ShareDialog(
         Ok::<_, api::ApiError>((groups, users, roles))
     });
     let scope_index = RwSignal::new(0_usize);
-    let subject_kind = RwSignal::new("group".to_owned());
+    let subject_kind = RwSignal::new(SubjectKind::Group);
     let subject = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
@@ -112,7 +102,7 @@ pub fn ShareDialog(
         let subject_name = names
             .as_ref()
             .and_then(|(groups, users, _)| {
-                if kind == "group" {
+                if kind == SubjectKind::Group {
                     groups
                         .iter()
                         .find(|g| g.id == subject_id)
@@ -132,7 +122,7 @@ pub fn ShareDialog(
             .unwrap_or_default();
         let grant = CreateGrant {
             subject: SubjectRef {
-                kind: kind.clone(),
+                kind,
                 id: subject_id,
             },
             scope: target.scope.clone(),
@@ -173,19 +163,20 @@ pub fn ShareDialog(
                     </select>
                     <label for="share-subject-kind">"With a"</label>
                     <select id="share-subject-kind"
-                        prop:value=move || subject_kind.get()
+                        prop:value=move || subject_kind.get().as_str()
                         on:change=move |ev| {
-                            subject_kind.set(event_target_value(&ev));
+                            let kind = SubjectKind::parse(&event_target_value(&ev));
+                            subject_kind.set(kind.unwrap_or(SubjectKind::Group));
                             subject.set(String::new());
                         }>
-                        <option value="group">"Group"</option>
-                        <option value="user">"Person"</option>
+                        <option value=SubjectKind::Group.as_str()>"Group"</option>
+                        <option value=SubjectKind::User.as_str()>"Person"</option>
                     </select>
                     {move || match directory.get() {
                         None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
                         Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
                         Some(Ok((groups, users, roles))) => {
-                            let choices: Vec<(Uuid, String)> = if subject_kind.get() == "group" {
+                            let choices: Vec<(Uuid, String)> = if subject_kind.get() == SubjectKind::Group {
                                 groups.into_iter().map(|g| (g.id, g.name)).collect()
                             } else {
                                 users.into_iter()
@@ -195,7 +186,7 @@ pub fn ShareDialog(
                             let roles: Vec<_> = roles.into_iter()
                                 .filter(|r| grantable(&r.actions))
                                 .collect();
-                            let who = if subject_kind.get() == "group" { "Group" } else { "Person" };
+                            let who = if subject_kind.get() == SubjectKind::Group { "Group" } else { "Person" };
                             view! {
                                 <label for="share-subject">{who}</label>
                                 <select id="share-subject" required

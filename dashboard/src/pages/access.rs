@@ -1,6 +1,6 @@
 //! "Who has access and why": everyone who reaches the device, what they may do, and each
 //! chain of grants that gives it to them, revocable in place.
-use fleetwarden_wire::sharing::ScopeRef;
+use fleetwarden_wire::sharing::{ScopeKind, ScopeRef};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -45,7 +45,7 @@ pub fn AccessPage() -> impl IntoView {
                 let tenant = d.tenant_id;
                 let name = d.name.clone();
                 let scopes = vec![ShareScope {
-                    scope: ScopeRef { kind: "device".into(), id: d.id.clone() },
+                    scope: ScopeRef { kind: ScopeKind::Device, id: d.id.clone() },
                     name: d.name.clone(),
                 }];
                 let mine = (!session.is_tenant_admin()).then(|| d.actions.clone());

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use fleetwarden_wire::products::CatalogEntry;
-use fleetwarden_wire::sharing::{DeviceResponse, FunctionCallResponse, ScopeRef};
+use fleetwarden_wire::products::{CatalogEntry, CatalogKind};
+use fleetwarden_wire::sharing::{DeviceResponse, FunctionCallResponse, ScopeKind, ScopeRef};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -60,7 +60,7 @@ fn DeviceView(
     let share_scopes = {
         let mut scopes = vec![ShareScope {
             scope: ScopeRef {
-                kind: "device".into(),
+                kind: ScopeKind::Device,
                 id: device.id.clone(),
             },
             name: device.name.clone(),
@@ -71,7 +71,7 @@ fn DeviceView(
         {
             scopes.push(ShareScope {
                 scope: ScopeRef {
-                    kind: "site".into(),
+                    kind: ScopeKind::Site,
                     id: site.to_string(),
                 },
                 name,
@@ -89,12 +89,12 @@ fn DeviceView(
             let allowed = |e: &CatalogEntry| actions.contains(&e.action);
             let variables: Vec<String> = entries
                 .iter()
-                .filter(|e| e.kind == "variable" && allowed(e))
+                .filter(|e| e.kind == CatalogKind::Variable && allowed(e))
                 .map(|e| e.name.clone())
                 .collect();
             let functions: Vec<CatalogEntry> = entries
                 .iter()
-                .filter(|e| e.kind == "function" && allowed(e))
+                .filter(|e| e.kind == CatalogKind::Function && allowed(e))
                 .cloned()
                 .collect();
             let id = id.clone();

@@ -1,7 +1,9 @@
 //! The devices I can see: search, filters by organization and site, status, my role, and
 //! pages. Admins can share the site or organization they filtered by.
-use fleetwarden_wire::directory::{OrganizationResponse, PagingQuery, SiteResponse};
-use fleetwarden_wire::sharing::{DeviceQuery, DeviceResponse, ScopeRef};
+use fleetwarden_wire::directory::{
+    OrganizationKind, OrganizationResponse, PagingQuery, SiteResponse,
+};
+use fleetwarden_wire::sharing::{DeviceQuery, DeviceResponse, ScopeKind, ScopeRef};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
@@ -98,7 +100,7 @@ pub fn DevicesPage() -> impl IntoView {
                 let scopes = share_scopes();
                 (!scopes.is_empty())
                     .then(|| {
-                        let label = format!("Share this {}…", scopes[0].kind_label());
+                        let label = format!("Share this {}…", scopes[0].scope.kind);
                         view! {
                             <button type="button" class="primary"
                                 on:click=move |_| sharing.set(Some(scopes.clone()))>
@@ -249,7 +251,7 @@ fn device_row(d: DeviceResponse) -> impl IntoView {
 fn site_scope(s: &SiteResponse) -> ShareScope {
     ShareScope {
         scope: ScopeRef {
-            kind: "site".into(),
+            kind: ScopeKind::Site,
             id: s.id.to_string(),
         },
         name: s.name.clone(),
@@ -259,10 +261,9 @@ fn site_scope(s: &SiteResponse) -> ShareScope {
 fn org_scope(o: &OrganizationResponse) -> ShareScope {
     ShareScope {
         scope: ScopeRef {
-            kind: if o.parent_id.is_none() {
-                "tenant".into()
-            } else {
-                "organization".into()
+            kind: match o.kind {
+                OrganizationKind::Tenant => ScopeKind::Tenant,
+                OrganizationKind::Client => ScopeKind::Organization,
             },
             id: o.id.to_string(),
         },

@@ -1,7 +1,7 @@
 //! The tenant's people, for its administrators: who belongs, who administers, removing someone,
 //! and the invitations that bring new people in.
 use fleetwarden_wire::directory::{OrganizationResponse, TenantUserResponse};
-use fleetwarden_wire::tenancy::InvitationResponse;
+use fleetwarden_wire::tenancy::{InvitationResponse, InvitationStatus, MembershipRole};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -40,10 +40,10 @@ fn Users(tenant: Uuid) -> impl IntoView {
         async move { api::directory::users(tenant).await }
     });
     let reload = move || version.update(|v| *v += 1);
-    let set_role = move |user: TenantUserResponse, role: String| {
+    let set_role = move |user: TenantUserResponse, role: MembershipRole| {
         spawn_local(async move {
-            match api::directory::set_user_role(tenant, user.id, &role).await {
-                Ok(()) if role == "admin" => feedback.done(format!(
+            match api::directory::set_user_role(tenant, user.id, role).await {
+                Ok(()) if role == MembershipRole::Admin => feedback.done(format!(
                     "{} is now a tenant administrator: they see and manage everything here.",
                     user.display_name
                 )),
@@ -111,7 +111,7 @@ fn Users(tenant: Uuid) -> impl IntoView {
 fn user_row(
     u: TenantUserResponse,
     me: Option<Uuid>,
-    set_role: impl Fn(TenantUserResponse, String) + Copy + Send + Sync + 'static,
+    set_role: impl Fn(TenantUserResponse, MembershipRole) + Copy + Send + Sync + 'static,
     remove: impl Fn(TenantUserResponse) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let is_me = me == Some(u.id);
@@ -121,7 +121,7 @@ fn user_row(
     let role_cell = if is_me {
         // Changing or removing oneself could lock everyone out; another admin does it.
         view! {
-            <span class=format!("badge role-{}", u.role)>{u.role.clone()}</span>
+            <span class=format!("badge role-{}", u.role)>{u.role.as_str()}</span>
             " "<span class="muted">"(you)"</span>
         }
         .into_any()
@@ -131,9 +131,15 @@ fn user_row(
                 {format!("Role of {}", u.display_name)}
             </label>
             <select id=select_id class="compact"
-                on:change=move |ev| set_role(for_role.clone(), event_target_value(&ev))>
-                <option value="member" selected=u.role == "member">"member"</option>
-                <option value="admin" selected=u.role == "admin">"admin"</option>
+                on:change=move |ev| {
+                    if let Some(role) = MembershipRole::parse(&event_target_value(&ev)) {
+                        set_role(for_role.clone(), role);
+                    }
+                }>
+                <option value=MembershipRole::Member.as_str()
+                    selected=u.role == MembershipRole::Member>"member"</option>
+                <option value=MembershipRole::Admin.as_str()
+                    selected=u.role == MembershipRole::Admin>"admin"</option>
             </select>
         }
         .into_any()
@@ -167,7 +173,7 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
     let version = RwSignal::new(0_u64);
     let show_past = RwSignal::new(false);
     let email = RwSignal::new(String::new());
-    let role = RwSignal::new("member".to_owned());
+    let role = RwSignal::new(MembershipRole::Member);
     let organization = RwSignal::new(tenant.to_string());
     let busy = RwSignal::new(false);
     let orgs =
@@ -201,7 +207,7 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
         let as_role = if org == tenant {
             role.get_untracked()
         } else {
-            "member".to_owned()
+            MembershipRole::Member
         };
         busy.set(true);
         spawn_local(async move {
@@ -252,9 +258,14 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="invite-role">"As"</label>
-                    <select id="invite-role" bind:value=role disabled=move || !into_root()>
-                        <option value="member">"member"</option>
-                        <option value="admin">"tenant admin"</option>
+                    <select id="invite-role" disabled=move || !into_root()
+                        prop:value=move || role.get().as_str()
+                        on:change=move |ev| {
+                            let chosen = MembershipRole::parse(&event_target_value(&ev));
+                            role.set(chosen.unwrap_or(MembershipRole::Member));
+                        }>
+                        <option value=MembershipRole::Member.as_str()>"member"</option>
+                        <option value=MembershipRole::Admin.as_str()>"tenant admin"</option>
                     </select>
                 </div>
                 <button type="submit" class="primary" disabled=move || busy.get()>
@@ -279,7 +290,7 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
                 Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
                 Some(Ok(all)) => {
                     let past = show_past.get();
-                    let shown: Vec<_> = all.into_iter().filter(|(i, _)| past || i.status == "pending").collect();
+                    let shown: Vec<_> = all.into_iter().filter(|(i, _)| past || i.status == InvitationStatus::Pending).collect();
                     if shown.is_empty() {
                         let text = if past { "No invitations yet." } else { "No pending invitations." };
                         return view! { <p class="empty">{text}</p> }.into_any();
@@ -299,18 +310,18 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
                                 </thead>
                                 <tbody>
                                     {shown.into_iter().map(|(inv, org)| {
-                                        let pending = inv.status == "pending";
+                                        let pending = inv.status == InvitationStatus::Pending;
                                         let status = if pending {
                                             format!("pending until {}", when(inv.expires_at))
                                         } else {
-                                            inv.status.clone()
+                                            inv.status.to_string()
                                         };
                                         let for_revoke = inv.clone();
                                         view! {
                                             <tr data-invitation=inv.email.clone()>
                                                 <td class="mono">{inv.email.clone()}</td>
                                                 <td>{org}</td>
-                                                <td>{inv.role.clone()}</td>
+                                                <td>{inv.role.as_str()}</td>
                                                 <td>{when(inv.created_at)}</td>
                                                 <td>{status}</td>
                                                 <td class="row-actions">

@@ -4,6 +4,7 @@
 use chrono::Duration;
 use entity::enums::MembershipRole;
 use entity::invitation;
+use fleetwarden_wire::tenancy::{self as wire, InvitationStatus};
 use uuid::Uuid;
 
 use super::AccountError;
@@ -15,39 +16,32 @@ use crate::email::Template;
 use crate::state::AppState;
 use crate::store;
 
-/// Reads `admin` or `member`.
-///
-/// # Errors
-/// 422 for anything else.
-pub fn parse_role(role: &str) -> Result<MembershipRole, AccountError> {
+/// A membership role as stored.
+pub fn stored_role(role: wire::MembershipRole) -> MembershipRole {
     match role {
-        "admin" => Ok(MembershipRole::Admin),
-        "member" => Ok(MembershipRole::Member),
-        _ => Err(AccountError::invalid(
-            "role",
-            "must be \"admin\" or \"member\"",
-        )),
+        wire::MembershipRole::Admin => MembershipRole::Admin,
+        wire::MembershipRole::Member => MembershipRole::Member,
     }
 }
 
-/// The wire name of a membership role.
-pub fn role_name(role: &MembershipRole) -> &'static str {
+/// A stored membership role as the API names it.
+pub fn wire_role(role: MembershipRole) -> wire::MembershipRole {
     match role {
-        MembershipRole::Admin => "admin",
-        MembershipRole::Member => "member",
+        MembershipRole::Admin => wire::MembershipRole::Admin,
+        MembershipRole::Member => wire::MembershipRole::Member,
     }
 }
 
-/// `pending`, `accepted`, `revoked` or `expired`.
-pub fn status(inv: &invitation::Model, now: chrono::DateTime<chrono::Utc>) -> &'static str {
+/// Where the invitation stands at `now`.
+pub fn status(inv: &invitation::Model, now: chrono::DateTime<chrono::Utc>) -> InvitationStatus {
     if inv.accepted_at.is_some() {
-        "accepted"
+        InvitationStatus::Accepted
     } else if inv.revoked_at.is_some() {
-        "revoked"
+        InvitationStatus::Revoked
     } else if inv.expires_at <= now {
-        "expired"
+        InvitationStatus::Expired
     } else {
-        "pending"
+        InvitationStatus::Pending
     }
 }
 
@@ -61,11 +55,10 @@ pub async fn create(
     client: &ClientInfo,
     organization_id: Uuid,
     email: &str,
-    role: &str,
+    role: wire::MembershipRole,
 ) -> Result<invitation::Model, AccountError> {
     let org = super::tenants::administered(state, principal, organization_id).await?;
     let email = Email::parse(email).map_err(|e| AccountError::invalid("email", e.to_string()))?;
-    let role = parse_role(role)?;
     let now = state.clock.now();
     let hours = state.settings.auth.invitation_hours;
     let minted = secrets::mint(secrets::Kind::Invitation);
@@ -76,7 +69,7 @@ pub async fn create(
             tenant_id: org.tenant_id,
             organization_id: org.id,
             email: &email,
-            role,
+            role: stored_role(role),
             token_hash: minted.hash,
             invited_by: principal.user_id(),
             expires_at: now + Duration::hours(hours),
@@ -92,7 +85,7 @@ pub async fn create(
         target_kind: "invitation",
         target_id: Some(inv.id.to_string()),
         after: Some(serde_json::json!({
-            "email": inv.email, "organization_id": org.id, "role": role_name(&role),
+            "email": inv.email, "organization_id": org.id, "role": role,
         })),
         ip: client.ip.clone(),
         request_id: client.request_id.clone(),
@@ -107,7 +100,7 @@ pub async fn create(
             link,
             organization: org.name,
             inviter: Some(principal.user.display_name.clone()),
-            role: role_name(&role).to_owned(),
+            role: role.as_str().to_owned(),
             hours_valid: hours,
         },
     );
@@ -174,7 +167,7 @@ pub async fn pending(
     let now = state.clock.now();
     let inv = store::invitations::find_by_hash(&state.db, &secrets::hash(token.trim()))
         .await?
-        .filter(|inv| status(inv, now) == "pending")
+        .filter(|inv| status(inv, now) == InvitationStatus::Pending)
         .ok_or(AccountError::NotFound)?;
     let org = store::organizations::find(&state.db, inv.organization_id)
         .await?
@@ -246,7 +239,7 @@ pub async fn accept(
         target_kind: "invitation",
         target_id: Some(inv.id.to_string()),
         after: Some(serde_json::json!({
-            "organization_id": org.id, "role": role_name(&inv.role),
+            "organization_id": org.id, "role": wire_role(inv.role),
         })),
         ip: client.ip.clone(),
         request_id: client.request_id.clone(),

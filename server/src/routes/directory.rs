@@ -227,7 +227,7 @@ pub async fn update_user(
     body: web::Json<UpdateTenantUser>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    people::set_user_role(&caller.ctx(), tenant, user, &body.role).await?;
+    people::set_user_role(&caller.ctx(), tenant, user, body.role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

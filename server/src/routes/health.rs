@@ -1,6 +1,6 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
 use actix_web::{HttpResponse, get, web};
-use fleetwarden_wire::health::HealthResponse;
+use fleetwarden_wire::health::{HealthResponse, HealthStatus};
 
 use crate::state::AppState;
 
@@ -11,7 +11,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthResponse {
-        status: "ok".into(),
+        status: HealthStatus::Ok,
         database: None,
         version: VERSION.into(),
     })
@@ -34,7 +34,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let ping = tokio::time::timeout(PING_WAIT, state.db.ping()).await;
     match ping {
         Ok(Ok(())) => HttpResponse::Ok().json(HealthResponse {
-            status: "ok".into(),
+            status: HealthStatus::Ok,
             database: Some("ok".into()),
             version: VERSION.into(),
         }),
@@ -45,7 +45,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             };
             tracing::warn!(error = %why, "readiness: database ping failed");
             HttpResponse::ServiceUnavailable().json(HealthResponse {
-                status: "unavailable".into(),
+                status: HealthStatus::Unavailable,
                 database: Some("unreachable".into()),
                 version: VERSION.into(),
             })

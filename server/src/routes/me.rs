@@ -1,13 +1,13 @@
 //! The signed-in user: their account, sessions, API tokens and password.
 use actix_web::{HttpResponse, delete, get, post, web};
 use fleetwarden_wire::auth::{
-    ChangePasswordRequest, CreateTokenRequest, MeResponse, MembershipResponse, SessionResponse,
-    TokenCreatedResponse, TokenResponse,
+    AuthenticatedBy, ChangePasswordRequest, CreateTokenRequest, MeResponse, MembershipResponse,
+    SessionResponse, TokenCreatedResponse, TokenResponse,
 };
 use fleetwarden_wire::error::ErrorBody;
 use uuid::Uuid;
 
-use crate::accounts::{invitations::role_name, tokens};
+use crate::accounts::{invitations::wire_role, tokens};
 use crate::auth::{ClientInfo, Credential, Principal};
 use crate::error::ApiError;
 use crate::routes::views;
@@ -33,18 +33,18 @@ pub async fn get_me(
                 organization_id: m.organization_id,
                 organization_name: org?.name,
                 tenant_id: m.tenant_id,
-                role: role_name(&m.role).to_owned(),
+                role: wire_role(m.role),
             })
         })
         .collect();
     let authenticated_by = match principal.credential {
-        Credential::Session(_) => "session",
-        Credential::ApiToken(_) => "api_token",
+        Credential::Session(_) => AuthenticatedBy::Session,
+        Credential::ApiToken(_) => AuthenticatedBy::ApiToken,
     };
     Ok(web::Json(MeResponse {
         user: views::user(&principal.user),
         memberships,
-        authenticated_by: authenticated_by.into(),
+        authenticated_by,
     }))
 }
 

@@ -146,7 +146,7 @@ async fn invite_form(
                 "<p>{} is invited to join <strong>{}</strong> as {}.</p>",
                 escape(&inv.email),
                 escape(&org.name),
-                invitations::role_name(&inv.role)
+                invitations::wire_role(inv.role)
             );
             let form = if exists {
                 format!(

@@ -74,8 +74,7 @@ pub async fn create_invitation(
     id: web::Path<Uuid>,
     body: web::Json<CreateInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let inv =
-        invitations::create(&state, &principal, &client, *id, &body.email, &body.role).await?;
+    let inv = invitations::create(&state, &principal, &client, *id, &body.email, body.role).await?;
     Ok(HttpResponse::Created().json(views::invitation(&inv, state.clock.now())))
 }
 
@@ -145,7 +144,7 @@ pub async fn lookup_invitation(
     Ok(web::Json(InvitationLookupResponse {
         email: inv.email,
         organization_name: org.name,
-        role: invitations::role_name(&inv.role).to_owned(),
+        role: invitations::wire_role(inv.role),
         account_exists,
     }))
 }
@@ -179,6 +178,6 @@ pub async fn accept_invitation(
     Ok(web::Json(AcceptedInvitationResponse {
         user: views::user(&(&user).into()),
         organization_id: inv.organization_id,
-        role: invitations::role_name(&inv.role).to_owned(),
+        role: invitations::wire_role(inv.role),
     }))
 }

@@ -2,7 +2,7 @@
 use fleetwarden_wire::auth::{SessionResponse, TokenResponse, UserResponse};
 use fleetwarden_wire::tenancy::{InvitationResponse, TenantResponse};
 
-use crate::accounts::invitations::{role_name, status};
+use crate::accounts::invitations::{status, wire_role};
 
 /// A user as others may see them.
 pub fn user(u: &crate::auth::Account) -> UserResponse {
@@ -57,9 +57,9 @@ pub fn invitation(
         id: i.id,
         organization_id: i.organization_id,
         email: i.email.clone(),
-        role: role_name(&i.role).to_owned(),
+        role: wire_role(i.role),
         created_at: i.created_at,
         expires_at: i.expires_at,
-        status: status(i, now).to_owned(),
+        status: status(i, now),
     }
 }

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use entity::{device, site};
 use fleetwarden_wire::directory::Page;
-use fleetwarden_wire::sharing::{ChainLink, DeviceAccessEntry, DeviceResponse, UpdateDevice};
+use fleetwarden_wire::sharing::{
+    ChainLink, DeviceAccessEntry, DeviceResponse, LinkKind, UpdateDevice,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -206,7 +208,7 @@ impl Names {
     fn link(&self, link: &Link) -> ChainLink {
         match link {
             Link::Group(id) => ChainLink {
-                kind: "group".into(),
+                kind: LinkKind::Group,
                 id: Some(*id),
                 name: self.name(&id.to_string()),
                 scope: None,
@@ -221,7 +223,7 @@ impl Names {
             } => {
                 let scope = super::grants::scope_ref(scope);
                 ChainLink {
-                    kind: "grant".into(),
+                    kind: LinkKind::Grant,
                     id: Some(*id),
                     name: self.name(&role.to_string()),
                     scope_name: self.name(&scope.id),
@@ -230,7 +232,7 @@ impl Names {
                 }
             }
             Link::TenantAdmin => ChainLink {
-                kind: "tenant_admin".into(),
+                kind: LinkKind::TenantAdmin,
                 id: None,
                 name: Some("tenant admin".into()),
                 scope: None,

@@ -1,7 +1,9 @@
 //! Sharing: creating, listing and revoking grants, bounded by what the granter holds.
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{grant, group};
-use fleetwarden_wire::sharing::{CreateGrant, GrantResponse, ScopeRef, SubjectRef};
+use fleetwarden_wire::sharing::{
+    CreateGrant, GrantResponse, ScopeKind, ScopeRef, SubjectKind, SubjectRef,
+};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
@@ -18,8 +20,8 @@ use crate::store::{self, grants::GrantFilter, grants::Identity};
 /// Reads a subject reference, checking it belongs to the tenant.
 async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject, ApiError> {
     let db = &ctx.state.db;
-    match s.kind.as_str() {
-        "user" => {
+    match s.kind {
+        SubjectKind::User => {
             if store::memberships::in_tenant(db, s.id, tenant)
                 .await?
                 .is_empty()
@@ -28,14 +30,10 @@ async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject,
             }
             Ok(Subject::User(s.id))
         }
-        "group" => match group::Entity::find_by_id(s.id).one(db).await? {
+        SubjectKind::Group => match group::Entity::find_by_id(s.id).one(db).await? {
             Some(g) if g.tenant_id == tenant => Ok(Subject::Group(g.id)),
             _ => Err(ApiError::invalid("subject", "no such group in this tenant")),
         },
-        _ => Err(ApiError::invalid(
-            "subject",
-            "kind must be \"user\" or \"group\"",
-        )),
     }
 }
 
@@ -45,8 +43,8 @@ pub async fn scope(ctx: &Ctx<'_>, tenant: Uuid, s: &ScopeRef) -> Result<Scope, A
     let uuid =
         || Uuid::parse_str(&s.id).map_err(|_| ApiError::invalid("scope", "id is not a UUID"));
     let missing = || ApiError::invalid("scope", format!("no such {} in this tenant", s.kind));
-    match s.kind.as_str() {
-        "device" => {
+    match s.kind {
+        ScopeKind::Device => {
             let id =
                 DeviceId::parse(&s.id).map_err(|e| ApiError::invalid("scope", e.to_string()))?;
             let device = entity::device::Entity::find_by_id(id.as_str().to_owned())
@@ -57,35 +55,28 @@ pub async fn scope(ctx: &Ctx<'_>, tenant: Uuid, s: &ScopeRef) -> Result<Scope, A
                 _ => Err(missing()),
             }
         }
-        "site" => match entity::site::Entity::find_by_id(uuid()?).one(db).await? {
+        ScopeKind::Site => match entity::site::Entity::find_by_id(uuid()?).one(db).await? {
             Some(site) if site.tenant_id == tenant => Ok(Scope::Site(site.id)),
             _ => Err(missing()),
         },
-        "organization" => match store::organizations::find(db, uuid()?).await? {
+        ScopeKind::Organization => match store::organizations::find(db, uuid()?).await? {
             Some(o) if o.tenant_id == tenant => Ok(Scope::Organization(o.id)),
             _ => Err(missing()),
         },
-        "tenant" if uuid()? == tenant => Ok(Scope::Tenant(tenant)),
-        "tenant" => Err(missing()),
-        _ => Err(ApiError::invalid(
-            "scope",
-            "kind must be device, site, organization or tenant",
-        )),
+        ScopeKind::Tenant if uuid()? == tenant => Ok(Scope::Tenant(tenant)),
+        ScopeKind::Tenant => Err(missing()),
     }
 }
 
 /// The wire form of a scope.
 pub fn scope_ref(scope: &Scope) -> ScopeRef {
     let (kind, id) = match scope {
-        Scope::Device(id) => ("device", id.clone()),
-        Scope::Site(id) => ("site", id.to_string()),
-        Scope::Organization(id) => ("organization", id.to_string()),
-        Scope::Tenant(id) => ("tenant", id.to_string()),
+        Scope::Device(id) => (ScopeKind::Device, id.clone()),
+        Scope::Site(id) => (ScopeKind::Site, id.to_string()),
+        Scope::Organization(id) => (ScopeKind::Organization, id.to_string()),
+        Scope::Tenant(id) => (ScopeKind::Tenant, id.to_string()),
     };
-    ScopeRef {
-        kind: kind.into(),
-        id,
-    }
+    ScopeRef { kind, id }
 }
 
 /// Nobody grants (or revokes) more than they hold: the caller needs `device.share` and every
@@ -128,11 +119,11 @@ pub fn response(
         Some(r) => (
             match r.subject {
                 Subject::User(id) => SubjectRef {
-                    kind: "user".into(),
+                    kind: SubjectKind::User,
                     id,
                 },
                 Subject::Group(id) => SubjectRef {
-                    kind: "group".into(),
+                    kind: SubjectKind::Group,
                     id,
                 },
             },
@@ -140,11 +131,11 @@ pub fn response(
         ),
         None => (
             SubjectRef {
-                kind: "user".into(),
+                kind: SubjectKind::User,
                 id: Uuid::nil(),
             },
             ScopeRef {
-                kind: "tenant".into(),
+                kind: ScopeKind::Tenant,
                 id: String::new(),
             },
         ),

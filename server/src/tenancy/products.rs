@@ -2,7 +2,7 @@
 //! [`super::onboarding`]).
 use entity::enums::{CatalogKind, ProductMode};
 use entity::{catalog_entry, particle_product};
-use fleetwarden_wire::products::{CatalogEntry, CreateProduct, ProductResponse};
+use fleetwarden_wire::products::{self as wire, CatalogEntry, CreateProduct, ProductResponse};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -22,10 +22,31 @@ pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), ApiError> {
     }
 }
 
-fn mode_name(mode: &ProductMode) -> &'static str {
+fn wire_mode(mode: ProductMode) -> wire::ProductMode {
     match mode {
-        ProductMode::ProductToken => "product_token",
-        ProductMode::ShadowCustomer => "shadow_customer",
+        ProductMode::ProductToken => wire::ProductMode::ProductToken,
+        ProductMode::ShadowCustomer => wire::ProductMode::ShadowCustomer,
+    }
+}
+
+fn stored_mode(mode: wire::ProductMode) -> ProductMode {
+    match mode {
+        wire::ProductMode::ProductToken => ProductMode::ProductToken,
+        wire::ProductMode::ShadowCustomer => ProductMode::ShadowCustomer,
+    }
+}
+
+fn wire_kind(kind: CatalogKind) -> wire::CatalogKind {
+    match kind {
+        CatalogKind::Function => wire::CatalogKind::Function,
+        CatalogKind::Variable => wire::CatalogKind::Variable,
+    }
+}
+
+fn stored_kind(kind: wire::CatalogKind) -> CatalogKind {
+    match kind {
+        wire::CatalogKind::Function => CatalogKind::Function,
+        wire::CatalogKind::Variable => CatalogKind::Variable,
     }
 }
 
@@ -35,7 +56,7 @@ fn response(p: &particle_product::Model) -> ProductResponse {
         particle_id: p.particle_id,
         name: p.name.clone(),
         slug: p.slug.clone(),
-        mode: mode_name(&p.mode).into(),
+        mode: wire_mode(p.mode),
         client_id: p.oauth_client_id.clone(),
         created_at: p.created_at,
     }
@@ -54,16 +75,7 @@ fn audit_entry(ctx: &Ctx<'_>, action: &'static str, id: Uuid) -> audit::Entry {
 /// 403 for non-operators, 422 for bad fields, 409 for a product registered already.
 pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductResponse, ApiError> {
     platform_admin(ctx)?;
-    let mode = match body.mode.as_str() {
-        "product_token" => ProductMode::ProductToken,
-        "shadow_customer" => ProductMode::ShadowCustomer,
-        _ => {
-            return Err(ApiError::invalid(
-                "mode",
-                "must be product_token or shadow_customer",
-            ));
-        }
-    };
+    let mode = stored_mode(body.mode);
     if body.particle_id <= 0 {
         return Err(ApiError::invalid(
             "particle_id",
@@ -117,11 +129,7 @@ pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<ProductResponse>, ApiError> {
 
 fn entry_response(e: &catalog_entry::Model) -> CatalogEntry {
     CatalogEntry {
-        kind: match e.kind {
-            CatalogKind::Function => "function",
-            CatalogKind::Variable => "variable",
-        }
-        .into(),
+        kind: wire_kind(e.kind),
         name: e.name.clone(),
         action: e.action.clone(),
         description: e.description.clone(),
@@ -147,16 +155,7 @@ pub async fn catalog(ctx: &Ctx<'_>, product: Uuid) -> Result<Vec<CatalogEntry>, 
 }
 
 fn check_entry(e: &CatalogEntry) -> Result<CatalogKind, ApiError> {
-    let kind = match e.kind.as_str() {
-        "function" => CatalogKind::Function,
-        "variable" => CatalogKind::Variable,
-        _ => {
-            return Err(ApiError::invalid(
-                "entries",
-                format!("{}: kind must be function or variable", e.name),
-            ));
-        }
-    };
+    let kind = stored_kind(e.kind);
     let name_ok = !e.name.is_empty()
         && e.name.len() <= 64
         && e.name
@@ -209,7 +208,7 @@ pub async fn put_catalog(
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
         let kind = check_entry(e)?;
-        if !seen.insert((e.kind.clone(), e.name.clone())) {
+        if !seen.insert((e.kind, e.name.clone())) {
             return Err(ApiError::invalid(
                 "entries",
                 format!("{} {} is listed twice", e.kind, e.name),

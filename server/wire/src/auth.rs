@@ -3,6 +3,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::tenancy::MembershipRole;
+
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -59,9 +61,25 @@ pub struct MeResponse {
     pub user: UserResponse,
     /// The organizations the user belongs to.
     pub memberships: Vec<MembershipResponse>,
-    /// `session` or `api_token`: how this request was authenticated.
-    pub authenticated_by: String,
+    /// How this request was authenticated.
+    pub authenticated_by: AuthenticatedBy,
 }
+
+/// What authenticated a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuthenticatedBy {
+    /// A sign-in session (its cookie, or its token as a bearer).
+    Session,
+    /// An API token (`fw_…`).
+    ApiToken,
+}
+
+closed_set!(AuthenticatedBy {
+    Session => "session",
+    ApiToken => "api_token",
+});
 
 /// One membership of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,8 +91,8 @@ pub struct MembershipResponse {
     pub organization_name: String,
     /// Its tenant (root organization).
     pub tenant_id: Uuid,
-    /// `admin` or `member`.
-    pub role: String,
+    /// Tenant admin or member.
+    pub role: MembershipRole,
 }
 
 /// One of my sessions.

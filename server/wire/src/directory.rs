@@ -3,6 +3,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::tenancy::MembershipRole;
+
 /// `POST /api/v1/tenants/{tenant}/organizations`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -44,6 +46,22 @@ pub struct UpdateOrganization {
     pub parent_id: Option<Uuid>,
 }
 
+/// What an organization is within its tenant's tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    /// The root: the corporate customer itself.
+    Tenant,
+    /// A client company under the tenant.
+    Client,
+}
+
+closed_set!(OrganizationKind {
+    Tenant => "tenant",
+    Client => "client",
+});
+
 /// An organization node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -54,8 +72,8 @@ pub struct OrganizationResponse {
     pub tenant_id: Uuid,
     /// Parent; absent for the tenant root.
     pub parent_id: Option<Uuid>,
-    /// `tenant` or `client`.
-    pub kind: String,
+    /// The tenant root or a client.
+    pub kind: OrganizationKind,
     /// Name.
     pub name: String,
 }
@@ -205,7 +223,7 @@ pub struct TenantUserResponse {
     /// Name.
     pub display_name: String,
     /// `admin` when they administer the tenant, else `member`.
-    pub role: String,
+    pub role: MembershipRole,
     /// Organizations of this tenant they belong to.
     pub organization_ids: Vec<Uuid>,
 }
@@ -215,9 +233,8 @@ pub struct TenantUserResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenantUser {
-    /// `admin` or `member` (for every membership in this tenant).
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(admin|member)$"))]
-    pub role: String,
+    /// For every membership in this tenant.
+    pub role: MembershipRole,
 }
 
 /// `POST /api/v1/tenants/{tenant}/roles` and `PUT …/roles/{id}`: a custom role.

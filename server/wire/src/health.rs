@@ -1,12 +1,35 @@
 //! Liveness and readiness answers.
 use serde::{Deserialize, Serialize};
 
+/// Whether the server can do its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Everything it needs answers.
+    Ok,
+    /// A dependency is down.
+    Unavailable,
+}
+
+closed_set!(HealthStatus {
+    Ok => "ok",
+    Unavailable => "unavailable",
+});
+
+// So a check can read `body.status == "ok"`, as the health tests do.
+impl PartialEq<&str> for HealthStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// The body of `/health/live` and `/health/ready`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     /// `ok`, or `unavailable` when a dependency is down.
-    pub status: String,
+    pub status: HealthStatus,
     /// The database check (readiness only): `ok` or the reason it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,

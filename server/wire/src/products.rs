@@ -3,6 +3,38 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// How Fleetwarden obtains Particle tokens for a product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProductMode {
+    /// One product-wide token; devices stay unclaimed (Particle's current advice).
+    ProductToken,
+    /// Each tenant's devices are claimed by a customer of its own, with its own tokens.
+    ShadowCustomer,
+}
+
+closed_set!(ProductMode {
+    ProductToken => "product_token",
+    ShadowCustomer => "shadow_customer",
+});
+
+/// What a catalog entry describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogKind {
+    /// A cloud function that can be called.
+    Function,
+    /// A cloud variable that can be read.
+    Variable,
+}
+
+closed_set!(CatalogKind {
+    Function => "function",
+    Variable => "variable",
+});
+
 /// `POST /api/v1/products`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -25,11 +57,7 @@ pub struct CreateProduct {
     pub slug: Option<String>,
     /// `product_token` (devices stay unclaimed; Particle's current advice) or
     /// `shadow_customer` (each tenant's devices are claimed by a customer of its own).
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = "^(product_token|shadow_customer)$")
-    )]
-    pub mode: String,
+    pub mode: ProductMode,
     /// The product's two-legged OAuth client id.
     #[cfg_attr(
         feature = "openapi",
@@ -64,8 +92,8 @@ pub struct ProductResponse {
     pub name: String,
     /// Slug.
     pub slug: Option<String>,
-    /// `product_token` or `shadow_customer`.
-    pub mode: String,
+    /// How its tokens are obtained.
+    pub mode: ProductMode,
     /// OAuth client id.
     pub client_id: String,
     /// Registered.
@@ -77,9 +105,8 @@ pub struct ProductResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CatalogEntry {
-    /// `function` or `variable`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(function|variable)$"))]
-    pub kind: String,
+    /// A function or a variable.
+    pub kind: CatalogKind,
     /// The firmware's name for it, e.g. `setPressure`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_]{1,64}$"))]
     pub name: String,

@@ -3,29 +3,62 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What kind of subject a grant is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// One person.
+    User,
+    /// Everyone in a group.
+    Group,
+}
+
+closed_set!(SubjectKind {
+    User => "user",
+    Group => "group",
+});
+
 /// Who a grant is for: `{"kind": "user", "id": …}` or `{"kind": "group", "id": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubjectRef {
-    /// `user` or `group`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(user|group)$"))]
-    pub kind: String,
+    /// A user or a group.
+    pub kind: SubjectKind,
     /// Its id.
     pub id: Uuid,
 }
+
+/// What kind of scope a grant covers, from the narrowest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    /// One device.
+    Device,
+    /// Every device placed at a site.
+    Site,
+    /// Every device at the sites of an organization and its descendants.
+    Organization,
+    /// Every device of the tenant.
+    Tenant,
+}
+
+closed_set!(ScopeKind {
+    Device => "device",
+    Site => "site",
+    Organization => "organization",
+    Tenant => "tenant",
+});
 
 /// What a grant covers: `{"kind": "device"|"site"|"organization"|"tenant", "id": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScopeRef {
-    /// `device`, `site`, `organization` or `tenant`.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(pattern = "^(device|site|organization|tenant)$")
-    )]
-    pub kind: String,
+    /// A device, site, organization or tenant.
+    pub kind: ScopeKind,
     /// Its id (a device's 24-hex Particle id, else a UUID).
     pub id: String,
 }
@@ -172,12 +205,31 @@ mod double_option {
     }
 }
 
+/// What one step in a chain of access is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// Membership of a group.
+    Group,
+    /// A grant of a role on a scope.
+    Grant,
+    /// Administering the device's tenant.
+    TenantAdmin,
+}
+
+closed_set!(LinkKind {
+    Group => "group",
+    Grant => "grant",
+    TenantAdmin => "tenant_admin",
+});
+
 /// One step in a chain of access.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChainLink {
-    /// `group`, `grant` or `tenant_admin`.
-    pub kind: String,
+    /// A group, a grant or tenant administration.
+    pub kind: LinkKind,
     /// Group or grant id.
     pub id: Option<Uuid>,
     /// Group name, or for a grant: its role's name.

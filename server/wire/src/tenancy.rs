@@ -5,6 +5,44 @@ use uuid::Uuid;
 
 use crate::auth::UserResponse;
 
+/// A person's role in a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipRole {
+    /// Tenant admin: manages organizations, sites, groups, people and grants.
+    Admin,
+    /// Ordinary member: reaches devices only through grants.
+    Member,
+}
+
+closed_set!(MembershipRole {
+    Admin => "admin",
+    Member => "member",
+});
+
+/// Where an invitation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Its link still works.
+    Pending,
+    /// Used.
+    Accepted,
+    /// Withdrawn by an admin.
+    Revoked,
+    /// Its link ran out.
+    Expired,
+}
+
+closed_set!(InvitationStatus {
+    Pending => "pending",
+    Accepted => "accepted",
+    Revoked => "revoked",
+    Expired => "expired",
+});
+
 /// `POST /api/v1/tenants` (platform admins).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -42,9 +80,8 @@ pub struct CreateInvitationRequest {
     /// Whom to invite.
     #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 320))]
     pub email: String,
-    /// `admin` (tenant admin) or `member`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(admin|member)$"))]
-    pub role: String,
+    /// Tenant admin or member.
+    pub role: MembershipRole,
 }
 
 /// An invitation as its organization's admins see it.
@@ -57,14 +94,14 @@ pub struct InvitationResponse {
     pub organization_id: Uuid,
     /// Invitee.
     pub email: String,
-    /// `admin` or `member`.
-    pub role: String,
+    /// Tenant admin or member.
+    pub role: MembershipRole,
     /// Sent.
     pub created_at: DateTime<Utc>,
     /// Link stops working.
     pub expires_at: DateTime<Utc>,
-    /// `pending`, `accepted`, `revoked` or `expired`.
-    pub status: String,
+    /// Where it stands now.
+    pub status: InvitationStatus,
 }
 
 /// What the invitation page shows before accepting.
@@ -75,8 +112,8 @@ pub struct InvitationLookupResponse {
     pub email: String,
     /// The organization's name.
     pub organization_name: String,
-    /// `admin` or `member`.
-    pub role: String,
+    /// Tenant admin or member.
+    pub role: MembershipRole,
     /// Whether the invitee already has an account (then no password is asked).
     pub account_exists: bool,
 }
@@ -113,6 +150,6 @@ pub struct AcceptedInvitationResponse {
     pub user: UserResponse,
     /// The organization joined.
     pub organization_id: Uuid,
-    /// `admin` or `member`.
-    pub role: String,
+    /// Tenant admin or member.
+    pub role: MembershipRole,
 }

@@ -1,7 +1,9 @@
 //! The tenant's organization tree: the root and its client organizations.
 use entity::enums::OrganizationKind;
 use entity::organization;
-use fleetwarden_wire::directory::{CreateOrganization, OrganizationResponse, UpdateOrganization};
+use fleetwarden_wire::directory::{
+    self as wire, CreateOrganization, OrganizationResponse, UpdateOrganization,
+};
 use uuid::Uuid;
 
 use super::org_in;
@@ -19,10 +21,9 @@ fn org_response(o: &organization::Model) -> OrganizationResponse {
         tenant_id: o.tenant_id,
         parent_id: o.parent_id,
         kind: match o.kind {
-            OrganizationKind::Tenant => "tenant",
-            OrganizationKind::Client => "client",
-        }
-        .into(),
+            OrganizationKind::Tenant => wire::OrganizationKind::Tenant,
+            OrganizationKind::Client => wire::OrganizationKind::Client,
+        },
         name: o.name.clone(),
     }
 }

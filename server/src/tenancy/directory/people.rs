@@ -1,6 +1,7 @@
 //! The tenant's people: who is an admin, and removing someone.
 use entity::enums::MembershipRole;
 use fleetwarden_wire::directory::TenantUserResponse;
+use fleetwarden_wire::tenancy as wire;
 use uuid::Uuid;
 
 use crate::access::Scope;
@@ -25,11 +26,10 @@ pub async fn users(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<TenantUserResponse
             email: u.email,
             display_name: u.display_name,
             role: if ms.iter().any(|m| m.role == MembershipRole::Admin) {
-                "admin"
+                wire::MembershipRole::Admin
             } else {
-                "member"
-            }
-            .into(),
+                wire::MembershipRole::Member
+            },
             organization_ids: ms.iter().map(|m| m.organization_id).collect(),
         })
         .collect())
@@ -43,12 +43,12 @@ pub async fn set_user_role(
     ctx: &Ctx<'_>,
     tenant: Uuid,
     user: Uuid,
-    role: &str,
+    role: wire::MembershipRole,
 ) -> Result<(), ApiError> {
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::OrganizationManage)
         .await?;
-    let role = crate::accounts::invitations::parse_role(role)?;
+    let role = crate::accounts::invitations::stored_role(role);
     let db = &ctx.state.db;
     let memberships = store::memberships::in_tenant(db, user, tenant).await?;
     if memberships.is_empty() {
@@ -58,7 +58,7 @@ pub async fn set_user_role(
     let mut txn = ctx.write().await?;
     store::memberships::set_role_in_tenant(&*txn, user, tenant, role).await?;
     txn.audit(audit::Entry {
-        after: Some(serde_json::json!({ "role": if admin { "admin" } else { "member" } })),
+        after: Some(serde_json::json!({ "role": crate::accounts::invitations::wire_role(role) })),
         ..ctx.entry(tenant, "membership.update", "user", user)
     })
     .await?;
