@@ -7,7 +7,11 @@ use uuid::Uuid;
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize,
+            serde::Deserialize,
+        )]
+        #[serde(transparent)]
         pub struct $name(pub Uuid);
 
         impl $name {
@@ -56,6 +60,26 @@ uuid_id!(
 uuid_id!(
     /// An organization node (a tenant root or a client company under it).
     OrganizationId
+);
+uuid_id!(
+    /// A site, where devices are placed.
+    SiteId
+);
+uuid_id!(
+    /// A group of people.
+    GroupId
+);
+uuid_id!(
+    /// A role (built-in or a tenant's custom one).
+    RoleId
+);
+uuid_id!(
+    /// A grant.
+    GrantId
+);
+uuid_id!(
+    /// A registered Particle product (ours, not Particle's numeric id).
+    ProductId
 );
 
 /// A Particle device id: 24 hexadecimal characters, always kept lower-case because Particle

@@ -7,8 +7,8 @@ use fleetwarden_wire::directory::{
     TenantUserResponse, UpdateOrganization, UpdateSite, UpdateTenantUser,
 };
 use fleetwarden_wire::error::ErrorBody;
-use uuid::Uuid;
 
+use crate::domain::ids::{GroupId, OrganizationId, RoleId, SiteId, TenantId, UserId};
 use crate::error::ApiError;
 use crate::routes::extract::Caller;
 use crate::routes::{Json, page_request};
@@ -22,7 +22,7 @@ use crate::tenancy::directory::{groups, organizations, people, roles, sites};
 #[get("/tenants/{tenant}/organizations")]
 pub async fn list_organizations(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
 ) -> Json<Vec<OrganizationResponse>> {
     Ok(web::Json(
         organizations::organizations(&caller.ctx(), *path).await?,
@@ -36,7 +36,7 @@ pub async fn list_organizations(
 #[post("/tenants/{tenant}/organizations")]
 pub async fn create_organization(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     body: web::Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created()
@@ -50,7 +50,7 @@ pub async fn create_organization(
 #[patch("/tenants/{tenant}/organizations/{id}")]
 pub async fn update_organization(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, OrganizationId)>,
     body: web::Json<UpdateOrganization>,
 ) -> Json<OrganizationResponse> {
     let (tenant, id) = path.into_inner();
@@ -66,7 +66,7 @@ pub async fn update_organization(
 #[delete("/tenants/{tenant}/organizations/{id}")]
 pub async fn delete_organization(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, OrganizationId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
     organizations::delete_organization(&caller.ctx(), tenant, id).await?;
@@ -78,7 +78,7 @@ pub async fn delete_organization(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<SiteResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/sites")]
-pub async fn list_sites(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<SiteResponse>> {
+pub async fn list_sites(caller: Caller, path: web::Path<TenantId>) -> Json<Vec<SiteResponse>> {
     Ok(web::Json(sites::sites(&caller.ctx(), *path).await?))
 }
 
@@ -89,7 +89,7 @@ pub async fn list_sites(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<SiteR
 #[post("/tenants/{tenant}/sites")]
 pub async fn create_site(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     body: web::Json<CreateSite>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(sites::create_site(&caller.ctx(), *path, &body).await?))
@@ -102,7 +102,7 @@ pub async fn create_site(
 #[patch("/tenants/{tenant}/sites/{id}")]
 pub async fn update_site(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, SiteId)>,
     body: web::Json<UpdateSite>,
 ) -> Json<SiteResponse> {
     let (tenant, id) = path.into_inner();
@@ -118,7 +118,7 @@ pub async fn update_site(
 #[delete("/tenants/{tenant}/sites/{id}")]
 pub async fn delete_site(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, SiteId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
     sites::delete_site(&caller.ctx(), tenant, id).await?;
@@ -130,7 +130,7 @@ pub async fn delete_site(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<GroupResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/groups")]
-pub async fn list_groups(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<GroupResponse>> {
+pub async fn list_groups(caller: Caller, path: web::Path<TenantId>) -> Json<Vec<GroupResponse>> {
     Ok(web::Json(groups::groups(&caller.ctx(), *path).await?))
 }
 
@@ -141,7 +141,7 @@ pub async fn list_groups(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<Grou
 #[post("/tenants/{tenant}/groups")]
 pub async fn create_group(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     body: web::Json<GroupBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(groups::create_group(&caller.ctx(), *path, &body).await?))
@@ -154,7 +154,7 @@ pub async fn create_group(
 #[put("/tenants/{tenant}/groups/{id}")]
 pub async fn update_group(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, GroupId)>,
     body: web::Json<GroupBody>,
 ) -> Json<GroupResponse> {
     let (tenant, id) = path.into_inner();
@@ -170,7 +170,7 @@ pub async fn update_group(
 #[delete("/tenants/{tenant}/groups/{id}")]
 pub async fn delete_group(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, GroupId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
     groups::delete_group(&caller.ctx(), tenant, id).await?;
@@ -184,7 +184,7 @@ pub async fn delete_group(
 #[put("/tenants/{tenant}/groups/{id}/members/{user}")]
 pub async fn add_group_member(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    path: web::Path<(TenantId, GroupId, UserId)>,
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
@@ -199,7 +199,7 @@ pub async fn add_group_member(
 #[delete("/tenants/{tenant}/groups/{id}/members/{user}")]
 pub async fn remove_group_member(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid, Uuid)>,
+    path: web::Path<(TenantId, GroupId, UserId)>,
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
     Ok(web::Json(
@@ -212,7 +212,10 @@ pub async fn remove_group_member(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<TenantUserResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/users")]
-pub async fn list_users(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<TenantUserResponse>> {
+pub async fn list_users(
+    caller: Caller,
+    path: web::Path<TenantId>,
+) -> Json<Vec<TenantUserResponse>> {
     Ok(web::Json(people::users(&caller.ctx(), *path).await?))
 }
 
@@ -223,7 +226,7 @@ pub async fn list_users(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<Tenan
 #[patch("/tenants/{tenant}/users/{user}")]
 pub async fn update_user(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, UserId)>,
     body: web::Json<UpdateTenantUser>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
@@ -238,7 +241,7 @@ pub async fn update_user(
 #[delete("/tenants/{tenant}/users/{user}")]
 pub async fn remove_user(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
     people::remove_user(&caller.ctx(), tenant, user).await?;
@@ -250,7 +253,7 @@ pub async fn remove_user(
     params(("tenant" = Uuid, Path)),
     responses((status = 200, body = Vec<RoleResponse>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/tenants/{tenant}/roles")]
-pub async fn list_roles(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<RoleResponse>> {
+pub async fn list_roles(caller: Caller, path: web::Path<TenantId>) -> Json<Vec<RoleResponse>> {
     Ok(web::Json(roles::roles(&caller.ctx(), *path).await?))
 }
 
@@ -261,7 +264,7 @@ pub async fn list_roles(caller: Caller, path: web::Path<Uuid>) -> Json<Vec<RoleR
 #[post("/tenants/{tenant}/roles")]
 pub async fn create_role(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     body: web::Json<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(roles::put_role(&caller.ctx(), *path, None, &body).await?))
@@ -274,7 +277,7 @@ pub async fn create_role(
 #[put("/tenants/{tenant}/roles/{id}")]
 pub async fn update_role(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, RoleId)>,
     body: web::Json<RoleBody>,
 ) -> Json<RoleResponse> {
     let (tenant, id) = path.into_inner();
@@ -290,7 +293,7 @@ pub async fn update_role(
 #[delete("/tenants/{tenant}/roles/{id}")]
 pub async fn delete_role(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, RoleId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
     roles::delete_role(&caller.ctx(), tenant, id).await?;
@@ -340,7 +343,7 @@ fn instant(field: &str, at: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc
 #[get("/tenants/{tenant}/audit")]
 pub async fn audit_log(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     q: web::Query<AuditQuery>,
     paging: web::Query<PagingQuery>,
 ) -> Json<Page<AuditRecordResponse>> {
@@ -363,7 +366,7 @@ pub async fn audit_log(
 #[get("/tenants/{tenant}/audit/export")]
 pub async fn audit_export(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = audit_filter(q.into_inner())?;

@@ -9,6 +9,7 @@ use fleetwarden_wire::products::{
 use fleetwarden_wire::sharing::DeviceResponse;
 use uuid::Uuid;
 
+use crate::domain::ids::{ProductId, TenantId};
 use crate::error::ApiError;
 use crate::routes::Json;
 use crate::routes::extract::Caller;
@@ -38,7 +39,7 @@ pub async fn list_products(caller: Caller) -> Json<Vec<ProductResponse>> {
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<CatalogEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/products/{id}/catalog")]
-pub async fn get_catalog(caller: Caller, id: web::Path<Uuid>) -> Json<Vec<CatalogEntry>> {
+pub async fn get_catalog(caller: Caller, id: web::Path<ProductId>) -> Json<Vec<CatalogEntry>> {
     Ok(web::Json(products::catalog(&caller.ctx(), *id).await?))
 }
 
@@ -49,7 +50,7 @@ pub async fn get_catalog(caller: Caller, id: web::Path<Uuid>) -> Json<Vec<Catalo
 #[put("/products/{id}/catalog")]
 pub async fn put_catalog(
     caller: Caller,
-    id: web::Path<Uuid>,
+    id: web::Path<ProductId>,
     body: web::Json<CatalogBody>,
 ) -> Json<Vec<CatalogEntry>> {
     Ok(web::Json(
@@ -66,7 +67,7 @@ pub async fn put_catalog(
 #[post("/tenants/{tenant}/devices")]
 pub async fn onboard_device(
     caller: Caller,
-    tenant: web::Path<Uuid>,
+    tenant: web::Path<TenantId>,
     body: web::Json<OnboardDevice>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(onboarding::onboard(&caller.ctx(), *tenant, &body).await?))
@@ -96,7 +97,7 @@ pub struct BatchQuery {
 #[post("/tenants/{tenant}/devices/batch")]
 pub async fn onboard_batch(
     caller: Caller,
-    tenant: web::Path<Uuid>,
+    tenant: web::Path<TenantId>,
     query: web::Query<BatchQuery>,
     payload: web::Payload,
 ) -> Json<BatchResult> {
@@ -114,7 +115,13 @@ pub async fn onboard_batch(
             }
         })?;
     Ok(web::Json(
-        onboarding::onboard_csv(&caller.ctx(), *tenant, csv.to_vec(), query.product_id).await?,
+        onboarding::onboard_csv(
+            &caller.ctx(),
+            *tenant,
+            csv.to_vec(),
+            query.product_id.map(ProductId),
+        )
+        .await?,
     ))
 }
 

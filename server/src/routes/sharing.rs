@@ -7,9 +7,9 @@ use fleetwarden_wire::sharing::{
     CreateGrant, DeviceAccessEntry, DeviceQuery, DeviceResponse, FunctionCallRequest,
     FunctionCallResponse, GrantQuery, GrantResponse, UpdateDevice, VariableResponse,
 };
-use uuid::Uuid;
 
 use crate::access::DeviceFilter;
+use crate::domain::ids::{GrantId, TenantId};
 use crate::error::ApiError;
 use crate::routes::extract::Caller;
 use crate::routes::{Json, page_request};
@@ -29,7 +29,7 @@ use crate::tenancy::{calls, devices, grants};
 #[post("/tenants/{tenant}/grants")]
 pub async fn create_grant(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     body: web::Json<CreateGrant>,
 ) -> Result<HttpResponse, ApiError> {
     let (grant, created) = grants::create(&caller.ctx(), *path, &body).await?;
@@ -47,7 +47,7 @@ pub async fn create_grant(
 #[get("/tenants/{tenant}/grants")]
 pub async fn list_grants(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TenantId>,
     q: web::Query<GrantQuery>,
 ) -> Json<Vec<GrantResponse>> {
     let q = q.into_inner();
@@ -79,7 +79,7 @@ pub async fn list_grants(
 #[delete("/tenants/{tenant}/grants/{id}")]
 pub async fn revoke_grant(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(TenantId, GrantId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
     grants::revoke(&caller.ctx(), tenant, id).await?;

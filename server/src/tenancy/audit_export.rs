@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::Ctx;
 use crate::access::Scope;
 use crate::domain::actions::Action;
+use crate::domain::ids::TenantId;
 use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
 
@@ -17,7 +18,12 @@ pub const MOST: u64 = 50_000;
 /// # Errors
 /// 404/403 as usual; 422 when more than [`MOST`] records match; 503 while device calls'
 /// records are still being written.
-pub async fn csv(ctx: &Ctx<'_>, tenant: Uuid, filter: &AuditFilter) -> Result<Vec<u8>, ApiError> {
+pub async fn csv(
+    ctx: &Ctx<'_>,
+    tenant: TenantId,
+    filter: &AuditFilter,
+) -> Result<Vec<u8>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::AuditRead)
         .await?;

@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::Ctx;
 use crate::access::Scope;
 use crate::domain::actions::Action;
+use crate::domain::ids::TenantId;
 use crate::domain::paging::PageRequest;
 use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
@@ -31,10 +32,11 @@ pub async fn audit_caught_up(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 /// 404/403/422 as usual.
 pub async fn audit_log(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     filter: &AuditFilter,
     paging: PageRequest,
 ) -> Result<Page<AuditRecordResponse>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::AuditRead)
         .await?;

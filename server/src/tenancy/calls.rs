@@ -75,7 +75,7 @@ pub async fn device_catalog(
     id: &DeviceId,
 ) -> Result<Vec<fleetwarden_wire::products::CatalogEntry>, ApiError> {
     let device = visible_device(ctx, id, ctx.now()).await?;
-    super::products::catalog(ctx, device.product).await
+    super::products::catalog(ctx, crate::domain::ids::ProductId(device.product)).await
 }
 
 /// Records the call and its outcome (success or the error code) in the audit trail.

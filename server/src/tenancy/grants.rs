@@ -14,6 +14,7 @@ use crate::changes::Change;
 use crate::changes::rebuild::grant_record;
 use crate::domain::actions::Action;
 use crate::domain::ids::DeviceId;
+use crate::domain::ids::{GrantId, TenantId};
 use crate::error::ApiError;
 use crate::store::{self, grants::GrantFilter, grants::Identity};
 
@@ -162,9 +163,10 @@ pub fn response(
 /// caller may not share that scope or the role exceeds what they hold there.
 pub async fn create(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     body: &CreateGrant,
 ) -> Result<(GrantResponse, bool), ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let now = ctx.now();
     let subject = subject(ctx, tenant, &body.subject).await?;
@@ -243,9 +245,10 @@ async fn store_grant(
 /// 404 for another tenant.
 pub async fn list(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     filter: &GrantFilter,
 ) -> Result<Vec<GrantResponse>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let now = ctx.now();
     let grants = store::grants::list(&ctx.state.db, tenant, filter).await?;
@@ -277,7 +280,9 @@ pub async fn list(
 ///
 /// # Errors
 /// 404 when unknown or in another tenant, 403 when the caller may not.
-pub async fn revoke(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn revoke(ctx: &Ctx<'_>, tenant: TenantId, id: GrantId) -> Result<(), ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     let stored = grant::Entity::find_by_id(id)
         .one(&ctx.state.db)

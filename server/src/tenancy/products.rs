@@ -10,6 +10,7 @@ use super::{Ctx, conflict, name};
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::{Action, FUNCTION_CALL_PREFIX};
+use crate::domain::ids::ProductId;
 use crate::error::ApiError;
 use crate::store;
 
@@ -140,7 +141,8 @@ fn entry_response(e: &catalog_entry::Model) -> CatalogEntry {
 ///
 /// # Errors
 /// 404 for an unknown product.
-pub async fn catalog(ctx: &Ctx<'_>, product: Uuid) -> Result<Vec<CatalogEntry>, ApiError> {
+pub async fn catalog(ctx: &Ctx<'_>, product: ProductId) -> Result<Vec<CatalogEntry>, ApiError> {
+    let product = Uuid::from(product);
     particle_product::Entity::find_by_id(product)
         .one(&ctx.state.db)
         .await?
@@ -196,9 +198,10 @@ fn check_entry(e: &CatalogEntry) -> Result<CatalogKind, ApiError> {
 /// 403 for non-operators, 404 for an unknown product, 422 for a bad entry or a duplicate.
 pub async fn put_catalog(
     ctx: &Ctx<'_>,
-    product: Uuid,
+    product: ProductId,
     entries: &[CatalogEntry],
 ) -> Result<Vec<CatalogEntry>, ApiError> {
+    let product = Uuid::from(product);
     platform_admin(ctx)?;
     particle_product::Entity::find_by_id(product)
         .one(&ctx.state.db)
@@ -221,7 +224,7 @@ pub async fn put_catalog(
             description: e.description.clone(),
         });
     }
-    let before = catalog(ctx, product).await?;
+    let before = catalog(ctx, ProductId(product)).await?;
     let mut txn = ctx.write().await?;
     store::products::replace_catalog(&*txn, product, rows, ctx.now()).await?;
     txn.audit(audit::Entry {
@@ -235,5 +238,5 @@ pub async fn put_catalog(
         actions: entries.iter().map(|e| e.action.clone()).collect(),
     });
     txn.commit().await?;
-    catalog(ctx, product).await
+    catalog(ctx, ProductId(product)).await
 }

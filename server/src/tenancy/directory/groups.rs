@@ -8,6 +8,7 @@ use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
+use crate::domain::ids::{GroupId, TenantId, UserId};
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name, text};
@@ -34,7 +35,8 @@ fn group_response(g: &group::Model, members: Vec<Uuid>) -> GroupResponse {
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn groups(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<GroupResponse>, ApiError> {
+pub async fn groups(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<GroupResponse>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let groups = store::directory::groups(&ctx.state.db, tenant).await?;
     Ok(groups
@@ -49,9 +51,10 @@ pub async fn groups(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<GroupResponse>, A
 /// 404/403/422/409 as usual.
 pub async fn create_group(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     body: &GroupBody,
 ) -> Result<GroupResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
         .await?;
@@ -79,10 +82,12 @@ pub async fn create_group(
 /// 404/403/422/409 as usual.
 pub async fn update_group(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
-    id: Uuid,
+    tenant: TenantId,
+    id: GroupId,
     body: &GroupBody,
 ) -> Result<GroupResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
         .await?;
@@ -112,7 +117,9 @@ pub async fn update_group(
 ///
 /// # Errors
 /// 404/403 as usual.
-pub async fn delete_group(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete_group(ctx: &Ctx<'_>, tenant: TenantId, id: GroupId) -> Result<(), ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
         .await?;
@@ -136,11 +143,14 @@ pub async fn delete_group(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), A
 /// 404/403/422 as usual.
 pub async fn set_member(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
-    id: Uuid,
-    user: Uuid,
+    tenant: TenantId,
+    id: GroupId,
+    user: UserId,
     add: bool,
 ) -> Result<GroupResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
+    let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
         .await?;

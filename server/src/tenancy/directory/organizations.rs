@@ -11,6 +11,7 @@ use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
+use crate::domain::ids::{OrganizationId, TenantId};
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name};
@@ -34,8 +35,9 @@ fn org_response(o: &organization::Model) -> OrganizationResponse {
 /// 404 for another tenant.
 pub async fn organizations(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
 ) -> Result<Vec<OrganizationResponse>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let orgs = store::directory::organizations(&ctx.state.db, tenant).await?;
     Ok(orgs.iter().map(org_response).collect())
@@ -47,9 +49,10 @@ pub async fn organizations(
 /// 404/403/422/409 as usual.
 pub async fn create_organization(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     body: &CreateOrganization,
 ) -> Result<OrganizationResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let parent = org_in(ctx, tenant, body.parent_id.unwrap_or(tenant))
         .await
@@ -84,10 +87,12 @@ pub async fn create_organization(
 /// 404/403/422/409 as usual.
 pub async fn update_organization(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
-    id: Uuid,
+    tenant: TenantId,
+    id: OrganizationId,
     body: &UpdateOrganization,
 ) -> Result<OrganizationResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     let org = org_in(ctx, tenant, id).await?;
     ctx.require(&Scope::Organization(org.id), Action::OrganizationManage)
@@ -158,7 +163,13 @@ fn is_within(all: &[organization::Model], mut node: Uuid, ancestor: Uuid) -> boo
 ///
 /// # Errors
 /// 404/403; 422 for the root; 409 while it holds sites or organizations.
-pub async fn delete_organization(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete_organization(
+    ctx: &Ctx<'_>,
+    tenant: TenantId,
+    id: OrganizationId,
+) -> Result<(), ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     let org = org_in(ctx, tenant, id).await?;
     ctx.require(&Scope::Organization(org.id), Action::OrganizationManage)

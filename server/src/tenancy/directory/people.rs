@@ -8,6 +8,7 @@ use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
+use crate::domain::ids::{TenantId, UserId};
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::Ctx;
@@ -16,7 +17,8 @@ use crate::tenancy::Ctx;
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn users(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<TenantUserResponse>, ApiError> {
+pub async fn users(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<TenantUserResponse>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let people = store::directory::tenant_users(&ctx.state.db, tenant).await?;
     Ok(people
@@ -41,10 +43,12 @@ pub async fn users(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<TenantUserResponse
 /// 404/403/422 as usual.
 pub async fn set_user_role(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
-    user: Uuid,
+    tenant: TenantId,
+    user: UserId,
     role: wire::MembershipRole,
 ) -> Result<(), ApiError> {
+    let tenant = Uuid::from(tenant);
+    let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::OrganizationManage)
         .await?;
@@ -75,7 +79,9 @@ pub async fn set_user_role(
 ///
 /// # Errors
 /// 404/403 as usual.
-pub async fn remove_user(ctx: &Ctx<'_>, tenant: Uuid, user: Uuid) -> Result<(), ApiError> {
+pub async fn remove_user(ctx: &Ctx<'_>, tenant: TenantId, user: UserId) -> Result<(), ApiError> {
+    let tenant = Uuid::from(tenant);
+    let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::OrganizationManage)
         .await?;

@@ -10,6 +10,7 @@ use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::{Action, DEVICE_FAMILY_PREFIX};
+use crate::domain::ids::{RoleId, TenantId};
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name, text};
@@ -18,7 +19,8 @@ use crate::tenancy::{Ctx, conflict, name, text};
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn roles(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<RoleResponse>, ApiError> {
+pub async fn roles(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<RoleResponse>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let roles = store::directory::roles(&ctx.state.db, tenant).await?;
     let index = ctx.state.access.read().await;
@@ -65,10 +67,12 @@ fn check_actions(actions: &[String]) -> Result<Vec<String>, ApiError> {
 /// 404/403/422/409 as usual.
 pub async fn put_role(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
-    id: Option<Uuid>,
+    tenant: TenantId,
+    id: Option<RoleId>,
     body: &RoleBody,
 ) -> Result<RoleResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = id.map(Uuid::from);
     ctx.tenant(tenant).await?;
     let actions = check_actions(&body.actions)?;
     if !ctx.holds(&Scope::Tenant(tenant), Action::RoleManage).await {
@@ -159,7 +163,9 @@ pub async fn put_role(
 ///
 /// # Errors
 /// 404/403; 409 while grants use it.
-pub async fn delete_role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete_role(ctx: &Ctx<'_>, tenant: TenantId, id: RoleId) -> Result<(), ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::RoleManage)
         .await?;

@@ -9,6 +9,7 @@ use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
+use crate::domain::ids::{SiteId, TenantId};
 use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::{Ctx, conflict, name, text, time_zone};
@@ -36,7 +37,8 @@ async fn site_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<site::Model, A
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn sites(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<SiteResponse>, ApiError> {
+pub async fn sites(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<SiteResponse>, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     Ok(store::directory::sites(&ctx.state.db, tenant)
         .await?
@@ -51,9 +53,10 @@ pub async fn sites(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Vec<SiteResponse>, Api
 /// 404/403/422/409 as usual.
 pub async fn create_site(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     body: &CreateSite,
 ) -> Result<SiteResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let org = org_in(ctx, tenant, body.organization_id)
         .await
@@ -94,10 +97,12 @@ pub async fn create_site(
 /// 404/403/422/409 as usual.
 pub async fn update_site(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
-    id: Uuid,
+    tenant: TenantId,
+    id: SiteId,
     body: &UpdateSite,
 ) -> Result<SiteResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     let current = site_in(ctx, tenant, id).await?;
     ctx.require(&Scope::Site(id), Action::SiteManage).await?;
@@ -148,7 +153,9 @@ pub async fn update_site(
 ///
 /// # Errors
 /// 404/403 as usual.
-pub async fn delete_site(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete_site(ctx: &Ctx<'_>, tenant: TenantId, id: SiteId) -> Result<(), ApiError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     let current = site_in(ctx, tenant, id).await?;
     ctx.require(&Scope::Site(id), Action::SiteManage).await?;

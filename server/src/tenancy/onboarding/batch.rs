@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{Checked, store};
 use crate::audit;
+use crate::domain::ids::{ProductId, TenantId};
 use crate::error::ApiError;
 use crate::tenancy::products::platform_admin;
 use crate::tenancy::{Ctx, batch_file};
@@ -19,10 +20,12 @@ use crate::tenancy::{Ctx, batch_file};
 /// 403 for non-operators, 404 for an unknown tenant, 422 for a bad file.
 pub async fn onboard_csv(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     csv_text: Vec<u8>,
-    default_product: Option<Uuid>,
+    default_product: Option<ProductId>,
 ) -> Result<BatchResult, ApiError> {
+    let tenant = Uuid::from(tenant);
+    let default_product = default_product.map(Uuid::from);
     platform_admin(ctx)?;
     ctx.tenant(tenant).await?;
     batch_file::check_size(&csv_text)?;

@@ -26,6 +26,7 @@ use crate::audit;
 use crate::changes::Change;
 use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
+use crate::domain::ids::TenantId;
 use crate::error::ApiError;
 use crate::store;
 use upstream::Upstream;
@@ -128,9 +129,10 @@ async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model,
 /// already, upstream errors as device calls report them.
 pub async fn onboard(
     ctx: &Ctx<'_>,
-    tenant: Uuid,
+    tenant: TenantId,
     body: &OnboardDevice,
 ) -> Result<DeviceResponse, ApiError> {
+    let tenant = Uuid::from(tenant);
     platform_admin(ctx)?;
     ctx.tenant(tenant).await?;
     let checked = check(ctx, tenant, body).await?;
