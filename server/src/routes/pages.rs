@@ -1,5 +1,5 @@
 //! The plain server-rendered pages behind emailed links — reset a password, accept an
-//! invitation — until the dashboard ([E]) has its own. They work without JavaScript.
+//! invitation. They work without JavaScript, so a link opens in any mail client's browser.
 use actix_web::{HttpResponse, get, post, web};
 use fleetwarden_wire::tenancy::TokenQuery;
 use serde::Deserialize;

@@ -6,8 +6,8 @@ use super::Ctx;
 use crate::access::Scope;
 use crate::domain::actions::Action;
 use crate::domain::ids::TenantId;
-use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
+use crate::tenancy::TenancyError;
 
 /// Most records in one file.
 pub const MOST: u64 = 50_000;
@@ -22,7 +22,7 @@ pub async fn csv(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     filter: &AuditFilter,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Vec<u8>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::AuditRead)
@@ -31,7 +31,7 @@ pub async fn csv(
     let Some(rows) =
         store::audit_log::all_up_to(&ctx.state.db, tenant, filter, MOST, 1_000).await?
     else {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "csv",
             format!("more than {MOST} records match; narrow the dates or filters"),
         ));
@@ -69,9 +69,9 @@ pub async fn csv(
         }
         Ok(())
     })();
-    written.map_err(|e| ApiError::Internal(e.into()))?;
+    written.map_err(|e| TenancyError::Internal(e.into()))?;
     out.into_inner()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
+        .map_err(|e| TenancyError::Internal(anyhow::anyhow!("{e}")))
 }
 
 /// A spreadsheet runs a cell starting with `=`, `+`, `-`, `@` (or a tab or carriage return)

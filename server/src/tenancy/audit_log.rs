@@ -7,21 +7,21 @@ use crate::access::Scope;
 use crate::domain::actions::Action;
 use crate::domain::ids::TenantId;
 use crate::domain::paging::PageRequest;
-use crate::error::ApiError;
 use crate::store::{self, audit_log::AuditFilter};
+use crate::tenancy::TenancyError;
 
 /// Waits for device calls' records still being written: the log shows every call answered,
 /// or says it is behind rather than show it with answered calls missing.
 ///
 /// # Errors
 /// 503 after the configured wait.
-pub async fn audit_caught_up(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+pub async fn audit_caught_up(ctx: &Ctx<'_>) -> Result<(), TenancyError> {
     ctx.state.audit.caught_up().await.map_err(|e| match e {
-        crate::audit::NotCaughtUp::Pending => ApiError::Unavailable(
+        crate::audit::NotCaughtUp::Pending => TenancyError::Unavailable(
             "recent device calls are still being written to the audit log; try again shortly"
                 .into(),
         ),
-        stopped @ crate::audit::NotCaughtUp::Stopped(_) => ApiError::Internal(stopped.into()),
+        stopped @ crate::audit::NotCaughtUp::Stopped(_) => TenancyError::Internal(stopped.into()),
     })
 }
 
@@ -35,7 +35,7 @@ pub async fn audit_log(
     tenant: TenantId,
     filter: &AuditFilter,
     paging: PageRequest,
-) -> Result<Page<AuditRecordResponse>, ApiError> {
+) -> Result<Page<AuditRecordResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::AuditRead)

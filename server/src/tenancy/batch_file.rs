@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::name;
 use crate::domain::ids::DeviceId;
-use crate::error::ApiError;
+use crate::tenancy::TenancyError;
 
 /// A file is refused above this many device lines; larger fleets go in several files.
 pub const MAX_BATCH_ROWS: usize = 5_000;
@@ -56,13 +56,13 @@ impl Problems {
 ///
 /// # Errors
 /// 422 naming the limit.
-pub fn check_size(text: &[u8]) -> Result<(), ApiError> {
+pub fn check_size(text: &[u8]) -> Result<(), TenancyError> {
     let lines = text
         .split(|b| *b == b'\n')
         .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
         .count();
     if lines.saturating_sub(1) > MAX_BATCH_ROWS {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "csv",
             format!("at most {MAX_BATCH_ROWS} devices per file; this one lists more"),
         ));
@@ -112,7 +112,7 @@ impl LineCounter<'_> {
 ///
 /// # Errors
 /// 422 listing every bad line, or naming what the header or file lacks.
-pub fn parse(text: &[u8], known: &Known) -> Result<Vec<BatchLine>, ApiError> {
+pub fn parse(text: &[u8], known: &Known) -> Result<Vec<BatchLine>, TenancyError> {
     check_size(text)?;
     let mut problems = Problems::default();
     let mut reader = csv::ReaderBuilder::new()
@@ -121,13 +121,13 @@ pub fn parse(text: &[u8], known: &Known) -> Result<Vec<BatchLine>, ApiError> {
         .from_reader(text);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| ApiError::invalid("csv", format!("unreadable header: {e}")))?
+        .map_err(|e| TenancyError::invalid("csv", format!("unreadable header: {e}")))?
         .iter()
         .map(str::to_ascii_lowercase)
         .collect();
     let column = |name: &str| headers.iter().position(|h| h == name);
     let (Some(id_col), Some(name_col)) = (column("id"), column("name")) else {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "csv",
             "the header must name the columns id and name (and may name site and product_id)",
         ));
@@ -135,7 +135,7 @@ pub fn parse(text: &[u8], known: &Known) -> Result<Vec<BatchLine>, ApiError> {
     let site_col = column("site").or_else(|| column("site_id"));
     let product_col = column("product_id");
     if product_col.is_none() && known.default_product.is_none() {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "product_id",
             "give ?product_id= or a product_id column",
         ));
@@ -235,10 +235,10 @@ pub fn parse(text: &[u8], known: &Known) -> Result<Vec<BatchLine>, ApiError> {
         }
     }
     if !problems.0.is_empty() {
-        return Err(ApiError::Invalid(problems.0));
+        return Err(TenancyError::Invalid(problems.0));
     }
     if lines.is_empty() {
-        return Err(ApiError::invalid("csv", "the file lists no devices"));
+        return Err(TenancyError::invalid("csv", "the file lists no devices"));
     }
     Ok(lines)
 }
@@ -263,7 +263,7 @@ mod tests {
         }
         let err = parse(text.as_bytes(), &known()).err();
         match err {
-            Some(ApiError::Invalid(fields)) => {
+            Some(TenancyError::Invalid(fields)) => {
                 assert!(fields.contains_key("csv"), "{fields:?}");
                 assert_eq!(fields.len(), 1, "no line was checked: {fields:?}");
             }
@@ -278,7 +278,7 @@ mod tests {
     fn line_numbers_are_an_editors_blank_lines_included() {
         let text = b"id,name,product_id\n\nzz,Pump,nope\n\n\nyy,Pump,nope\n";
         match parse(text, &known()).err() {
-            Some(ApiError::Invalid(fields)) => {
+            Some(TenancyError::Invalid(fields)) => {
                 let lines: Vec<&String> = fields.keys().collect();
                 assert_eq!(lines, ["line 3", "line 6"]);
             }

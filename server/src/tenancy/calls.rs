@@ -12,7 +12,7 @@ use crate::audit;
 use crate::cache::products::CachedProduct;
 use crate::domain::actions::Action;
 use crate::domain::ids::DeviceId;
-use crate::error::ApiError;
+use crate::tenancy::TenancyError;
 
 /// Particle's limit on a function argument, in bytes.
 pub const MAX_ARG_BYTES: usize = 1024;
@@ -26,7 +26,7 @@ async fn authorize(
     id: &DeviceId,
     kind: CatalogKind,
     name: &str,
-) -> Result<(DeviceEntry, Arc<CachedProduct>, String), ApiError> {
+) -> Result<(DeviceEntry, Arc<CachedProduct>, String), TenancyError> {
     let now = ctx.now();
     let device = visible_device(ctx, id, now).await?;
     let product = ctx
@@ -34,10 +34,10 @@ async fn authorize(
         .products
         .get(&ctx.state.db, device.product)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(TenancyError::NotFound)?;
     let action = product
         .entry(kind, name)
-        .ok_or(ApiError::NotFound)?
+        .ok_or(TenancyError::NotFound)?
         .action
         .clone();
     if !ctx
@@ -47,7 +47,7 @@ async fn authorize(
         .await
         .may(ctx.user(), id.as_str(), &action, now)
     {
-        return Err(ApiError::Forbidden);
+        return Err(TenancyError::Forbidden);
     }
     Ok((device, product, action))
 }
@@ -57,12 +57,15 @@ async fn visible_device(
     ctx: &Ctx<'_>,
     id: &DeviceId,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<DeviceEntry, ApiError> {
+) -> Result<DeviceEntry, TenancyError> {
     let index = ctx.state.access.read().await;
     if !index.may(ctx.user(), id.as_str(), Action::DeviceRead, now) {
-        return Err(ApiError::NotFound);
+        return Err(TenancyError::NotFound);
     }
-    index.device(id.as_str()).cloned().ok_or(ApiError::NotFound)
+    index
+        .device(id.as_str())
+        .cloned()
+        .ok_or(TenancyError::NotFound)
 }
 
 /// The function catalog of the device's product: what the device page offers (each entry
@@ -73,18 +76,18 @@ async fn visible_device(
 pub async fn device_catalog(
     ctx: &Ctx<'_>,
     id: &DeviceId,
-) -> Result<Vec<fleetwarden_wire::products::CatalogEntry>, ApiError> {
+) -> Result<Vec<fleetwarden_wire::products::CatalogEntry>, TenancyError> {
     let device = visible_device(ctx, id, ctx.now()).await?;
     super::products::catalog(ctx, crate::domain::ids::ProductId(device.product)).await
 }
 
 /// Records the call and its outcome (success or the error code) in the audit trail.
 /// A device acts on the call, so no call is sent while its record can't be stored.
-fn audit_trail_writable(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+fn audit_trail_writable(ctx: &Ctx<'_>) -> Result<(), TenancyError> {
     if ctx.state.audit.is_writing() {
         Ok(())
     } else {
-        Err(ApiError::Unavailable(
+        Err(TenancyError::Unavailable(
             "the audit trail can't be written right now, so nothing was sent to the device; \
              try again shortly"
                 .into(),
@@ -97,7 +100,7 @@ async fn record(
     device: &DeviceEntry,
     action: &'static str,
     detail: serde_json::Value,
-) -> Result<(), ApiError> {
+) -> Result<(), TenancyError> {
     let entry = audit::Entry {
         after: Some(detail),
         ..ctx.entry(device.tenant, action, "device", &device.id)
@@ -108,7 +111,7 @@ async fn record(
         .audit
         .record(entry)
         .await
-        .map_err(|e| ApiError::Internal(e.into()))
+        .map_err(|e| TenancyError::Internal(e.into()))
 }
 
 /// Calls a catalogued function.
@@ -120,11 +123,11 @@ pub async fn call_function(
     id: &DeviceId,
     name: &str,
     arg: &str,
-) -> Result<FunctionCallResponse, ApiError> {
+) -> Result<FunctionCallResponse, TenancyError> {
     let (device, product, _) = authorize(ctx, id, CatalogKind::Function, name).await?;
     audit_trail_writable(ctx)?;
     if arg.len() > MAX_ARG_BYTES {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "arg",
             format!("must be at most {MAX_ARG_BYTES} bytes"),
         ));
@@ -144,7 +147,7 @@ pub async fn call_function(
             },
         )
         .await;
-    let result = outcome.map_err(ApiError::from);
+    let result = outcome.map_err(TenancyError::from);
     let detail = match &result {
         Ok(r) => {
             serde_json::json!({ "function": name, "arg": arg, "return_value": r.return_value })
@@ -167,7 +170,7 @@ pub async fn read_variable(
     ctx: &Ctx<'_>,
     id: &DeviceId,
     name: &str,
-) -> Result<VariableResponse, ApiError> {
+) -> Result<VariableResponse, TenancyError> {
     let (device, product, _) = authorize(ctx, id, CatalogKind::Variable, name).await?;
     audit_trail_writable(ctx)?;
     let particle = &ctx.state.particle;
@@ -185,7 +188,7 @@ pub async fn read_variable(
             },
         )
         .await
-        .map_err(ApiError::from);
+        .map_err(TenancyError::from);
     let detail = match &result {
         Ok(v) => serde_json::json!({ "variable": name, "value": v.result }),
         Err(e) => serde_json::json!({ "variable": name, "error": e.code() }),

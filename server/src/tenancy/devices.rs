@@ -18,10 +18,10 @@ use crate::changes::rebuild::device_entry;
 use crate::domain::actions::Action;
 use crate::domain::ids::DeviceId;
 use crate::domain::paging::PageRequest;
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 
-async fn responses(ctx: &Ctx<'_>, ids: &[String]) -> Result<Vec<DeviceResponse>, ApiError> {
+async fn responses(ctx: &Ctx<'_>, ids: &[String]) -> Result<Vec<DeviceResponse>, TenancyError> {
     let db = &ctx.state.db;
     let rows = device::Entity::find()
         .filter(device::Column::Id.is_in(ids.iter().cloned()))
@@ -69,7 +69,7 @@ pub async fn list(
     ctx: &Ctx<'_>,
     filter: &DeviceFilter,
     PageRequest { page, per_page }: PageRequest,
-) -> Result<Page<DeviceResponse>, ApiError> {
+) -> Result<Page<DeviceResponse>, TenancyError> {
     let (ids, total) = {
         let index = ctx.state.access.read().await;
         let visible = index.visible_devices(ctx.user(), ctx.now(), filter);
@@ -94,15 +94,15 @@ pub async fn list(
 ///
 /// # Errors
 /// 404.
-pub fn parse_id(id: &str) -> Result<DeviceId, ApiError> {
-    DeviceId::parse(id).map_err(|_| ApiError::NotFound)
+pub fn parse_id(id: &str) -> Result<DeviceId, TenancyError> {
+    DeviceId::parse(id).map_err(|_| TenancyError::NotFound)
 }
 
 /// One device with my actions; 404 unless I may read it.
 ///
 /// # Errors
 /// 404 as above.
-pub async fn get(ctx: &Ctx<'_>, id: &DeviceId) -> Result<DeviceResponse, ApiError> {
+pub async fn get(ctx: &Ctx<'_>, id: &DeviceId) -> Result<DeviceResponse, TenancyError> {
     let readable =
         ctx.state
             .access
@@ -110,12 +110,12 @@ pub async fn get(ctx: &Ctx<'_>, id: &DeviceId) -> Result<DeviceResponse, ApiErro
             .await
             .may(ctx.user(), id.as_str(), Action::DeviceRead, ctx.now());
     if !readable {
-        return Err(ApiError::NotFound);
+        return Err(TenancyError::NotFound);
     }
     responses(ctx, &[id.as_str().to_owned()])
         .await?
         .pop()
-        .ok_or(ApiError::NotFound)
+        .ok_or(TenancyError::NotFound)
 }
 
 /// Who can reach the device, what they may do, and the chains of grants that give it. Needs
@@ -123,14 +123,14 @@ pub async fn get(ctx: &Ctx<'_>, id: &DeviceId) -> Result<DeviceResponse, ApiErro
 ///
 /// # Errors
 /// 404/403 as above.
-pub async fn access(ctx: &Ctx<'_>, id: &DeviceId) -> Result<Vec<DeviceAccessEntry>, ApiError> {
+pub async fn access(ctx: &Ctx<'_>, id: &DeviceId) -> Result<Vec<DeviceAccessEntry>, TenancyError> {
     let now = ctx.now();
     let (actions, explained, tenant) = {
         let index = ctx.state.access.read().await;
         let tenant = index
             .device(id.as_str())
             .map(|d| d.tenant)
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(TenancyError::NotFound)?;
         (
             index.device_actions(ctx.user(), id.as_str(), now),
             index.explain(id.as_str(), now),
@@ -138,10 +138,10 @@ pub async fn access(ctx: &Ctx<'_>, id: &DeviceId) -> Result<Vec<DeviceAccessEntr
         )
     };
     if !actions.contains(Action::DeviceRead.as_str()) {
-        return Err(ApiError::NotFound);
+        return Err(TenancyError::NotFound);
     }
     if !actions.contains(Action::DeviceShare.as_str()) {
-        return Err(ApiError::Forbidden);
+        return Err(TenancyError::Forbidden);
     }
     let names = Names::load(ctx, tenant).await?;
     let users: HashMap<Uuid, entity::user::Model> = entity::user::Entity::find()
@@ -176,7 +176,7 @@ pub async fn access(ctx: &Ctx<'_>, id: &DeviceId) -> Result<Vec<DeviceAccessEntr
 struct Names(HashMap<String, String>);
 
 impl Names {
-    async fn load(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Self, ApiError> {
+    async fn load(ctx: &Ctx<'_>, tenant: Uuid) -> Result<Self, TenancyError> {
         let db = &ctx.state.db;
         let mut names = HashMap::new();
         for (g, _) in crate::store::directory::groups(db, tenant).await? {
@@ -252,7 +252,7 @@ pub async fn update(
     ctx: &Ctx<'_>,
     id: &DeviceId,
     body: &UpdateDevice,
-) -> Result<DeviceResponse, ApiError> {
+) -> Result<DeviceResponse, TenancyError> {
     // Only the check: the full answer is built once, after the change.
     if !ctx
         .state
@@ -261,13 +261,13 @@ pub async fn update(
         .await
         .may(ctx.user(), id.as_str(), Action::DeviceRead, ctx.now())
     {
-        return Err(ApiError::NotFound);
+        return Err(TenancyError::NotFound);
     }
     let db = &ctx.state.db;
     let current = device::Entity::find_by_id(id.as_str().to_owned())
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(TenancyError::NotFound)?;
     ctx.require(&Scope::Device(current.id.clone()), Action::SiteManage)
         .await?;
     let new_name = body
@@ -280,7 +280,9 @@ pub async fn update(
             .one(db)
             .await?
             .filter(|s| s.tenant_id == current.tenant_id)
-            .ok_or_else(|| ApiError::invalid("site_id", "no such site in this device's tenant"))?;
+            .ok_or_else(|| {
+                TenancyError::invalid("site_id", "no such site in this device's tenant")
+            })?;
         ctx.require(&Scope::Site(site.id), Action::SiteManage)
             .await?;
     }

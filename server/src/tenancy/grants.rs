@@ -15,11 +15,11 @@ use crate::changes::rebuild::grant_record;
 use crate::domain::actions::Action;
 use crate::domain::ids::DeviceId;
 use crate::domain::ids::{GrantId, TenantId};
-use crate::error::ApiError;
 use crate::store::{self, grants::GrantFilter, grants::Identity};
+use crate::tenancy::TenancyError;
 
 /// Reads a subject reference, checking it belongs to the tenant.
-async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject, ApiError> {
+async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject, TenancyError> {
     let db = &ctx.state.db;
     match s.kind {
         SubjectKind::User => {
@@ -27,27 +27,33 @@ async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject,
                 .await?
                 .is_empty()
             {
-                return Err(ApiError::invalid("subject", "no such user in this tenant"));
+                return Err(TenancyError::invalid(
+                    "subject",
+                    "no such user in this tenant",
+                ));
             }
             Ok(Subject::User(s.id))
         }
         SubjectKind::Group => match group::Entity::find_by_id(s.id).one(db).await? {
             Some(g) if g.tenant_id == tenant => Ok(Subject::Group(g.id)),
-            _ => Err(ApiError::invalid("subject", "no such group in this tenant")),
+            _ => Err(TenancyError::invalid(
+                "subject",
+                "no such group in this tenant",
+            )),
         },
     }
 }
 
 /// Reads a scope reference, checking it belongs to the tenant.
-pub async fn scope(ctx: &Ctx<'_>, tenant: Uuid, s: &ScopeRef) -> Result<Scope, ApiError> {
+pub async fn scope(ctx: &Ctx<'_>, tenant: Uuid, s: &ScopeRef) -> Result<Scope, TenancyError> {
     let db = &ctx.state.db;
     let uuid =
-        || Uuid::parse_str(&s.id).map_err(|_| ApiError::invalid("scope", "id is not a UUID"));
-    let missing = || ApiError::invalid("scope", format!("no such {} in this tenant", s.kind));
+        || Uuid::parse_str(&s.id).map_err(|_| TenancyError::invalid("scope", "id is not a UUID"));
+    let missing = || TenancyError::invalid("scope", format!("no such {} in this tenant", s.kind));
     match s.kind {
         ScopeKind::Device => {
-            let id =
-                DeviceId::parse(&s.id).map_err(|e| ApiError::invalid("scope", e.to_string()))?;
+            let id = DeviceId::parse(&s.id)
+                .map_err(|e| TenancyError::invalid("scope", e.to_string()))?;
             let device = entity::device::Entity::find_by_id(id.as_str().to_owned())
                 .one(db)
                 .await?;
@@ -82,30 +88,33 @@ pub fn scope_ref(scope: &Scope) -> ScopeRef {
 
 /// Nobody grants (or revokes) more than they hold: the caller needs `device.share` and every
 /// action of the role on the scope.
-async fn check_delegation(ctx: &Ctx<'_>, scope: &Scope, role: Uuid) -> Result<(), ApiError> {
+async fn check_delegation(ctx: &Ctx<'_>, scope: &Scope, role: Uuid) -> Result<(), TenancyError> {
     let held = ctx.actions_on(scope).await;
     if !held.contains(Action::DeviceShare.as_str()) {
-        return Err(ApiError::Forbidden);
+        return Err(TenancyError::Forbidden);
     }
     let wanted = ctx.state.access.read().await.role_actions(role);
     let missing: Vec<&String> = wanted.iter().filter(|a| !held.contains(*a)).collect();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::ExceedsOwnRights(
+        Err(TenancyError::ExceedsOwnRights(
             missing.into_iter().cloned().collect::<Vec<_>>().join(", "),
         ))
     }
 }
 
 /// The role, when usable in the tenant (built-in or its own).
-async fn role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<entity::role::Model, ApiError> {
+async fn role(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<entity::role::Model, TenancyError> {
     match entity::role::Entity::find_by_id(id)
         .one(&ctx.state.db)
         .await?
     {
         Some(r) if r.builtin || r.tenant_id == Some(tenant) => Ok(r),
-        _ => Err(ApiError::invalid("role_id", "no such role in this tenant")),
+        _ => Err(TenancyError::invalid(
+            "role_id",
+            "no such role in this tenant",
+        )),
     }
 }
 
@@ -165,7 +174,7 @@ pub async fn create(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     body: &CreateGrant,
-) -> Result<(GrantResponse, bool), ApiError> {
+) -> Result<(GrantResponse, bool), TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let now = ctx.now();
@@ -173,7 +182,7 @@ pub async fn create(
     let scope = scope(ctx, tenant, &body.scope).await?;
     let role = role(ctx, tenant, body.role_id).await?;
     if body.expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::invalid("expires_at", "must be in the future"));
+        return Err(TenancyError::invalid("expires_at", "must be in the future"));
     }
     check_delegation(ctx, &scope, role.id).await?;
 
@@ -183,7 +192,7 @@ pub async fn create(
     // Two identical requests at once both find nothing and both insert; the unique index lets
     // one through, and the other, tried again, merges into it.
     match store_grant(ctx, &identity, expires_at, &role.name).await {
-        Err(ApiError::Conflict(_)) => store_grant(ctx, &identity, expires_at, &role.name).await,
+        Err(TenancyError::Conflict(_)) => store_grant(ctx, &identity, expires_at, &role.name).await,
         done => done,
     }
 }
@@ -195,7 +204,7 @@ async fn store_grant(
     identity: &Identity,
     expires_at: Option<DateTime<Utc>>,
     role_name: &str,
-) -> Result<(GrantResponse, bool), ApiError> {
+) -> Result<(GrantResponse, bool), TenancyError> {
     let now = ctx.now();
     let tenant = identity.tenant;
     let mut txn = ctx.write().await?;
@@ -209,7 +218,7 @@ async fn store_grant(
             let merged = grant::Entity::find_by_id(existing.id)
                 .one(&*txn)
                 .await?
-                .ok_or(ApiError::NotFound)?;
+                .ok_or(TenancyError::NotFound)?;
             let wire = response(&merged, role_name, now);
             txn.audit(audit::Entry {
                 before: serde_json::to_value(&before).ok(),
@@ -247,7 +256,7 @@ pub async fn list(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     filter: &GrantFilter,
-) -> Result<Vec<GrantResponse>, ApiError> {
+) -> Result<Vec<GrantResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let now = ctx.now();
@@ -280,7 +289,7 @@ pub async fn list(
 ///
 /// # Errors
 /// 404 when unknown or in another tenant, 403 when the caller may not.
-pub async fn revoke(ctx: &Ctx<'_>, tenant: TenantId, id: GrantId) -> Result<(), ApiError> {
+pub async fn revoke(ctx: &Ctx<'_>, tenant: TenantId, id: GrantId) -> Result<(), TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
@@ -288,8 +297,8 @@ pub async fn revoke(ctx: &Ctx<'_>, tenant: TenantId, id: GrantId) -> Result<(), 
         .one(&ctx.state.db)
         .await?
         .filter(|g| g.tenant_id == tenant)
-        .ok_or(ApiError::NotFound)?;
-    let record = grant_record(&stored).ok_or(ApiError::NotFound)?;
+        .ok_or(TenancyError::NotFound)?;
+    let record = grant_record(&stored).ok_or(TenancyError::NotFound)?;
     check_delegation(ctx, &record.scope, stored.role_id).await?;
     let before = serde_json::to_value(response(&stored, "", ctx.now())).ok();
     let mut txn = ctx.write().await?;

@@ -9,11 +9,11 @@ use crate::access::Scope;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::domain::actions::Action;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
 
 pub use crate::input::{name, text, time_zone};
+pub use error::TenancyError;
 
 pub mod audit_export;
 pub mod audit_log;
@@ -21,6 +21,7 @@ pub mod batch_file;
 pub mod calls;
 pub mod devices;
 pub mod directory;
+mod error;
 pub mod grants;
 pub mod onboarding;
 pub mod products;
@@ -50,7 +51,7 @@ impl<'a> Ctx<'a> {
     ///
     /// # Errors
     /// The database refuses or is unreachable.
-    pub async fn write(&self) -> Result<crate::changes::Write<'a>, ApiError> {
+    pub async fn write(&self) -> Result<crate::changes::Write<'a>, TenancyError> {
         Ok(self.state.writer.begin().await?)
     }
 
@@ -90,11 +91,11 @@ impl<'a> Ctx<'a> {
     ///
     /// # Errors
     /// 404 as above; database failures.
-    pub async fn tenant(&self, tenant: Uuid) -> Result<entity::organization::Model, ApiError> {
+    pub async fn tenant(&self, tenant: Uuid) -> Result<entity::organization::Model, TenancyError> {
         let org = store::organizations::find(&self.state.db, tenant)
             .await?
             .filter(|o| o.kind == OrganizationKind::Tenant)
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(TenancyError::NotFound)?;
         if self.principal.user.is_platform_admin {
             return Ok(org);
         }
@@ -104,7 +105,7 @@ impl<'a> Ctx<'a> {
         if member {
             Ok(org)
         } else {
-            Err(ApiError::NotFound)
+            Err(TenancyError::NotFound)
         }
     }
 
@@ -127,19 +128,19 @@ impl<'a> Ctx<'a> {
     ///
     /// # Errors
     /// `Forbidden`.
-    pub async fn require(&self, scope: &Scope, action: Action) -> Result<(), ApiError> {
+    pub async fn require(&self, scope: &Scope, action: Action) -> Result<(), TenancyError> {
         if self.holds(scope, action).await {
             Ok(())
         } else {
-            Err(ApiError::Forbidden)
+            Err(TenancyError::Forbidden)
         }
     }
 }
 
 /// Maps a unique-index clash to a 409 that says what clashed.
-pub fn conflict(what: &str) -> impl Fn(ApiError) -> ApiError + '_ {
+pub fn conflict(what: &str) -> impl Fn(TenancyError) -> TenancyError + '_ {
     move |err| match err {
-        ApiError::Conflict(_) => ApiError::Conflict(format!("{what} already exists")),
+        TenancyError::Conflict(_) => TenancyError::Conflict(format!("{what} already exists")),
         other => other,
     }
 }

@@ -11,15 +11,15 @@ use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::{Action, FUNCTION_CALL_PREFIX};
 use crate::domain::ids::ProductId;
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 
 /// 403 unless the caller operates the platform (products and onboarding are theirs).
-pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), TenancyError> {
     if ctx.principal.user.is_platform_admin {
         Ok(())
     } else {
-        Err(ApiError::Forbidden)
+        Err(TenancyError::Forbidden)
     }
 }
 
@@ -74,17 +74,17 @@ fn audit_entry(ctx: &Ctx<'_>, action: &'static str, id: Uuid) -> audit::Entry {
 ///
 /// # Errors
 /// 403 for non-operators, 422 for bad fields, 409 for a product registered already.
-pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductResponse, ApiError> {
+pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductResponse, TenancyError> {
     platform_admin(ctx)?;
     let mode = stored_mode(body.mode);
     if body.particle_id <= 0 {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "particle_id",
             "must be Particle's numeric product id",
         ));
     }
     if body.client_id.trim().is_empty() || body.client_secret.trim().is_empty() {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "client_secret",
             "client_id and client_secret are required",
         ));
@@ -104,7 +104,7 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
     };
     let product = store::products::insert(&*txn, new, now)
         .await
-        .map_err(ApiError::from)
+        .map_err(TenancyError::from)
         .map_err(conflict("a product with this Particle id"))?;
     let wire = response(&product);
     txn.audit(audit::Entry {
@@ -120,7 +120,7 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
 ///
 /// # Errors
 /// Database failures.
-pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<ProductResponse>, ApiError> {
+pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<ProductResponse>, TenancyError> {
     let products = particle_product::Entity::find()
         .order_by_asc(particle_product::Column::Name)
         .all(&ctx.state.db)
@@ -141,12 +141,12 @@ fn entry_response(e: &catalog_entry::Model) -> CatalogEntry {
 ///
 /// # Errors
 /// 404 for an unknown product.
-pub async fn catalog(ctx: &Ctx<'_>, product: ProductId) -> Result<Vec<CatalogEntry>, ApiError> {
+pub async fn catalog(ctx: &Ctx<'_>, product: ProductId) -> Result<Vec<CatalogEntry>, TenancyError> {
     let product = Uuid::from(product);
     particle_product::Entity::find_by_id(product)
         .one(&ctx.state.db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(TenancyError::NotFound)?;
     let entries = catalog_entry::Entity::find()
         .filter(catalog_entry::Column::ProductId.eq(product))
         .order_by_asc(catalog_entry::Column::Kind)
@@ -156,7 +156,7 @@ pub async fn catalog(ctx: &Ctx<'_>, product: ProductId) -> Result<Vec<CatalogEnt
     Ok(entries.iter().map(entry_response).collect())
 }
 
-fn check_entry(e: &CatalogEntry) -> Result<CatalogKind, ApiError> {
+fn check_entry(e: &CatalogEntry) -> Result<CatalogKind, TenancyError> {
     let kind = stored_kind(e.kind);
     let name_ok = !e.name.is_empty()
         && e.name.len() <= 64
@@ -178,13 +178,13 @@ fn check_entry(e: &CatalogEntry) -> Result<CatalogKind, ApiError> {
         }
     };
     if !name_ok {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "entries",
             format!("{:?} is not a Particle function or variable name", e.name),
         ));
     }
     if !action_ok {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "entries",
             format!("{}: action {:?} doesn't fit a {}", e.name, e.action, e.kind),
         ));
@@ -200,19 +200,19 @@ pub async fn put_catalog(
     ctx: &Ctx<'_>,
     product: ProductId,
     entries: &[CatalogEntry],
-) -> Result<Vec<CatalogEntry>, ApiError> {
+) -> Result<Vec<CatalogEntry>, TenancyError> {
     let product = Uuid::from(product);
     platform_admin(ctx)?;
     particle_product::Entity::find_by_id(product)
         .one(&ctx.state.db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(TenancyError::NotFound)?;
     let mut seen = std::collections::HashSet::new();
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
         let kind = check_entry(e)?;
         if !seen.insert((e.kind, e.name.clone())) {
-            return Err(ApiError::invalid(
+            return Err(TenancyError::invalid(
                 "entries",
                 format!("{} {} is listed twice", e.kind, e.name),
             ));

@@ -9,16 +9,16 @@ use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
 use crate::domain::ids::{GroupId, TenantId, UserId};
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 use crate::tenancy::{Ctx, conflict, name, text};
 
-async fn group_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<group::Model, ApiError> {
+async fn group_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<group::Model, TenancyError> {
     group::Entity::find_by_id(id)
         .one(&ctx.state.db)
         .await?
         .filter(|g| g.tenant_id == tenant)
-        .ok_or(ApiError::NotFound)
+        .ok_or(TenancyError::NotFound)
 }
 
 fn group_response(g: &group::Model, members: Vec<Uuid>) -> GroupResponse {
@@ -35,7 +35,7 @@ fn group_response(g: &group::Model, members: Vec<Uuid>) -> GroupResponse {
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn groups(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<GroupResponse>, ApiError> {
+pub async fn groups(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<GroupResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let groups = store::directory::groups(&ctx.state.db, tenant).await?;
@@ -53,7 +53,7 @@ pub async fn create_group(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     body: &GroupBody,
-) -> Result<GroupResponse, ApiError> {
+) -> Result<GroupResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
@@ -64,7 +64,7 @@ pub async fn create_group(
     let description = text("description", body.description.as_ref(), 1000)?;
     let g = store::groups::insert(&*txn, tenant, &group_name, description, now)
         .await
-        .map_err(ApiError::from)
+        .map_err(TenancyError::from)
         .map_err(conflict("a group with this name"))?;
     let wire = group_response(&g, Vec::new());
     txn.audit(audit::Entry {
@@ -85,7 +85,7 @@ pub async fn update_group(
     tenant: TenantId,
     id: GroupId,
     body: &GroupBody,
-) -> Result<GroupResponse, ApiError> {
+) -> Result<GroupResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
@@ -97,7 +97,7 @@ pub async fn update_group(
     let txn = ctx.write().await?;
     let updated = store::groups::update(&*txn, current.clone(), new_name, description, ctx.now())
         .await
-        .map_err(ApiError::from)
+        .map_err(TenancyError::from)
         .map_err(conflict("a group with this name"))?;
     let members = store::directory::group_members(&*txn, id).await?;
     let wire = group_response(&updated, members);
@@ -117,7 +117,11 @@ pub async fn update_group(
 ///
 /// # Errors
 /// 404/403 as usual.
-pub async fn delete_group(ctx: &Ctx<'_>, tenant: TenantId, id: GroupId) -> Result<(), ApiError> {
+pub async fn delete_group(
+    ctx: &Ctx<'_>,
+    tenant: TenantId,
+    id: GroupId,
+) -> Result<(), TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
@@ -147,7 +151,7 @@ pub async fn set_member(
     id: GroupId,
     user: UserId,
     add: bool,
-) -> Result<GroupResponse, ApiError> {
+) -> Result<GroupResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     let user = Uuid::from(user);
@@ -160,7 +164,7 @@ pub async fn set_member(
         .await?
         .is_empty()
     {
-        return Err(ApiError::NotFound);
+        return Err(TenancyError::NotFound);
     }
     let mut txn = ctx.write().await?;
     let changed = if add {

@@ -11,13 +11,17 @@ use entity::organization;
 use uuid::Uuid;
 
 use super::Ctx;
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 
 /// An organization of the tenant; another tenant's is not found.
-async fn org_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<organization::Model, ApiError> {
+async fn org_in(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<organization::Model, TenancyError> {
     store::organizations::find(&ctx.state.db, id)
         .await?
         .filter(|o| o.tenant_id == tenant)
-        .ok_or(ApiError::NotFound)
+        .ok_or(TenancyError::NotFound)
 }

@@ -12,8 +12,8 @@ use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
 use crate::domain::ids::{OrganizationId, TenantId};
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 use crate::tenancy::{Ctx, conflict, name};
 
 fn org_response(o: &organization::Model) -> OrganizationResponse {
@@ -36,7 +36,7 @@ fn org_response(o: &organization::Model) -> OrganizationResponse {
 pub async fn organizations(
     ctx: &Ctx<'_>,
     tenant: TenantId,
-) -> Result<Vec<OrganizationResponse>, ApiError> {
+) -> Result<Vec<OrganizationResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let orgs = store::directory::organizations(&ctx.state.db, tenant).await?;
@@ -51,12 +51,12 @@ pub async fn create_organization(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     body: &CreateOrganization,
-) -> Result<OrganizationResponse, ApiError> {
+) -> Result<OrganizationResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let parent = org_in(ctx, tenant, body.parent_id.unwrap_or(tenant))
         .await
-        .map_err(|_| ApiError::invalid("parent_id", "no such organization in this tenant"))?;
+        .map_err(|_| TenancyError::invalid("parent_id", "no such organization in this tenant"))?;
     ctx.require(&Scope::Organization(parent.id), Action::OrganizationManage)
         .await?;
     let name = name("name", &body.name, 200)?;
@@ -64,7 +64,7 @@ pub async fn create_organization(
     let mut txn = ctx.write().await?;
     let org = store::organizations::insert_client(&*txn, tenant, parent.id, &name, now)
         .await
-        .map_err(ApiError::from)
+        .map_err(TenancyError::from)
         .map_err(conflict("an organization with this name"))?;
     let wire = org_response(&org);
     txn.audit(audit::Entry {
@@ -90,7 +90,7 @@ pub async fn update_organization(
     tenant: TenantId,
     id: OrganizationId,
     body: &UpdateOrganization,
-) -> Result<OrganizationResponse, ApiError> {
+) -> Result<OrganizationResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
@@ -105,17 +105,17 @@ pub async fn update_organization(
     let mut new_parent = None;
     if let Some(parent_id) = body.parent_id {
         if org.parent_id.is_none() {
-            return Err(ApiError::invalid(
+            return Err(TenancyError::invalid(
                 "parent_id",
                 "the tenant root has no parent",
             ));
         }
-        let parent = org_in(ctx, tenant, parent_id)
-            .await
-            .map_err(|_| ApiError::invalid("parent_id", "no such organization in this tenant"))?;
+        let parent = org_in(ctx, tenant, parent_id).await.map_err(|_| {
+            TenancyError::invalid("parent_id", "no such organization in this tenant")
+        })?;
         let all = store::directory::organizations(&ctx.state.db, tenant).await?;
         if is_within(&all, parent.id, org.id) {
-            return Err(ApiError::invalid(
+            return Err(TenancyError::invalid(
                 "parent_id",
                 "can't move an organization under itself",
             ));
@@ -127,7 +127,7 @@ pub async fn update_organization(
     let mut txn = ctx.write().await?;
     let updated = store::organizations::update(&*txn, org.clone(), new_name, new_parent, ctx.now())
         .await
-        .map_err(ApiError::from)
+        .map_err(TenancyError::from)
         .map_err(conflict("an organization with this name"))?;
     let wire = org_response(&updated);
     txn.audit(audit::Entry {
@@ -167,7 +167,7 @@ pub async fn delete_organization(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     id: OrganizationId,
-) -> Result<(), ApiError> {
+) -> Result<(), TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
@@ -175,13 +175,13 @@ pub async fn delete_organization(
     ctx.require(&Scope::Organization(org.id), Action::OrganizationManage)
         .await?;
     if org.parent_id.is_none() {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "id",
             "the tenant root can't be deleted here",
         ));
     }
     if store::directory::organization_in_use(&ctx.state.db, id).await? {
-        return Err(ApiError::Conflict(
+        return Err(TenancyError::Conflict(
             "move or delete its sites and client organizations first".into(),
         ));
     }

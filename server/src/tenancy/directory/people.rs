@@ -9,15 +9,18 @@ use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
 use crate::domain::ids::{TenantId, UserId};
-use crate::error::ApiError;
 use crate::store;
 use crate::tenancy::Ctx;
+use crate::tenancy::TenancyError;
 
 /// The people of the tenant.
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn users(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<TenantUserResponse>, ApiError> {
+pub async fn users(
+    ctx: &Ctx<'_>,
+    tenant: TenantId,
+) -> Result<Vec<TenantUserResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let people = store::directory::tenant_users(&ctx.state.db, tenant).await?;
@@ -46,7 +49,7 @@ pub async fn set_user_role(
     tenant: TenantId,
     user: UserId,
     role: wire::MembershipRole,
-) -> Result<(), ApiError> {
+) -> Result<(), TenancyError> {
     let tenant = Uuid::from(tenant);
     let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
@@ -56,7 +59,7 @@ pub async fn set_user_role(
     let db = &ctx.state.db;
     let memberships = store::memberships::in_tenant(db, user, tenant).await?;
     if memberships.is_empty() {
-        return Err(ApiError::NotFound);
+        return Err(TenancyError::NotFound);
     }
     let admin = role == MembershipRole::Admin;
     let mut txn = ctx.write().await?;
@@ -79,7 +82,11 @@ pub async fn set_user_role(
 ///
 /// # Errors
 /// 404/403 as usual.
-pub async fn remove_user(ctx: &Ctx<'_>, tenant: TenantId, user: UserId) -> Result<(), ApiError> {
+pub async fn remove_user(
+    ctx: &Ctx<'_>,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<(), TenancyError> {
     let tenant = Uuid::from(tenant);
     let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
@@ -90,7 +97,7 @@ pub async fn remove_user(ctx: &Ctx<'_>, tenant: TenantId, user: UserId) -> Resul
         .await?
         .is_empty()
     {
-        return Err(ApiError::NotFound);
+        return Err(TenancyError::NotFound);
     }
     let grants = store::grants::list(
         db,

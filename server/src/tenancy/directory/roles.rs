@@ -11,15 +11,15 @@ use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::{Action, DEVICE_FAMILY_PREFIX};
 use crate::domain::ids::{RoleId, TenantId};
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 use crate::tenancy::{Ctx, conflict, name, text};
 
 /// Built-in and custom roles with their actions.
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn roles(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<RoleResponse>, ApiError> {
+pub async fn roles(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<RoleResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let roles = store::directory::roles(&ctx.state.db, tenant).await?;
@@ -36,10 +36,10 @@ pub async fn roles(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<RoleResponse>,
         .collect())
 }
 
-fn check_actions(actions: &[String]) -> Result<Vec<String>, ApiError> {
+fn check_actions(actions: &[String]) -> Result<Vec<String>, TenancyError> {
     let set: BTreeSet<String> = actions.iter().map(|a| a.trim().to_owned()).collect();
     if set.is_empty() {
-        return Err(ApiError::invalid("actions", "name at least one action"));
+        return Err(TenancyError::invalid("actions", "name at least one action"));
     }
     for a in &set {
         let known_family = a.starts_with(DEVICE_FAMILY_PREFIX) || Action::parse(a).is_some();
@@ -51,7 +51,7 @@ fn check_actions(actions: &[String]) -> Result<Vec<String>, ApiError> {
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             });
         if !known_family || !well_formed {
-            return Err(ApiError::invalid(
+            return Err(TenancyError::invalid(
                 "actions",
                 format!("unknown action {a:?}"),
             ));
@@ -70,19 +70,19 @@ pub async fn put_role(
     tenant: TenantId,
     id: Option<RoleId>,
     body: &RoleBody,
-) -> Result<RoleResponse, ApiError> {
+) -> Result<RoleResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = id.map(Uuid::from);
     ctx.tenant(tenant).await?;
     let actions = check_actions(&body.actions)?;
     if !ctx.holds(&Scope::Tenant(tenant), Action::RoleManage).await {
-        return Err(ApiError::Forbidden);
+        return Err(TenancyError::Forbidden);
     }
     let role_name = name("name", &body.name, 64)?;
     if ["viewer", "operator", "manager", "tenant_admin"]
         .contains(&role_name.to_lowercase().as_str())
     {
-        return Err(ApiError::invalid("name", "is a built-in role's name"));
+        return Err(TenancyError::invalid("name", "is a built-in role's name"));
     }
     let now = ctx.now();
     let mut txn = ctx.write().await?;
@@ -91,7 +91,7 @@ pub async fn put_role(
             let description = text("description", body.description.as_ref(), 1000)?;
             let r = store::roles::insert(&*txn, tenant, role_name, description, now)
                 .await
-                .map_err(ApiError::from)
+                .map_err(TenancyError::from)
                 .map_err(conflict("a role with this name"))?;
             (r, None)
         }
@@ -100,12 +100,12 @@ pub async fn put_role(
                 .one(&*txn)
                 .await?
                 .filter(|r| r.tenant_id == Some(tenant) && !r.builtin)
-                .ok_or(ApiError::NotFound)?;
+                .ok_or(TenancyError::NotFound)?;
             let before_actions = store::directory::role_actions(&*txn, &current).await?;
             let description = text("description", body.description.as_ref(), 1000)?;
             let r = store::roles::update(&*txn, current.clone(), role_name, description, now)
                 .await
-                .map_err(ApiError::from)
+                .map_err(TenancyError::from)
                 .map_err(conflict("a role with this name"))?;
             (
                 r,
@@ -122,7 +122,7 @@ pub async fn put_role(
         ctx.now(),
     );
     if !missing.is_empty() {
-        return Err(ApiError::ExceedsOwnRights(missing.join(", ")));
+        return Err(TenancyError::ExceedsOwnRights(missing.join(", ")));
     }
     store::directory::set_role_actions(&*txn, stored.id, tenant, &actions).await?;
     let action = if before.is_some() {
@@ -163,7 +163,7 @@ pub async fn put_role(
 ///
 /// # Errors
 /// 404/403; 409 while grants use it.
-pub async fn delete_role(ctx: &Ctx<'_>, tenant: TenantId, id: RoleId) -> Result<(), ApiError> {
+pub async fn delete_role(ctx: &Ctx<'_>, tenant: TenantId, id: RoleId) -> Result<(), TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
@@ -174,7 +174,7 @@ pub async fn delete_role(ctx: &Ctx<'_>, tenant: TenantId, id: RoleId) -> Result<
         .one(db)
         .await?
         .filter(|r| r.tenant_id == Some(tenant) && !r.builtin)
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(TenancyError::NotFound)?;
     let in_use = !store::grants::list(
         db,
         tenant,
@@ -186,7 +186,7 @@ pub async fn delete_role(ctx: &Ctx<'_>, tenant: TenantId, id: RoleId) -> Result<
     .await?
     .is_empty();
     if in_use {
-        return Err(ApiError::Conflict(
+        return Err(TenancyError::Conflict(
             "grants still use this role; revoke them first".into(),
         ));
     }

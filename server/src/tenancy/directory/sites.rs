@@ -10,8 +10,8 @@ use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
 use crate::domain::ids::{SiteId, TenantId};
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 use crate::tenancy::{Ctx, conflict, name, text, time_zone};
 
 fn site_response(s: &site::Model) -> SiteResponse {
@@ -25,19 +25,19 @@ fn site_response(s: &site::Model) -> SiteResponse {
     }
 }
 
-async fn site_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<site::Model, ApiError> {
+async fn site_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<site::Model, TenancyError> {
     site::Entity::find_by_id(id)
         .one(&ctx.state.db)
         .await?
         .filter(|s| s.tenant_id == tenant)
-        .ok_or(ApiError::NotFound)
+        .ok_or(TenancyError::NotFound)
 }
 
 /// The tenant's sites.
 ///
 /// # Errors
 /// 404 for another tenant.
-pub async fn sites(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<SiteResponse>, ApiError> {
+pub async fn sites(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<SiteResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     Ok(store::directory::sites(&ctx.state.db, tenant)
@@ -55,12 +55,14 @@ pub async fn create_site(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     body: &CreateSite,
-) -> Result<SiteResponse, ApiError> {
+) -> Result<SiteResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let org = org_in(ctx, tenant, body.organization_id)
         .await
-        .map_err(|_| ApiError::invalid("organization_id", "no such organization in this tenant"))?;
+        .map_err(|_| {
+            TenancyError::invalid("organization_id", "no such organization in this tenant")
+        })?;
     ctx.require(&Scope::Organization(org.id), Action::SiteManage)
         .await?;
     let now = ctx.now();
@@ -74,7 +76,7 @@ pub async fn create_site(
     };
     let s = store::sites::insert(&*txn, new, now)
         .await
-        .map_err(ApiError::from)
+        .map_err(TenancyError::from)
         .map_err(conflict("a site with this name in this organization"))?;
     let wire = site_response(&s);
     txn.audit(audit::Entry {
@@ -100,7 +102,7 @@ pub async fn update_site(
     tenant: TenantId,
     id: SiteId,
     body: &UpdateSite,
-) -> Result<SiteResponse, ApiError> {
+) -> Result<SiteResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
@@ -116,7 +118,7 @@ pub async fn update_site(
     };
     if let Some(org_id) = body.organization_id {
         let org = org_in(ctx, tenant, org_id).await.map_err(|_| {
-            ApiError::invalid("organization_id", "no such organization in this tenant")
+            TenancyError::invalid("organization_id", "no such organization in this tenant")
         })?;
         ctx.require(&Scope::Organization(org.id), Action::SiteManage)
             .await?;
@@ -131,7 +133,7 @@ pub async fn update_site(
     let mut txn = ctx.write().await?;
     let updated = store::sites::update(&*txn, current.clone(), change, ctx.now())
         .await
-        .map_err(ApiError::from)
+        .map_err(TenancyError::from)
         .map_err(conflict("a site with this name in this organization"))?;
     let wire = site_response(&updated);
     txn.audit(audit::Entry {
@@ -153,7 +155,7 @@ pub async fn update_site(
 ///
 /// # Errors
 /// 404/403 as usual.
-pub async fn delete_site(ctx: &Ctx<'_>, tenant: TenantId, id: SiteId) -> Result<(), ApiError> {
+pub async fn delete_site(ctx: &Ctx<'_>, tenant: TenantId, id: SiteId) -> Result<(), TenancyError> {
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;

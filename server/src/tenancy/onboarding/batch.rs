@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{Checked, store};
 use crate::audit;
 use crate::domain::ids::{ProductId, TenantId};
-use crate::error::ApiError;
+use crate::tenancy::TenancyError;
 use crate::tenancy::products::platform_admin;
 use crate::tenancy::{Ctx, batch_file};
 
@@ -23,7 +23,7 @@ pub async fn onboard_csv(
     tenant: TenantId,
     csv_text: Vec<u8>,
     default_product: Option<ProductId>,
-) -> Result<BatchResult, ApiError> {
+) -> Result<BatchResult, TenancyError> {
     let tenant = Uuid::from(tenant);
     let default_product = default_product.map(Uuid::from);
     platform_admin(ctx)?;
@@ -50,7 +50,7 @@ pub async fn onboard_csv(
     // it would hold up every other request of that thread.
     let lines = tokio::task::spawn_blocking(move || batch_file::parse(&csv_text, &known))
         .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+        .map_err(|e| TenancyError::Internal(e.into()))??;
     let mut rows = Vec::with_capacity(lines.len());
     for batch_file::BatchLine {
         line,
@@ -69,10 +69,13 @@ pub async fn onboard_csv(
         let id = checked.id.as_str().to_owned();
         let (outcome, error) = match store(ctx, tenant, checked).await {
             Ok(_) => (BatchOutcome::Onboarded, None),
-            Err(ApiError::Conflict(_)) if in_tenant(ctx, tenant, &id).await? => {
+            Err(TenancyError::Conflict(_)) if in_tenant(ctx, tenant, &id).await? => {
                 (BatchOutcome::AlreadyOnboarded, None)
             }
-            Err(e) => (BatchOutcome::Failed, Some(e.body())),
+            Err(e) => (
+                BatchOutcome::Failed,
+                Some(crate::error::ApiError::from(e).body()),
+            ),
         };
         rows.push(BatchRow {
             line,
@@ -102,7 +105,7 @@ pub async fn onboard_csv(
     Ok(result)
 }
 
-async fn in_tenant(ctx: &Ctx<'_>, tenant: Uuid, id: &str) -> Result<bool, ApiError> {
+async fn in_tenant(ctx: &Ctx<'_>, tenant: Uuid, id: &str) -> Result<bool, TenancyError> {
     Ok(device::Entity::find_by_id(id.to_owned())
         .one(&ctx.state.db)
         .await?

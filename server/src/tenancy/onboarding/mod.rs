@@ -27,8 +27,8 @@ use crate::changes::Change;
 use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
 use crate::domain::ids::TenantId;
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 use upstream::Upstream;
 
 /// An onboarding request that passed every local check.
@@ -39,23 +39,23 @@ struct Checked {
     product: particle_product::Model,
 }
 
-async fn product(ctx: &Ctx<'_>, id: Uuid) -> Result<particle_product::Model, ApiError> {
+async fn product(ctx: &Ctx<'_>, id: Uuid) -> Result<particle_product::Model, TenancyError> {
     particle_product::Entity::find_by_id(id)
         .one(&ctx.state.db)
         .await?
-        .ok_or_else(|| ApiError::invalid("product_id", "no such product"))
+        .ok_or_else(|| TenancyError::invalid("product_id", "no such product"))
 }
 
-async fn tenant_site(ctx: &Ctx<'_>, tenant: Uuid, site: Uuid) -> Result<site::Model, ApiError> {
+async fn tenant_site(ctx: &Ctx<'_>, tenant: Uuid, site: Uuid) -> Result<site::Model, TenancyError> {
     site::Entity::find_by_id(site)
         .one(&ctx.state.db)
         .await?
         .filter(|s| s.tenant_id == tenant)
-        .ok_or_else(|| ApiError::invalid("site_id", "no such site in this tenant"))
+        .ok_or_else(|| TenancyError::invalid("site_id", "no such site in this tenant"))
 }
 
-async fn check(ctx: &Ctx<'_>, tenant: Uuid, body: &OnboardDevice) -> Result<Checked, ApiError> {
-    let id = DeviceId::parse(&body.id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+async fn check(ctx: &Ctx<'_>, tenant: Uuid, body: &OnboardDevice) -> Result<Checked, TenancyError> {
+    let id = DeviceId::parse(&body.id).map_err(|e| TenancyError::invalid("id", e.to_string()))?;
     let name = name("name", &body.name, 200)?;
     if let Some(site) = body.site_id {
         tenant_site(ctx, tenant, site).await?;
@@ -70,14 +70,14 @@ async fn check(ctx: &Ctx<'_>, tenant: Uuid, body: &OnboardDevice) -> Result<Chec
 
 /// Asks Particle, then stores the device with its audit record. An upstream failure stores
 /// nothing (but a newly created shadow customer, which is reused next time).
-async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model, ApiError> {
+async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model, TenancyError> {
     let db = &ctx.state.db;
     if device::Entity::find_by_id(c.id.as_str().to_owned())
         .one(db)
         .await?
         .is_some()
     {
-        return Err(ApiError::Conflict(
+        return Err(TenancyError::Conflict(
             "this device is onboarded already".into(),
         ));
     }
@@ -131,7 +131,7 @@ pub async fn onboard(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     body: &OnboardDevice,
-) -> Result<DeviceResponse, ApiError> {
+) -> Result<DeviceResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     platform_admin(ctx)?;
     ctx.tenant(tenant).await?;

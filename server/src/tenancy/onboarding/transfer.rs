@@ -11,8 +11,8 @@ use crate::audit;
 use crate::changes::Change;
 use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
-use crate::error::ApiError;
 use crate::store;
+use crate::tenancy::TenancyError;
 use crate::tenancy::products::platform_admin;
 use crate::tenancy::{Ctx, name};
 
@@ -32,16 +32,16 @@ pub async fn transfer(
     ctx: &Ctx<'_>,
     id: &DeviceId,
     body: &TransferDevice,
-) -> Result<DeviceResponse, ApiError> {
+) -> Result<DeviceResponse, TenancyError> {
     platform_admin(ctx)?;
     let db = &ctx.state.db;
     let current = device::Entity::find_by_id(id.as_str().to_owned())
         .one(db)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(TenancyError::NotFound)?;
     ctx.tenant(body.tenant_id).await?;
     if body.tenant_id == current.tenant_id {
-        return Err(ApiError::invalid(
+        return Err(TenancyError::invalid(
             "tenant_id",
             "the device is in this tenant already",
         ));
@@ -54,7 +54,7 @@ pub async fn transfer(
         particle_product::Entity::find_by_id(current.product_id)
             .one(db)
             .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("device without its product")))?,
+            .ok_or_else(|| TenancyError::Internal(anyhow::anyhow!("device without its product")))?,
     )?;
 
     // Upstream first. `moved` holds (old customer, new customer) once Particle changed.
@@ -92,12 +92,12 @@ async fn move_claim(
     device: &str,
     old: Option<&str>,
     new: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), TenancyError> {
     match up.owner(device).await? {
         Some(owner) if owner == new => return Ok(()),
         Some(owner) if Some(owner.as_str()) == old => up.unclaim(&owner, device).await?,
         Some(_) => {
-            return Err(ApiError::Conflict(
+            return Err(TenancyError::Conflict(
                 "someone outside this tenant owns the device at Particle".into(),
             ));
         }
@@ -137,7 +137,7 @@ async fn commit_transfer(
     current: &device::Model,
     body: &TransferDevice,
     new_shadow: Option<&shadow_customer::Model>,
-) -> Result<device::Model, ApiError> {
+) -> Result<device::Model, TenancyError> {
     let new_name = body
         .name
         .as_ref()

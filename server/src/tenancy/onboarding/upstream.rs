@@ -5,11 +5,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::error::ApiError;
 use crate::particle::Error as ParticleError;
 use crate::particle::client::OAuthClient;
 use crate::particle::token_cache::{TokenCache, with_token};
 use crate::tenancy::Ctx;
+use crate::tenancy::TenancyError;
 
 /// A product and its opened OAuth client: what every upstream step of onboarding needs.
 pub(super) struct Upstream<'a> {
@@ -22,7 +22,7 @@ impl<'a> Upstream<'a> {
     pub(super) fn new(
         ctx: &'a Ctx<'a>,
         product: particle_product::Model,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, TenancyError> {
         let oauth = OAuthClient {
             client_id: product.oauth_client_id.clone(),
             client_secret: ctx
@@ -79,7 +79,7 @@ impl<'a> Upstream<'a> {
     }
 
     /// Who owns `device` at Particle (a customer's username), asked with the product token.
-    pub(super) async fn owner(&self, device: &str) -> Result<Option<String>, ApiError> {
+    pub(super) async fn owner(&self, device: &str) -> Result<Option<String>, TenancyError> {
         let particle = &self.ctx.state.particle;
         let pid = self.product.particle_id;
         let found = self
@@ -88,7 +88,7 @@ impl<'a> Upstream<'a> {
             .map_err(|e| match e {
                 // Particle answers 403 for ids it won't confirm, to avoid enumeration.
                 ParticleError::NotFound { .. } | ParticleError::PermissionDenied => {
-                    ApiError::invalid("id", "this device is not in the product")
+                    TenancyError::invalid("id", "this device is not in the product")
                 }
                 other => other.into(),
             })?;
@@ -115,7 +115,7 @@ impl<'a> Upstream<'a> {
     pub(super) async fn shadow_customer(
         &self,
         tenant: Uuid,
-    ) -> Result<shadow_customer::Model, ApiError> {
+    ) -> Result<shadow_customer::Model, TenancyError> {
         let db = &self.ctx.state.db;
         let existing = shadow_customer::Entity::find()
             .filter(shadow_customer::Column::TenantId.eq(tenant))
