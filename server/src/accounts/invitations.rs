@@ -5,12 +5,12 @@ use chrono::Duration;
 use entity::enums::MembershipRole;
 use entity::invitation;
 use fleetwarden_wire::tenancy::{self as wire, InvitationStatus};
-use uuid::Uuid;
 
 use super::AccountError;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
+use crate::domain::ids::{InvitationId, OrganizationId};
 use crate::domain::{email::Email, secrets};
 use crate::email::Template;
 use crate::state::AppState;
@@ -53,11 +53,13 @@ pub async fn create(
     state: &AppState,
     principal: &Principal,
     client: &ClientInfo,
-    organization_id: Uuid,
+    organization_id: OrganizationId,
     email: &str,
     role: wire::MembershipRole,
 ) -> Result<invitation::Model, AccountError> {
-    let org = super::tenants::administered(state, principal, organization_id).await?;
+    let organization_id = uuid::Uuid::from(organization_id);
+    let org =
+        super::tenants::administered(state, principal, OrganizationId(organization_id)).await?;
     let email = Email::parse(email).map_err(|e| AccountError::invalid("email", e.to_string()))?;
     let now = state.clock.now();
     let hours = state.settings.auth.invitation_hours;
@@ -114,9 +116,11 @@ pub async fn create(
 pub async fn list(
     state: &AppState,
     principal: &Principal,
-    organization_id: Uuid,
+    organization_id: OrganizationId,
 ) -> Result<Vec<invitation::Model>, AccountError> {
-    let org = super::tenants::administered(state, principal, organization_id).await?;
+    let organization_id = uuid::Uuid::from(organization_id);
+    let org =
+        super::tenants::administered(state, principal, OrganizationId(organization_id)).await?;
     Ok(store::invitations::of_organization(&state.db, org.id).await?)
 }
 
@@ -128,12 +132,13 @@ pub async fn revoke(
     state: &AppState,
     principal: &Principal,
     client: &ClientInfo,
-    id: Uuid,
+    id: InvitationId,
 ) -> Result<(), AccountError> {
+    let id = uuid::Uuid::from(id);
     let inv = store::invitations::find(&state.db, id)
         .await?
         .ok_or(AccountError::NotFound)?;
-    super::tenants::administered(state, principal, inv.organization_id).await?;
+    super::tenants::administered(state, principal, OrganizationId(inv.organization_id)).await?;
     let txn = state.writer.begin().await?;
     if !store::invitations::revoke(&*txn, id, state.clock.now()).await? {
         return Err(AccountError::Conflict(

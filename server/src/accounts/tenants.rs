@@ -7,6 +7,7 @@ use super::AccountError;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
+use crate::domain::ids::OrganizationId;
 use crate::state::AppState;
 use crate::store;
 
@@ -93,8 +94,9 @@ pub async fn visible(
 pub async fn administered(
     state: &AppState,
     principal: &Principal,
-    organization_id: uuid::Uuid,
+    organization_id: OrganizationId,
 ) -> Result<entity::organization::Model, AccountError> {
+    let organization_id = uuid::Uuid::from(organization_id);
     let org = store::organizations::find(&state.db, organization_id)
         .await?
         .ok_or(AccountError::NotFound)?;

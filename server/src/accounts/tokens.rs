@@ -1,11 +1,11 @@
 //! My sessions, my API tokens, and changing my password.
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use super::AccountError;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
+use crate::domain::ids::{SessionId, TokenId};
 use crate::domain::secrets;
 use crate::email::Template;
 use crate::state::AppState;
@@ -66,9 +66,9 @@ pub async fn create_token(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocable {
     /// A personal API token.
-    ApiToken,
+    ApiToken(TokenId),
     /// A sign-in session.
-    Session,
+    Session(SessionId),
 }
 
 /// Revokes one of my API tokens or sessions.
@@ -80,17 +80,19 @@ pub async fn revoke(
     principal: &Principal,
     client: &ClientInfo,
     what: Revocable,
-    id: Uuid,
 ) -> Result<(), AccountError> {
     let (user, now) = (principal.user_id(), state.clock.now());
+    let id = match what {
+        Revocable::ApiToken(TokenId(id)) | Revocable::Session(SessionId(id)) => id,
+    };
     let mut txn = state.writer.begin().await?;
     let (revoked, target_kind, action) = match what {
-        Revocable::ApiToken => (
+        Revocable::ApiToken(_) => (
             store::api_tokens::revoke(&*txn, user, id, now).await?,
             "api_token",
             "api_token.revoke",
         ),
-        Revocable::Session => (
+        Revocable::Session(_) => (
             store::sessions::revoke(&*txn, user, id, now).await?,
             "session",
             "session.revoke",

@@ -81,6 +81,18 @@ uuid_id!(
     /// A registered Particle product (ours, not Particle's numeric id).
     ProductId
 );
+uuid_id!(
+    /// A personal API token.
+    TokenId
+);
+uuid_id!(
+    /// An invitation.
+    InvitationId
+);
+uuid_id!(
+    /// A sign-in session.
+    SessionId
+);
 
 /// A Particle device id: 24 hexadecimal characters, always kept lower-case because Particle
 /// mishandles upper-case ids.

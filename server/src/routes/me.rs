@@ -5,10 +5,10 @@ use fleetwarden_wire::auth::{
     SessionResponse, TokenCreatedResponse, TokenResponse,
 };
 use fleetwarden_wire::error::ErrorBody;
-use uuid::Uuid;
 
 use crate::accounts::{invitations::wire_role, tokens};
 use crate::auth::{ClientInfo, Credential, Principal};
+use crate::domain::ids::{SessionId, TokenId};
 use crate::error::ApiError;
 use crate::routes::views;
 use crate::state::AppState;
@@ -87,14 +87,13 @@ pub async fn revoke_session(
     state: web::Data<AppState>,
     principal: Principal,
     client: ClientInfo,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
 ) -> Result<HttpResponse, ApiError> {
     tokens::revoke(
         &state,
         &principal,
         &client,
-        tokens::Revocable::Session,
-        id.into_inner(),
+        tokens::Revocable::Session(id.into_inner()),
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -158,14 +157,13 @@ pub async fn revoke_token(
     state: web::Data<AppState>,
     principal: Principal,
     client: ClientInfo,
-    id: web::Path<Uuid>,
+    id: web::Path<TokenId>,
 ) -> Result<HttpResponse, ApiError> {
     tokens::revoke(
         &state,
         &principal,
         &client,
-        tokens::Revocable::ApiToken,
-        id.into_inner(),
+        tokens::Revocable::ApiToken(id.into_inner()),
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -5,10 +5,10 @@ use fleetwarden_wire::tenancy::{
     AcceptInvitationRequest, AcceptedInvitationResponse, CreateInvitationRequest,
     CreateTenantRequest, InvitationLookupResponse, InvitationResponse, TenantResponse, TokenQuery,
 };
-use uuid::Uuid;
 
 use crate::accounts::{invitations, tenants};
 use crate::auth::{ClientInfo, Principal};
+use crate::domain::ids::{InvitationId, OrganizationId};
 use crate::error::ApiError;
 use crate::routes::views;
 use crate::state::AppState;
@@ -71,7 +71,7 @@ pub async fn create_invitation(
     state: web::Data<AppState>,
     principal: Principal,
     client: ClientInfo,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationId>,
     body: web::Json<CreateInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let inv = invitations::create(&state, &principal, &client, *id, &body.email, body.role).await?;
@@ -94,7 +94,7 @@ pub async fn create_invitation(
 pub async fn list_invitations(
     state: web::Data<AppState>,
     principal: Principal,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationId>,
 ) -> Result<web::Json<Vec<InvitationResponse>>, ApiError> {
     let list = invitations::list(&state, &principal, *id).await?;
     let now = state.clock.now();
@@ -120,7 +120,7 @@ pub async fn revoke_invitation(
     state: web::Data<AppState>,
     principal: Principal,
     client: ClientInfo,
-    id: web::Path<Uuid>,
+    id: web::Path<InvitationId>,
 ) -> Result<HttpResponse, ApiError> {
     invitations::revoke(&state, &principal, &client, *id).await?;
     Ok(HttpResponse::NoContent().finish())
