@@ -30,15 +30,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryTrait, Set, Statement,
-    TryIntoModel,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TryIntoModel};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Entry, model};
 use crate::db;
-use entity::{audit_diverted, audit_record};
+use crate::store::audit_log;
+use entity::audit_record;
 
 /// Most records written in one transaction.
 const MAX_BATCH: usize = 512;
@@ -190,8 +188,7 @@ async fn store(db: &DatabaseConnection, records: Vec<audit_record::ActiveModel>,
     if records.is_empty() {
         return;
     }
-    let insert =
-        audit_record::Entity::insert_many(records.clone()).build(db.get_database_backend());
+    let insert = audit_log::insert_statement(db.get_database_backend(), records.clone());
     if commit_until_decided(db, &insert, records.len(), health)
         .await
         .is_ok()
@@ -199,7 +196,7 @@ async fn store(db: &DatabaseConnection, records: Vec<audit_record::ActiveModel>,
         return;
     }
     for record in records {
-        let one = audit_record::Entity::insert(record.clone()).build(db.get_database_backend());
+        let one = audit_log::insert_statement(db.get_database_backend(), vec![record.clone()]);
         if let Err(refusal) = commit_until_decided(db, &one, 1, health).await {
             divert(db, record, &refusal, health).await;
         }
@@ -255,13 +252,13 @@ async fn divert(
         audit_record = %record.id,
         "the database refused an audit record; diverted to audit_diverted"
     );
-    let row = audit_diverted::ActiveModel {
-        id: Set(record.id),
-        record: Set(text.clone()),
-        error: Set(refusal.to_string().replace('\0', "\\0")),
-        diverted_at: Set(Utc::now()),
-    };
-    let insert = audit_diverted::Entity::insert(row).build(db.get_database_backend());
+    let insert = audit_log::diverted_statement(
+        db.get_database_backend(),
+        record.id,
+        text.clone(),
+        refusal.to_string().replace('\0', "\\0"),
+        Utc::now(),
+    );
     if let Err(e) = commit_until_decided(db, &insert, 1, health).await {
         // Nowhere left to keep it but the log.
         tracing::error!(error = %e, audit_record = %text, "diverting an audit record failed");

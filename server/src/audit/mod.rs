@@ -2,7 +2,7 @@
 //! the same transaction as the change it describes.
 use chrono::{DateTime, Utc};
 use entity::audit_record;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbErr, Set};
 use uuid::Uuid;
 
 mod group_commit;
@@ -51,7 +51,7 @@ pub async fn record_at(
     entry: Entry,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    model(entry, at).insert(db).await.map(|_| ())
+    crate::store::audit_log::insert(db, model(entry, at)).await
 }
 
 fn model(entry: Entry, at: DateTime<Utc>) -> audit_record::ActiveModel {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::clock::SharedClock;
 
@@ -19,22 +19,9 @@ const EVERY: Duration = Duration::from_secs(3600);
 /// # Errors
 /// Database failures (what was deleted before stays deleted).
 pub async fn prune(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<u64, DbErr> {
-    let backend = db.get_database_backend();
     let mut deleted = 0;
     loop {
-        let statement = Statement::from_sql_and_values(
-            backend,
-            format!(
-                "DELETE FROM audit_records WHERE id IN \
-                 (SELECT id FROM audit_records WHERE created_at < {} LIMIT {CHUNK})",
-                match backend {
-                    sea_orm::DbBackend::Postgres => "$1",
-                    _ => "?",
-                }
-            ),
-            [cutoff.into()],
-        );
-        let done = db.execute_raw(statement).await?.rows_affected();
+        let done = crate::store::audit_log::prune_chunk(db, cutoff, CHUNK).await?;
         deleted += done;
         if done < CHUNK {
             return Ok(deleted);

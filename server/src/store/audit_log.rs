@@ -1,12 +1,72 @@
-//! Reading the audit trail.
+//! The audit trail's rows: written with a change, in batches for device calls (the
+//! statements `audit::AuditWriter` commits), kept aside when refused, pruned, and read.
 use chrono::{DateTime, Utc};
-use entity::audit_record;
+use entity::{audit_diverted, audit_record};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryTrait, Set, Statement,
 };
 use uuid::Uuid;
 
 use crate::domain::paging::PageRequest;
+
+/// Writes one record (inside a change's transaction).
+///
+/// # Errors
+/// Database failures.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    record: audit_record::ActiveModel,
+) -> Result<(), DbErr> {
+    record.insert(db).await.map(|_| ())
+}
+
+/// One INSERT of `records`, atomic on its own, without `RETURNING`.
+pub fn insert_statement(backend: DbBackend, records: Vec<audit_record::ActiveModel>) -> Statement {
+    audit_record::Entity::insert_many(records).build(backend)
+}
+
+/// The INSERT that keeps a refused record, as JSON text, with the refusal.
+pub fn diverted_statement(
+    backend: DbBackend,
+    id: Uuid,
+    record_json: String,
+    refusal: String,
+    at: DateTime<Utc>,
+) -> Statement {
+    let row = audit_diverted::ActiveModel {
+        id: Set(id),
+        record: Set(record_json),
+        error: Set(refusal),
+        diverted_at: Set(at),
+    };
+    audit_diverted::Entity::insert(row).build(backend)
+}
+
+/// Deletes up to `chunk` records created before `cutoff`; returns how many.
+///
+/// # Errors
+/// Database failures.
+pub async fn prune_chunk(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+    chunk: u64,
+) -> Result<u64, DbErr> {
+    let backend = db.get_database_backend();
+    let statement = Statement::from_sql_and_values(
+        backend,
+        format!(
+            "DELETE FROM audit_records WHERE id IN \
+             (SELECT id FROM audit_records WHERE created_at < {} LIMIT {chunk})",
+            match backend {
+                DbBackend::Postgres => "$1",
+                _ => "?",
+            }
+        ),
+        [cutoff.into()],
+    );
+    Ok(db.execute_raw(statement).await?.rows_affected())
+}
 
 /// Filters for the audit log.
 #[derive(Debug, Clone, Default)]
