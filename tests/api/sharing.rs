@@ -594,3 +594,172 @@ async fn the_audit_log_records_every_change_with_its_request_and_filters() {
     assert_eq!(forbidden.status(), 403);
     assert_eq!(hidden.status(), 404);
 }
+
+async fn edit(session: &Session, tenant: Uuid, grant: &str, body: Value) -> reqwest::Response {
+    session
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/tenants/{tenant}/grants/{grant}"),
+            Some(&body),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_grant_takes_another_role_and_end_and_the_audit_says_what_it_was() {
+    // Arrange: the technician may only look at the HQ pump.
+    let (app, fleet) = spawn_fleet().await;
+    let admin = sign_in(&app, "admin@coa.example").await;
+    let tech = sign_in(&app, "tech@coa.example").await;
+    let device = format!("/api/v1/devices/{}", fleet.hq_device);
+    let created = body(
+        grant(
+            &admin,
+            fleet.coa,
+            json!({"kind": "user", "id": fleet.tech}),
+            json!({"kind": "device", "id": fleet.hq_device}),
+            VIEWER,
+        )
+        .await,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let before = body(tech.get(&device).await).await["actions"].clone();
+
+    // Act: operator for an hour.
+    let until = app.clock_now() + Duration::hours(1);
+    let edited = edit(
+        &admin,
+        fleet.coa,
+        &id,
+        json!({"role_id": OPERATOR, "expires_at": until}),
+    )
+    .await;
+    let edited_status = edited.status();
+    let edited = body(edited).await;
+    let during = body(tech.get(&device).await).await["actions"].clone();
+    app.clock.advance(Duration::hours(2));
+    let after_the_end = tech.get(&device).await.status();
+    let reopened = edit(&admin, fleet.coa, &id, json!({"expires_at": null})).await;
+    let reopened_status = reopened.status();
+    let reopened = body(reopened).await;
+    let audit = body(
+        admin
+            .get(&format!(
+                "/api/v1/tenants/{}/audit?action=grant.update",
+                fleet.coa
+            ))
+            .await,
+    )
+    .await;
+
+    // Assert
+    let call = json!("device.function.call");
+    assert!(!before.as_array().unwrap().contains(&call), "{before}");
+    assert_eq!(edited_status, 200, "{edited}");
+    assert_eq!(edited["id"], json!(id), "the same grant, changed");
+    assert_eq!(edited["role_id"], json!(OPERATOR));
+    assert_eq!(edited["role_name"], json!("operator"));
+    assert!(edited["expires_at"].is_string(), "{edited}");
+    assert!(during.as_array().unwrap().contains(&call), "{during}");
+    assert_eq!(after_the_end, 404, "it ends at its new end");
+    assert_eq!(reopened_status, 200);
+    assert!(reopened["expires_at"].is_null(), "{reopened}");
+    assert_eq!(reopened["active"], json!(true));
+    assert_eq!(tech.get(&device).await.status(), 200);
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{audit}");
+    let first = items
+        .iter()
+        .find(|r| r["before"]["role_id"] == json!(VIEWER));
+    let first = first.unwrap_or_else(|| panic!("no record from viewer: {audit}"));
+    assert_eq!(first["after"]["role_id"], json!(OPERATOR));
+}
+
+#[tokio::test]
+async fn editing_a_grant_is_bounded_like_creating_one() {
+    // Arrange: the manager shares at ClientX Boston only; the technician holds a viewer grant
+    // there from the manager and one at Chicago from the admin.
+    let (app, fleet) = spawn_fleet().await;
+    let admin = sign_in(&app, "admin@coa.example").await;
+    let other_admin = sign_in(&app, "admin@other.example").await;
+    let site = |id: Uuid| json!({"kind": "site", "id": id});
+    let me = |id: Uuid| json!({"kind": "user", "id": id});
+    let made = grant(
+        &admin,
+        fleet.coa,
+        me(fleet.mgr),
+        site(fleet.boston),
+        MANAGER,
+    )
+    .await;
+    assert_eq!(made.status(), 201);
+    let mgr = sign_in(&app, "mgr@coa.example").await;
+    let boston_device = json!({"kind": "device", "id": fleet.boston_devices[0]});
+    let chicago_device = json!({"kind": "device", "id": fleet.chicago_devices[0]});
+    let at_boston = body(grant(&mgr, fleet.coa, me(fleet.tech), boston_device, VIEWER).await).await;
+    let at_chicago =
+        body(grant(&admin, fleet.coa, me(fleet.tech), chicago_device, VIEWER).await).await;
+    let billing = body(
+        admin
+            .post(
+                &format!("/api/v1/tenants/{}/roles", fleet.coa),
+                &json!({"name": "Accounts", "actions": ["device.read", "billing.read"]}),
+            )
+            .await,
+    )
+    .await;
+    let (boston_id, chicago_id) = (
+        at_boston["id"].as_str().unwrap(),
+        at_chicago["id"].as_str().unwrap(),
+    );
+
+    // Act
+    let beyond_own_role = edit(
+        &mgr,
+        fleet.coa,
+        boston_id,
+        json!({"role_id": billing["id"]}),
+    )
+    .await;
+    let outside_own_scope = edit(&mgr, fleet.coa, chicago_id, json!({"role_id": OPERATOR})).await;
+    let past_end = edit(
+        &mgr,
+        fleet.coa,
+        boston_id,
+        json!({"expires_at": app.clock_now() - Duration::minutes(1)}),
+    )
+    .await;
+    let unknown_role = edit(
+        &mgr,
+        fleet.coa,
+        boston_id,
+        json!({"role_id": Uuid::now_v7()}),
+    )
+    .await;
+    let other_tenant = edit(
+        &other_admin,
+        fleet.coa,
+        boston_id,
+        json!({"role_id": OPERATOR}),
+    )
+    .await;
+    let within = edit(&mgr, fleet.coa, boston_id, json!({"role_id": OPERATOR})).await;
+
+    // Assert
+    assert_eq!(beyond_own_role.status(), 403);
+    assert_eq!(
+        body(beyond_own_role).await["error"],
+        json!("exceeds_own_rights")
+    );
+    assert_eq!(outside_own_scope.status(), 403);
+    assert_eq!(past_end.status(), 422);
+    assert_eq!(unknown_role.status(), 422);
+    assert_eq!(
+        other_tenant.status(),
+        404,
+        "another tenant's grant is not there"
+    );
+    assert_eq!(within.status(), 200);
+    assert_eq!(body(within).await["role_id"], json!(OPERATOR));
+}

@@ -82,6 +82,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(directory::audit_export)
             .service(sharing::create_grant)
             .service(sharing::list_grants)
+            .service(sharing::update_grant)
             .service(sharing::revoke_grant)
             .service(sharing::list_devices)
             .service(sharing::get_device)

@@ -5,7 +5,7 @@ use fleetwarden_wire::error::ErrorBody;
 use fleetwarden_wire::products::CatalogEntry;
 use fleetwarden_wire::sharing::{
     CreateGrant, DeviceAccessEntry, DeviceQuery, DeviceResponse, FunctionCallRequest,
-    FunctionCallResponse, GrantQuery, GrantResponse, UpdateDevice, VariableResponse,
+    FunctionCallResponse, GrantQuery, GrantResponse, UpdateDevice, UpdateGrant, VariableResponse,
 };
 
 use crate::access::DeviceFilter;
@@ -70,6 +70,22 @@ pub async fn list_grants(
         active_at: q.active.filter(|a| *a).map(|_| ctx.now()),
     };
     Ok(web::Json(grants::list(&ctx, *path, &filter).await?))
+}
+
+/// Gives a grant another role and/or end (same rule as granting it, for the old and the new role).
+#[utoipa::path(tag = "sharing", security(("session" = []), ("bearer" = [])),
+    params(("tenant" = Uuid, Path), ("id" = Uuid, Path)), request_body = UpdateGrant,
+    responses((status = 200, body = GrantResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/tenants/{tenant}/grants/{id}")]
+pub async fn update_grant(
+    caller: Caller,
+    path: web::Path<(TenantId, GrantId)>,
+    body: web::Json<UpdateGrant>,
+) -> Json<GrantResponse> {
+    let (tenant, id) = path.into_inner();
+    Ok(web::Json(
+        grants::update(&caller.ctx(), tenant, id, &body).await?,
+    ))
 }
 
 /// Revokes a grant (same rule as granting it).

@@ -153,6 +153,27 @@ pub async fn insert(
     .await
 }
 
+/// Gives a grant another role and/or end (`expires_at`: `None` keeps it, `Some(None)` makes it
+/// last until revoked).
+///
+/// # Errors
+/// `UniqueConstraintViolation` when an identical grant exists; database failures.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    current: grant::Model,
+    role: Option<Uuid>,
+    expires_at: Option<Option<DateTime<Utc>>>,
+) -> Result<grant::Model, DbErr> {
+    let mut model: grant::ActiveModel = current.into();
+    if let Some(role) = role {
+        model.role_id = Set(role);
+    }
+    if let Some(expires_at) = expires_at {
+        model.expires_at = Set(expires_at);
+    }
+    model.update(db).await
+}
+
 /// Deletes these grants.
 ///
 /// # Errors

@@ -2,12 +2,12 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{grant, group};
 use fleetwarden_wire::sharing::{
-    CreateGrant, GrantResponse, ScopeKind, ScopeRef, SubjectKind, SubjectRef,
+    CreateGrant, GrantResponse, ScopeKind, ScopeRef, SubjectKind, SubjectRef, UpdateGrant,
 };
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use super::Ctx;
+use super::{Ctx, conflict};
 use crate::access::{Scope, Subject};
 use crate::audit;
 use crate::changes::Change;
@@ -283,6 +283,67 @@ pub async fn list(
         }
     }
     Ok(out)
+}
+
+/// Gives a grant another role and/or end, under the same rule as creating it: the caller must
+/// be able to share on its scope and hold every action of both the old and the new role there.
+///
+/// # Errors
+/// 404 when unknown or in another tenant, 403 when the caller may not, 422 for an unknown role
+/// or a past end, 409 when an identical grant exists.
+pub async fn update(
+    ctx: &Ctx<'_>,
+    tenant: TenantId,
+    id: GrantId,
+    body: &UpdateGrant,
+) -> Result<GrantResponse, TenancyError> {
+    let tenant = Uuid::from(tenant);
+    let id = Uuid::from(id);
+    ctx.tenant(tenant).await?;
+    let now = ctx.now();
+    let current = grant::Entity::find_by_id(id)
+        .one(&ctx.state.db)
+        .await?
+        .filter(|g| g.tenant_id == tenant)
+        .ok_or(TenancyError::NotFound)?;
+    let record = grant_record(&current).ok_or(TenancyError::NotFound)?;
+    check_delegation(ctx, &record.scope, current.role_id).await?;
+    let old_role = role(ctx, tenant, current.role_id).await?;
+    let new_role = match body.role_id {
+        Some(id) => {
+            let new_role = role(ctx, tenant, id).await?;
+            check_delegation(ctx, &record.scope, new_role.id).await?;
+            new_role
+        }
+        None => old_role.clone(),
+    };
+    if let Some(Some(at)) = body.expires_at
+        && at <= now
+    {
+        return Err(TenancyError::invalid("expires_at", "must be in the future"));
+    }
+    // Stored at the precision both databases keep, as when created.
+    let expires_at = body.expires_at.map(|at| at.map(|at| at.trunc_subsecs(6)));
+    let before = response(&current, &old_role.name, now);
+    let mut txn = ctx.write().await?;
+    let updated = store::grants::update(&*txn, current, body.role_id, expires_at)
+        .await
+        .map_err(TenancyError::from)
+        .map_err(conflict(
+            "an identical grant (same subject, scope and role)",
+        ))?;
+    let wire = response(&updated, &new_role.name, now);
+    txn.audit(audit::Entry {
+        before: serde_json::to_value(&before).ok(),
+        after: serde_json::to_value(&wire).ok(),
+        ..ctx.entry(tenant, "grant.update", "grant", id)
+    })
+    .await?;
+    if let Some(record) = grant_record(&updated) {
+        txn.change(Change::grant(&record));
+    }
+    txn.commit().await?;
+    Ok(wire)
 }
 
 /// Revokes a grant, under the same rule as creating it.

@@ -79,6 +79,20 @@ pub struct CreateGrant {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// `PATCH /api/v1/tenants/{tenant}/grants/{id}`: a new role and/or expiry; what is absent stays.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGrant {
+    /// Another role (built-in or custom).
+    #[serde(default)]
+    pub role_id: Option<Uuid>,
+    /// A new end, in the future; `null` makes it last until revoked.
+    #[serde(default, with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>))]
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
 /// `GET /api/v1/tenants/{tenant}/grants`: filters, each optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
