@@ -763,3 +763,45 @@ async fn editing_a_grant_is_bounded_like_creating_one() {
     assert_eq!(within.status(), 200);
     assert_eq!(body(within).await["role_id"], json!(OPERATOR));
 }
+
+#[tokio::test]
+async fn a_manager_who_unplaces_a_device_from_their_site_is_told_it_was_done() {
+    // Arrange: the manager's grant is on ClientX Boston, so a device there is theirs to place.
+    let (app, fleet) = spawn_fleet().await;
+    let admin = sign_in(&app, "admin@coa.example").await;
+    let made = grant(
+        &admin,
+        fleet.coa,
+        json!({"kind": "user", "id": fleet.mgr}),
+        json!({"kind": "site", "id": fleet.boston}),
+        MANAGER,
+    )
+    .await;
+    assert_eq!(made.status(), 201);
+    let mgr = sign_in(&app, "mgr@coa.example").await;
+    let device = format!("/api/v1/devices/{}", fleet.boston_devices[0]);
+
+    // Act
+    let unplaced = mgr
+        .send(
+            reqwest::Method::PATCH,
+            &device,
+            Some(&json!({"site_id": null})),
+        )
+        .await;
+    let status = unplaced.status();
+    let answer = body(unplaced).await;
+
+    // Assert: applied and said so, though the device is now out of the manager's sight.
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["id"], json!(fleet.boston_devices[0]));
+    assert_eq!(answer.get("site_id"), Some(&Value::Null), "{answer}");
+    assert_eq!(answer["actions"], json!([]));
+    assert_eq!(mgr.get(&device).await.status(), 404);
+    let seen_by_admin = body(admin.get(&device).await).await;
+    assert_eq!(
+        seen_by_admin.get("site_id"),
+        Some(&Value::Null),
+        "{seen_by_admin}"
+    );
+}

@@ -297,5 +297,10 @@ pub async fn update(
     .await?;
     txn.change(Change::device(&device_entry(&updated)));
     txn.commit().await?;
-    get(ctx, id).await
+    // The change is made: answer with it even when it took the device out of the caller's
+    // sight (unplaced from the site their grant is on), with the actions they have left.
+    responses(ctx, &[id.as_str().to_owned()])
+        .await?
+        .pop()
+        .ok_or(TenancyError::NotFound)
 }
