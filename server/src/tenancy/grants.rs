@@ -328,7 +328,6 @@ pub async fn update(
     let mut txn = ctx.write().await?;
     let updated = store::grants::update(&*txn, current, body.role_id, expires_at)
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict(
             "an identical grant (same subject, scope and role)",
         ))?;

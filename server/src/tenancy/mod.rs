@@ -137,9 +137,10 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Maps a unique-index clash to a 409 that says what clashed.
-pub fn conflict(what: &str) -> impl Fn(TenancyError) -> TenancyError + '_ {
-    move |err| match err {
+/// A database failure as the service's error, a unique-index clash as a 409 that says what
+/// clashed.
+pub fn conflict(what: &str) -> impl Fn(sea_orm::DbErr) -> TenancyError + '_ {
+    move |err| match TenancyError::from(err) {
         TenancyError::Conflict(_) => TenancyError::Conflict(format!("{what} already exists")),
         other => other,
     }

@@ -104,7 +104,6 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
     };
     let product = store::products::insert(&*txn, new, now)
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict("a product with this Particle id"))?;
     let wire = response(&product);
     txn.audit(audit::Entry {

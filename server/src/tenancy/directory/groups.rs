@@ -64,7 +64,6 @@ pub async fn create_group(
     let description = text("description", body.description.as_ref(), 1000)?;
     let g = store::groups::insert(&*txn, tenant, &group_name, description, now)
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict("a group with this name"))?;
     let wire = group_response(&g, Vec::new());
     txn.audit(audit::Entry {
@@ -97,7 +96,6 @@ pub async fn update_group(
     let txn = ctx.write().await?;
     let updated = store::groups::update(&*txn, current.clone(), new_name, description, ctx.now())
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict("a group with this name"))?;
     let members = store::directory::group_members(&*txn, id).await?;
     let wire = group_response(&updated, members);

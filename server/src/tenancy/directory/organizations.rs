@@ -64,7 +64,6 @@ pub async fn create_organization(
     let mut txn = ctx.write().await?;
     let org = store::organizations::insert_client(&*txn, tenant, parent.id, &name, now)
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict("an organization with this name"))?;
     let wire = org_response(&org);
     txn.audit(audit::Entry {
@@ -127,7 +126,6 @@ pub async fn update_organization(
     let mut txn = ctx.write().await?;
     let updated = store::organizations::update(&*txn, org.clone(), new_name, new_parent, ctx.now())
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict("an organization with this name"))?;
     let wire = org_response(&updated);
     txn.audit(audit::Entry {

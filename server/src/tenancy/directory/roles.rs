@@ -91,7 +91,6 @@ pub async fn put_role(
             let description = text("description", body.description.as_ref(), 1000)?;
             let r = store::roles::insert(&*txn, tenant, role_name, description, now)
                 .await
-                .map_err(TenancyError::from)
                 .map_err(conflict("a role with this name"))?;
             (r, None)
         }
@@ -105,7 +104,6 @@ pub async fn put_role(
             let description = text("description", body.description.as_ref(), 1000)?;
             let r = store::roles::update(&*txn, current.clone(), role_name, description, now)
                 .await
-                .map_err(TenancyError::from)
                 .map_err(conflict("a role with this name"))?;
             (
                 r,

@@ -76,7 +76,6 @@ pub async fn create_site(
     };
     let s = store::sites::insert(&*txn, new, now)
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict("a site with this name in this organization"))?;
     let wire = site_response(&s);
     txn.audit(audit::Entry {
@@ -133,7 +132,6 @@ pub async fn update_site(
     let mut txn = ctx.write().await?;
     let updated = store::sites::update(&*txn, current.clone(), change, ctx.now())
         .await
-        .map_err(TenancyError::from)
         .map_err(conflict("a site with this name in this organization"))?;
     let wire = site_response(&updated);
     txn.audit(audit::Entry {
