@@ -46,8 +46,7 @@ impl FollowerHandle {
     /// # Errors
     /// Database failures, or the log can't be caught up within a few seconds.
     pub async fn verify(&self) -> anyhow::Result<Vec<String>> {
-        let newest = change_log::newest(&self.db).await?;
-        self.writer.wait_applied(newest).await;
+        let newest = self.writer.catch_up().await?;
         anyhow::ensure!(
             self.writer.applied() >= newest,
             "this instance is behind the change log ({} of {newest})",
@@ -56,11 +55,6 @@ impl FollowerHandle {
         let fresh = rebuild::build_index(&self.db).await?.snapshot();
         let live = self.access.read().await.snapshot();
         Ok(live.differences(&fresh))
-    }
-
-    /// This instance's reader id in `change_log_readers`.
-    pub fn reader_id(&self) -> Uuid {
-        self.id
     }
 
     /// Takes this instance out of `change_log_readers`, so pruning stops waiting for it.

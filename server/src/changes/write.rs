@@ -71,16 +71,16 @@ impl Writer {
         self.applied.as_ref().map_or(0, |a| *a.borrow())
     }
 
-    /// Waits (boundedly) until this instance has applied every entry committed so far: for a
-    /// request that read something newer in a table than the index shows (an administrator
-    /// the command line made a moment ago).
+    /// Waits (boundedly) until this instance has applied every entry committed so far, and
+    /// returns the newest one's number: for a request that read something newer in a table
+    /// than the index shows (an administrator the command line made a moment ago).
     ///
     /// # Errors
     /// The log can't be read.
-    pub async fn catch_up(&self) -> Result<(), DbErr> {
+    pub async fn catch_up(&self) -> Result<i64, DbErr> {
         let newest = crate::store::change_log::newest(&self.db).await?;
         self.wait_applied(newest).await;
-        Ok(())
+        Ok(newest)
     }
 
     /// Waits (boundedly) until this instance has applied entry `seq`.
