@@ -13,23 +13,6 @@ use uuid::Uuid;
 const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
 const VIEWER: &str = "00000000-0000-7000-8000-000000000001";
 
-/// Asks `status` until it answers `wanted` or `within` passes; how long it took, if it did.
-async fn until_status(
-    session: &Session,
-    path: &str,
-    wanted: u16,
-    within: Duration,
-) -> Option<Duration> {
-    let started = Instant::now();
-    while started.elapsed() < within {
-        if session.get(path).await.status() == wanted {
-            return Some(started.elapsed());
-        }
-        tokio::task::yield_now().await;
-    }
-    None
-}
-
 async fn grant_device(
     admin: &Session,
     tenant: Uuid,
@@ -83,7 +66,9 @@ async fn a_grant_made_on_one_instance_works_on_another_and_its_revoke_is_refused
 
     // Act: granted on A
     let grant = grant_device(&admin_on_a, fleet.coa, fleet.tech, device, OPERATOR).await;
-    let allowed = until_status(&tech_on_b, &path, 200, Duration::from_secs(1)).await;
+    let allowed = tech_on_b
+        .until_status(&path, 200, Duration::from_secs(1))
+        .await;
     // Act: revoked on A
     let revoked = admin_on_a
         .delete(&format!(
@@ -92,7 +77,9 @@ async fn a_grant_made_on_one_instance_works_on_another_and_its_revoke_is_refused
             grant["id"].as_str().unwrap()
         ))
         .await;
-    let refused = until_status(&tech_on_b, &path, 404, Duration::from_secs(1)).await;
+    let refused = tech_on_b
+        .until_status(&path, 404, Duration::from_secs(1))
+        .await;
 
     // Assert
     assert!(allowed.is_some(), "B never let the technician in");
@@ -238,13 +225,13 @@ async fn conflicting_changes_from_two_instances_leave_both_indexes_equal_to_the_
         let tech_on_b = b.sign_in("tech@coa.example", PASSWORD).await;
         let target = &fleet.chicago_devices[0];
         grant_device(&admins[0], coa, fleet.tech, target, VIEWER).await;
-        let seen = until_status(
-            &tech_on_b,
-            &format!("/api/v1/devices/{target}"),
-            200,
-            Duration::from_secs(1),
-        )
-        .await;
+        let seen = tech_on_b
+            .until_status(
+                &format!("/api/v1/devices/{target}"),
+                200,
+                Duration::from_secs(1),
+            )
+            .await;
         assert!(
             seen.is_some(),
             "B missed a change after its listener was cut"

@@ -16,7 +16,7 @@
     clippy::unwrap_used,
     reason = "a benchmark: any failure should stop it"
 )]
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fleetwarden_tests::fleet::PASSWORD;
 use fleetwarden_tests::{Session, spawn_fleet};
@@ -28,16 +28,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
 
 async fn until(session: &Session, path: &str, status: u16) -> Duration {
-    let started = Instant::now();
-    loop {
-        if session.get(path).await.status() == status {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{path} never answered {status}"
-        );
-    }
+    session
+        .until_status(path, status, Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|| panic!("{path} never answered {status}"))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -307,6 +307,24 @@ impl Session {
             .expect("request sent")
     }
 
+    /// Asks `GET path` again and again until it answers `status` or `within` passes; how long
+    /// that took, if it did. For a change another server instance applies on its own time.
+    pub async fn until_status(
+        &self,
+        path: &str,
+        status: u16,
+        within: std::time::Duration,
+    ) -> Option<std::time::Duration> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            if self.get(path).await.status() == status {
+                return Some(started.elapsed());
+            }
+            tokio::task::yield_now().await;
+        }
+        None
+    }
+
     /// A request with the session's cookie and CSRF token, for bodies other than JSON.
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
