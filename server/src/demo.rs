@@ -198,7 +198,7 @@ pub async fn seed(
         let d = store::devices::insert(&*txn, new, now).await?;
         fleet
             .changes
-            .push(Change::device(&crate::changes::rebuild::device_entry(&d)));
+            .push(Change::Device(crate::changes::rebuild::device_entry(&d)));
     }
     let people = [
         ("ops@fleetwarden.example", "platform admin", None, None),
@@ -344,7 +344,7 @@ impl Seeding {
     ) -> anyhow::Result<()> {
         let identity = store::grants::Identity::of(tenant, subject, &scope, role);
         let g = store::grants::insert(db, &identity, None, Some(by), self.now).await?;
-        self.changes.push(Change::grant(&GrantRecord {
+        self.changes.push(Change::Grant(GrantRecord {
             id: g.id,
             tenant,
             subject,

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// Who a grant is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum Subject {
     /// One user.
     User(Uuid),
@@ -14,7 +17,10 @@ pub enum Subject {
 }
 
 /// What a grant covers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum Scope {
     /// One device (Particle id, lower-case).
     Device(String),
@@ -28,7 +34,7 @@ pub enum Scope {
 
 /// A grant as the index keeps it. Ordered by id first (the derive follows the fields' order),
 /// which is how a `Snapshot` sorts them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct GrantRecord {
     pub id: Uuid,
     /// Tenant it lives in.
@@ -58,7 +64,7 @@ pub struct RoleRecord {
 
 /// A device as the index keeps it. Ordered by id first (the derive follows the fields' order),
 /// which is how a `Snapshot` sorts them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct DeviceEntry {
     /// Particle id.
     pub id: String,

@@ -34,7 +34,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::access::{AccessIndex, DeviceEntry, GrantRecord, RoleRecord, Scope, Subject};
+use crate::access::{AccessIndex, DeviceEntry, GrantRecord, RoleRecord};
 use crate::cache::credentials::KnownCredentials;
 use crate::cache::products::ProductCache;
 
@@ -73,13 +73,7 @@ pub enum Change {
     /// A site is gone, with the grants on it; its devices are unplaced.
     SiteRemoved { id: Uuid },
     /// A device is in this tenant, at this site (or none), with this name and product.
-    Device {
-        id: String,
-        tenant: Uuid,
-        site: Option<Uuid>,
-        name: String,
-        product: Uuid,
-    },
+    Device(DeviceEntry),
     /// A group is gone, with its memberships and grants.
     GroupRemoved { id: Uuid },
     /// `user` is (or is no longer) a member of `group`.
@@ -106,7 +100,7 @@ pub enum Change {
     /// A custom role is gone.
     RoleRemoved { id: Uuid },
     /// A grant holds, as stated.
-    Grant(GrantChange),
+    Grant(GrantRecord),
     /// A grant is gone.
     GrantRemoved { id: Uuid },
     /// A product or its catalog changed; these are its catalog's actions now.
@@ -114,89 +108,6 @@ pub enum Change {
     /// What `user`'s sessions and API tokens may do changed (revoked, signed out, password
     /// changed, disabled): remembered copies are dropped and read again.
     Credentials { user: Uuid },
-}
-
-/// A grant as a change states it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantChange {
-    pub id: Uuid,
-    pub tenant: Uuid,
-    pub user: Option<Uuid>,
-    pub group: Option<Uuid>,
-    pub device: Option<String>,
-    pub site: Option<Uuid>,
-    pub organization: Option<Uuid>,
-    pub role: Uuid,
-    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl From<&GrantRecord> for GrantChange {
-    fn from(g: &GrantRecord) -> Self {
-        let (user, group) = match g.subject {
-            Subject::User(u) => (Some(u), None),
-            Subject::Group(gr) => (None, Some(gr)),
-        };
-        let (device, site, organization) = match &g.scope {
-            Scope::Device(d) => (Some(d.clone()), None, None),
-            Scope::Site(s) => (None, Some(*s), None),
-            Scope::Organization(o) => (None, None, Some(*o)),
-            Scope::Tenant(_) => (None, None, None),
-        };
-        Self {
-            id: g.id,
-            tenant: g.tenant,
-            user,
-            group,
-            device,
-            site,
-            organization,
-            role: g.role,
-            expires_at: g.expires_at,
-        }
-    }
-}
-
-impl GrantChange {
-    fn record(&self) -> Option<GrantRecord> {
-        let subject = match (self.user, self.group) {
-            (Some(u), None) => Subject::User(u),
-            (None, Some(g)) => Subject::Group(g),
-            _ => return None,
-        };
-        let scope = match (&self.device, self.site, self.organization) {
-            (Some(d), None, None) => Scope::Device(d.clone()),
-            (None, Some(s), None) => Scope::Site(s),
-            (None, None, Some(o)) => Scope::Organization(o),
-            (None, None, None) => Scope::Tenant(self.tenant),
-            _ => return None,
-        };
-        Some(GrantRecord {
-            id: self.id,
-            tenant: self.tenant,
-            subject,
-            scope,
-            role: self.role,
-            expires_at: self.expires_at,
-        })
-    }
-}
-
-impl Change {
-    /// The change that states `grant`.
-    pub fn grant(grant: &GrantRecord) -> Self {
-        Self::Grant(grant.into())
-    }
-
-    /// The change that states `device`.
-    pub fn device(d: &DeviceEntry) -> Self {
-        Self::Device {
-            id: d.id.clone(),
-            tenant: d.tenant,
-            site: d.site,
-            name: d.name.clone(),
-            product: d.product,
-        }
-    }
 }
 
 /// What the changes are applied to: this instance's index and caches.
@@ -229,19 +140,7 @@ pub async fn apply(
             organization,
         } => index.upsert_site(id, tenant, organization),
         Change::SiteRemoved { id } => index.remove_site(id),
-        Change::Device {
-            id,
-            tenant,
-            site,
-            name,
-            product,
-        } => index.upsert_device(DeviceEntry {
-            id,
-            tenant,
-            site,
-            name,
-            product,
-        }),
+        Change::Device(device) => index.upsert_device(device),
         Change::GroupRemoved { id } => index.remove_group(id),
         Change::GroupMember {
             group,
@@ -279,11 +178,7 @@ pub async fn apply(
                 .await?;
         }
         Change::RoleRemoved { id } => index.remove_role(id).await?,
-        Change::Grant(grant) => {
-            if let Some(record) = grant.record() {
-                index.upsert_grant(record);
-            }
-        }
+        Change::Grant(grant) => index.upsert_grant(grant),
         Change::GrantRemoved { id } => index.remove_grant(id),
         Change::Product { id, actions } => {
             for action in &actions {
@@ -300,40 +195,37 @@ pub async fn apply(
 mod tests {
     #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
+    use crate::access::{Scope, Subject};
 
     #[test]
-    fn a_grant_survives_the_trip_through_the_log_text() {
-        let grant = GrantRecord {
-            id: Uuid::from_u128(1),
-            tenant: Uuid::from_u128(2),
-            subject: Subject::Group(Uuid::from_u128(3)),
-            scope: Scope::Device("e00fce68a4c5b2d9e1f3a7b1".into()),
-            role: Uuid::from_u128(4),
-            expires_at: chrono::DateTime::from_timestamp(1_800_000_000, 123_456_000),
-        };
-        let text = serde_json::to_string(&vec![Change::grant(&grant)]).unwrap();
-        let back: Vec<Change> = serde_json::from_str(&text).unwrap();
-        let [Change::Grant(back)] = back.as_slice() else {
-            panic!("{text}");
-        };
-        assert_eq!(back.record(), Some(grant));
-    }
-
-    #[test]
-    fn a_tenant_wide_grant_names_no_narrower_scope() {
-        let grant = GrantRecord {
-            id: Uuid::from_u128(1),
-            tenant: Uuid::from_u128(2),
-            subject: Subject::User(Uuid::from_u128(3)),
-            scope: Scope::Tenant(Uuid::from_u128(2)),
-            role: Uuid::from_u128(4),
-            expires_at: None,
-        };
-        let change = GrantChange::from(&grant);
-        assert_eq!(
-            (change.device, change.site, change.organization),
-            (None, None, None)
-        );
-        assert_eq!(GrantChange::from(&grant).record(), Some(grant));
+    fn grants_of_every_scope_survive_the_trip_through_the_log_text() {
+        let tenant = Uuid::from_u128(2);
+        for (subject, scope) in [
+            (
+                Subject::Group(Uuid::from_u128(3)),
+                Scope::Device("e00fce68a4c5b2d9e1f3a7b1".into()),
+            ),
+            (
+                Subject::User(Uuid::from_u128(3)),
+                Scope::Site(Uuid::from_u128(5)),
+            ),
+            (
+                Subject::User(Uuid::from_u128(3)),
+                Scope::Organization(Uuid::from_u128(6)),
+            ),
+            (Subject::User(Uuid::from_u128(3)), Scope::Tenant(tenant)),
+        ] {
+            let grant = GrantRecord {
+                id: Uuid::from_u128(1),
+                tenant,
+                subject,
+                scope,
+                role: Uuid::from_u128(4),
+                expires_at: chrono::DateTime::from_timestamp(1_800_000_000, 123_456_000),
+            };
+            let text = serde_json::to_string(&vec![Change::Grant(grant.clone())]).unwrap();
+            let back: Vec<Change> = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, [Change::Grant(grant)], "{text}");
+        }
     }
 }

@@ -295,7 +295,7 @@ pub async fn update(
         ..ctx.entry(current.tenant_id, "device.update", "device", &current.id)
     })
     .await?;
-    txn.change(Change::device(&device_entry(&updated)));
+    txn.change(Change::Device(device_entry(&updated)));
     txn.commit().await?;
     // The change is made: answer with it even when it took the device out of the caller's
     // sight (unplaced from the site their grant is on), with the actions they have left.

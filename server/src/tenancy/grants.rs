@@ -241,7 +241,7 @@ async fn store_grant(
         }
     };
     if let Some(record) = grant_record(&stored) {
-        txn.change(Change::grant(&record));
+        txn.change(Change::Grant(record));
     }
     txn.commit().await?;
     Ok((response(&stored, role_name, now), created))
@@ -339,7 +339,7 @@ pub async fn update(
     })
     .await?;
     if let Some(record) = grant_record(&updated) {
-        txn.change(Change::grant(&record));
+        txn.change(Change::Grant(record));
     }
     txn.commit().await?;
     Ok(wire)

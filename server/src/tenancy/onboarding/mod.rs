@@ -115,7 +115,7 @@ async fn store(ctx: &Ctx<'_>, tenant: Uuid, c: Checked) -> Result<device::Model,
         ..ctx.entry(tenant, "device.onboard", "device", &stored.id)
     })
     .await?;
-    txn.change(Change::device(&device_entry(&stored)));
+    txn.change(Change::Device(device_entry(&stored)));
     txn.commit().await?;
     Ok(stored)
 }

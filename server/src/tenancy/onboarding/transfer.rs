@@ -172,7 +172,7 @@ async fn commit_transfer(
         .await?;
     }
     txn.changes(dropped.iter().map(|&id| Change::GrantRemoved { id }));
-    txn.change(Change::device(&device_entry(&updated)));
+    txn.change(Change::Device(device_entry(&updated)));
     txn.commit().await?;
     Ok(updated)
 }
