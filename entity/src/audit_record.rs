@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub tenant_id: Option<Uuid>,
+    /// The organization it concerns (a client company's records are read by its managers);
+    /// `None` for the tenant as a whole, read by those who read the root's.
+    pub organization_id: Option<Uuid>,
     pub actor_user_id: Option<Uuid>,
     /// The actor's email at the time, kept after the user is gone.
     #[sea_orm(column_type = "String(StringLen::N(320))", nullable)]

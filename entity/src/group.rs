@@ -1,4 +1,5 @@
-//! `groups`: named sets of users inside a tenant, granted roles as one subject.
+//! `groups`: named sets of users, owned by one organization of a tenant, granted roles as one
+//! subject.
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -7,9 +8,15 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[sea_orm(unique_key = "tenant_name")]
     pub tenant_id: Uuid,
-    #[sea_orm(column_type = "String(StringLen::N(200))", unique_key = "tenant_name")]
+    /// The organization it belongs to (the tenant root or a client company); its name is
+    /// unique there.
+    #[sea_orm(unique_key = "organization_name")]
+    pub organization_id: Uuid,
+    #[sea_orm(
+        column_type = "String(StringLen::N(200))",
+        unique_key = "organization_name"
+    )]
     pub name: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub description: Option<String>,

@@ -30,6 +30,7 @@ mod m20261122_000024_index_foreign_keys;
 mod m20261204_000025_create_audit_diverted;
 mod m20261204_000026_unique_tenants_and_grants;
 mod m20261207_000027_create_change_log;
+mod m20261207_000028_organization_scoped;
 
 /// ON DELETE RESTRICT, as each backend best reports it. SQLite reports a RESTRICT refusal as a
 /// trigger error (1811) that `DbErr::sql_err()` doesn't classify; NO ACTION refuses the same
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000025_create_audit_diverted::Migration),
             Box::new(m20261204_000026_unique_tenants_and_grants::Migration),
             Box::new(m20261207_000027_create_change_log::Migration),
+            Box::new(m20261207_000028_organization_scoped::Migration),
         ]
     }
 }

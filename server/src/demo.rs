@@ -252,6 +252,11 @@ pub async fn seed(
         }
         if let (Some(org), Some(m)) = (org, membership_role) {
             store::memberships::ensure(&*txn, user.id, org, m, now).await?;
+            fleet.changes.push(Change::Membership {
+                user: user.id,
+                organization: org.id,
+                member: true,
+            });
             if m == MembershipRole::Admin {
                 fleet.changes.push(Change::TenantAdmin {
                     user: user.id,
@@ -322,7 +327,7 @@ impl Seeding {
         name: &str,
         member: Uuid,
     ) -> anyhow::Result<Uuid> {
-        let g = store::groups::insert(db, tenant, name, None, self.now).await?;
+        let g = store::groups::insert(db, tenant, tenant, name, None, self.now).await?;
         store::groups::add_member(db, g.id, member, self.now).await?;
         self.changes.push(Change::GroupMember {
             group: g.id,

@@ -2,9 +2,10 @@
 //!
 //! Random operations (grants with and without expiry on every scope kind, group membership,
 //! device, site and organization moves, custom-role edits, administrators, catalog actions,
-//! clock jumps) are applied to both over a small universe. After every step every
+//! organization memberships, clock jumps) are applied to both over a small universe. After every step every
 //! (user, device, action) decision and every list of visible devices must agree, and so must
-//! a filtered list, a few delegation bounds and two explanations drawn at random. The reference shares no code with the index: it keeps plain
+//! a filtered list, a few delegation bounds, two explanations drawn at random, and for one
+//! person each tenant's directory sight and where they hold a delegated administration action. The reference shares no code with the index: it keeps plain
 //! records and re-derives everything on each query by walking every grant.
 //!
 //! `FW_DIFF_OPS` sets the number of steps (default 10 000), `FW_DIFF_SEED` the seed.
@@ -15,8 +16,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::role::{MANAGER_ID, OPERATOR_ID, VIEWER_ID};
 use fleetwarden_server::access::{
-    AccessIndex, DeviceEntry, DeviceFilter, GrantRecord, RoleRecord, Scope, Subject,
+    AccessIndex, DeviceEntry, DeviceFilter, GrantRecord, RoleRecord, Scope, Sight, Subject,
 };
+use fleetwarden_server::domain::actions::Action;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -129,6 +131,8 @@ struct Reference {
     custom: HashMap<Uuid, (Uuid, Vec<String>)>,
     admins: HashSet<(Uuid, Uuid)>,
     platform: HashSet<Uuid>,
+    /// (user, organization)
+    memberships: HashSet<(Uuid, Uuid)>,
     /// The built-in actions, the registered ones and every one a custom role ever named.
     vocabulary: BTreeSet<String>,
     now: DateTime<Utc>,
@@ -257,6 +261,11 @@ impl Reference {
         let tenant = self.devices[device].tenant;
         let target = Over::Device(device.to_owned());
         let mut reached: BTreeMap<Uuid, (BTreeSet<String>, usize)> = BTreeMap::new();
+        for user in &self.platform {
+            let entry = reached.entry(*user).or_default();
+            entry.0.extend(self.vocabulary.iter().cloned());
+            entry.1 += 1;
+        }
         for (user, admin_tenant) in &self.admins {
             if *admin_tenant == tenant {
                 let entry = reached.entry(*user).or_default();
@@ -289,6 +298,45 @@ impl Reference {
             }
         }
         reached
+    }
+
+    /// The organizations of `tenant` where `reached` says yes for the organization or an
+    /// ancestor: the whole tenant when the root is one.
+    fn closed_below(&self, tenant: Uuid, reached: impl Fn(Uuid) -> bool) -> Sight {
+        if reached(tenant) {
+            return Sight::Whole;
+        }
+        Sight::Within(
+            self.org_tenant
+                .iter()
+                .filter(|(org, t)| **t == tenant && **org != tenant)
+                .map(|(org, _)| *org)
+                .filter(|org| self.lineage(*org).into_iter().any(&reached))
+                .collect(),
+        )
+    }
+
+    /// The organizations of `tenant` whose directory `user` sees: those they belong to or
+    /// hold anything on, with their subtrees; everything for administrators.
+    fn sight(&self, user: Uuid, tenant: Uuid) -> Sight {
+        if self.platform.contains(&user) || self.admins.contains(&(user, tenant)) {
+            return Sight::Whole;
+        }
+        self.closed_below(tenant, |org| {
+            self.memberships.contains(&(user, org))
+                || !self.actions(user, &Over::Organization(org)).is_empty()
+        })
+    }
+
+    /// The organizations of `tenant` on all of which `user` holds `action`.
+    fn holding(&self, user: Uuid, tenant: Uuid, action: &str) -> Sight {
+        if self.platform.contains(&user) || self.admins.contains(&(user, tenant)) {
+            return Sight::Whole;
+        }
+        self.closed_below(tenant, |org| {
+            self.actions(user, &Over::Organization(org))
+                .contains(action)
+        })
     }
 
     /// The devices among `readable` that pass `filter`, in list order.
@@ -373,6 +421,11 @@ enum Op {
         user: Uuid,
         admin: bool,
     },
+    Membership {
+        user: Uuid,
+        organization: Uuid,
+        member: bool,
+    },
     Register(String),
     Clock(DateTime<Utc>),
 }
@@ -394,6 +447,7 @@ impl Op {
             Op::RemoveGroup(_) => "remove_group",
             Op::TenantAdmin { .. } => "tenant_admin",
             Op::PlatformAdmin { .. } => "platform_admin",
+            Op::Membership { .. } => "membership",
             Op::Register(_) => "register",
             Op::Clock(_) => "clock",
         }
@@ -568,6 +622,11 @@ fn next_op(rng: &mut StdRng, u: &Universe, model: &Reference) -> Op {
             admin: rng.random_bool(0.3),
         },
         86 => Op::Register(pick(rng, CATALOG).to_owned()),
+        87..=89 => Op::Membership {
+            user: pick(rng, &u.users),
+            organization: pick(rng, &u.orgs[t]),
+            member: rng.random_bool(0.6),
+        },
         _ => {
             // Half the jumps land exactly on some grant's expiry: the boundary itself.
             let boundaries: Vec<DateTime<Utc>> = model
@@ -702,6 +761,18 @@ async fn apply(op: &Op, index: &mut AccessIndex, model: &mut Reference) {
                 model.platform.remove(&user);
             }
             index.set_platform_admin(user, admin);
+        }
+        Op::Membership {
+            user,
+            organization,
+            member,
+        } => {
+            if member {
+                model.memberships.insert((user, organization));
+            } else {
+                model.memberships.remove(&(user, organization));
+            }
+            index.set_member(user, organization, member);
         }
         Op::Register(action) => {
             model.vocabulary.insert(action.clone());
@@ -889,6 +960,33 @@ fn compare(
         if got != expected {
             return Err(format!(
                 "scope_actions({user}, {scope:?}): index {got:?}, reference {expected:?}"
+            ));
+        }
+    }
+
+    // One person's directory sight and delegated administration, in each tenant.
+    let delegated = pick(
+        rng,
+        &[
+            Action::UserInvite,
+            Action::GroupManage,
+            Action::AuditRead,
+            Action::SiteManage,
+        ],
+    );
+    for tenant in u.tenants {
+        let got = index.sight(user, tenant, now);
+        let expected = model.sight(user, tenant);
+        if got != expected {
+            return Err(format!(
+                "sight({user}, {tenant}): index {got:?}, reference {expected:?}"
+            ));
+        }
+        let got = index.holding(user, tenant, delegated, now);
+        let expected = model.holding(user, tenant, delegated.as_str());
+        if got != expected {
+            return Err(format!(
+                "holding({user}, {tenant}, {delegated:?}): index {got:?}, reference {expected:?}"
             ));
         }
     }

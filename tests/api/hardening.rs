@@ -462,6 +462,7 @@ async fn old_record(app: &fleetwarden_tests::TestApp, tenant: uuid::Uuid, days_a
     entity::audit_record::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
         tenant_id: Set(Some(tenant)),
+        organization_id: Set(None),
         actor_user_id: Set(None),
         actor_email: Set(None),
         action: Set(format!("test.{days_ago}_days_ago")),

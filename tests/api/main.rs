@@ -16,3 +16,4 @@ mod particle_client;
 mod schema;
 mod sharing;
 mod simulator;
+mod subtenants;

@@ -123,9 +123,19 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let manager = SchemaManager::new(&db.conn);
     assert!(manager.has_index("grants", "uq_grants_identity").await?);
 
-    // Act: the newest migration only adds the change log's two tables; the one before it only
-    // unique indexes; the one before that only the table of diverted audit records; the one
-    // before that only foreign-key indexes.
+    // Act: the newest migration only gives groups and audit records an organization; the one
+    // before it only adds the change log's two tables; the one before that only unique
+    // indexes; then only the table of diverted audit records; then only foreign-key indexes.
+    assert!(manager.has_column("groups", "organization_id").await?);
+    Migrator::down(&db.conn, Some(1)).await?;
+    let tables_after_orgs = existing_tables(&db.conn).await?;
+    let group_orgs_after = manager.has_column("groups", "organization_id").await?;
+    let audit_orgs_after = manager
+        .has_column("audit_records", "organization_id")
+        .await?;
+    let group_names_unique_per_tenant = manager
+        .has_index("groups", "uq_groups_tenant_id_name")
+        .await?;
     Migrator::down(&db.conn, Some(1)).await?;
     let tables_after_log = existing_tables(&db.conn).await?;
     let unique_after_log = manager.has_index("grants", "uq_grants_identity").await?;
@@ -139,6 +149,9 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let index_after_three = manager.has_index("grants", "idx_grants_role_id").await?;
 
     // Assert
+    assert_eq!(tables_after_orgs, TABLES);
+    assert!(!group_orgs_after && !audit_orgs_after);
+    assert!(group_names_unique_per_tenant);
     let without_log = &TABLES[..TABLES.len() - 2];
     assert_eq!(tables_after_log, without_log);
     assert!(unique_after_log);

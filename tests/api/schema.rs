@@ -139,6 +139,7 @@ fn a_group(tenant: &organization::Model, name: &str) -> group::Model {
     group::Model {
         id: new_id(),
         tenant_id: tenant.id,
+        organization_id: tenant.id,
         name: name.to_owned(),
         description: Some("Field technicians, east coast".to_owned()),
         created_at: at,
@@ -710,6 +711,7 @@ async fn audit_records_keep_json_before_and_after_and_outlive_their_actor() -> a
     let record = audit_record::Model {
         id: new_id(),
         tenant_id: Some(f.tenant.id),
+        organization_id: Some(f.tenant.id),
         actor_user_id: Some(f.user.id),
         actor_email: Some(f.user.email.clone()),
         action: "grant.create".to_owned(),

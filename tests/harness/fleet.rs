@@ -9,6 +9,7 @@
 //!
 //! People (password [`PASSWORD`]): admin@coa.example (tenant admin), tech@coa.example and
 //! mgr@coa.example (members of CustomerCoA), xstaff@clientx.example (member of ClientX),
+//! ystaff@clienty.example (member of ClientY),
 //! admin@other.example (OtherCo's admin). Group "Boston techs" in CustomerCoA holds tech.
 use chrono::Utc;
 use entity::enums::MembershipRole;
@@ -62,6 +63,8 @@ pub struct Fleet {
     pub mgr: Uuid,
     /// xstaff@clientx.example.
     pub xstaff: Uuid,
+    /// ystaff@clienty.example.
+    pub ystaff: Uuid,
     /// admin@other.example.
     pub other_admin: Uuid,
     /// The simulated Particle cloud the devices live in.
@@ -157,9 +160,10 @@ impl Fleet {
         let tech = person("tech@coa.example", &coa, MembershipRole::Member).await;
         let mgr = person("mgr@coa.example", &coa, MembershipRole::Member).await;
         let xstaff = person("xstaff@clientx.example", &client_x, MembershipRole::Member).await;
+        let ystaff = person("ystaff@clienty.example", &client_y, MembershipRole::Member).await;
         let other_admin = person("admin@other.example", &other, MembershipRole::Admin).await;
         let description = Some("Field technicians in Boston".to_owned());
-        let boston_techs = groups::insert(db, coa.id, "Boston techs", description, now)
+        let boston_techs = groups::insert(db, coa.id, coa.id, "Boston techs", description, now)
             .await
             .expect("group")
             .id;
@@ -184,6 +188,7 @@ impl Fleet {
             tech,
             mgr,
             xstaff,
+            ystaff,
             other_admin,
             sim,
         }

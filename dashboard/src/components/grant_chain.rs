@@ -94,6 +94,7 @@ fn describe(link: &ChainLink) -> String {
     match link.kind {
         LinkKind::Group => format!("group {name}"),
         LinkKind::TenantAdmin => "tenant administrator".into(),
+        LinkKind::PlatformAdmin => "platform administrator".into(),
         LinkKind::Grant => {
             let scope = match (&link.scope, &link.scope_name) {
                 (Some(s), Some(n)) => format!("{} {n}", s.kind),

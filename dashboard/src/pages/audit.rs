@@ -110,6 +110,7 @@ fn audit_page(tenant: Uuid) -> AnyView {
             target_id: non_blank(&target_id.get_untracked()),
             from: from_t,
             to: to_t,
+            refused: None,
         };
         query.set((filter, nth_page(1)));
     };

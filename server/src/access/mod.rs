@@ -17,7 +17,7 @@ pub use index::AccessIndex;
 pub use policy::{BUILTIN_ACTIONS, Policy, PolicyError};
 pub use snapshot::Snapshot;
 pub use types::{
-    Access, Chain, DeviceEntry, DeviceFilter, GrantRecord, Link, RoleRecord, Scope, Subject,
+    Access, Chain, DeviceEntry, DeviceFilter, GrantRecord, Link, RoleRecord, Scope, Sight, Subject,
 };
 
 // foldhash rather than SipHash: keys are server-made UUIDs and Particle ids, not attacker-chosen

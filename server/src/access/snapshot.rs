@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub devices: Vec<DeviceEntry>,
     /// (group, user), sorted.
     pub group_members: Vec<(Uuid, Uuid)>,
+    /// (organization, user), sorted.
+    pub memberships: Vec<(Uuid, Uuid)>,
     /// (tenant, user), sorted.
     pub tenant_admins: Vec<(Uuid, Uuid)>,
     /// Sorted.
@@ -53,6 +55,11 @@ impl Snapshot {
             "group member (group, user)",
             &self.group_members,
             &other.group_members,
+        );
+        report.compare(
+            "membership (organization, user)",
+            &self.memberships,
+            &other.memberships,
         );
         report.compare(
             "tenant admin (tenant, user)",

@@ -78,6 +78,34 @@ pub struct DeviceEntry {
     pub product: Uuid,
 }
 
+/// Which organizations of a tenant something reaches: all of them, or these (each with its
+/// whole subtree listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sight {
+    /// The whole tenant.
+    Whole,
+    /// These organizations, closed downwards; empty for none.
+    Within(BTreeSet<Uuid>),
+}
+
+impl Sight {
+    /// Whether `organization` is in it (`Whole` says yes to any of the tenant's).
+    pub fn sees(&self, organization: Uuid) -> bool {
+        match self {
+            Self::Whole => true,
+            Self::Within(orgs) => orgs.contains(&organization),
+        }
+    }
+
+    /// The organizations, or `None` for the whole tenant.
+    pub fn organizations(&self) -> Option<&BTreeSet<Uuid>> {
+        match self {
+            Self::Whole => None,
+            Self::Within(orgs) => Some(orgs),
+        }
+    }
+}
+
 /// Filters for "devices I can see".
 #[derive(Debug, Clone, Default)]
 pub struct DeviceFilter {
@@ -103,6 +131,8 @@ pub enum Link {
     },
     /// Tenant administrator of the device's tenant (holds everything there).
     TenantAdmin,
+    /// Platform administrator (holds everything everywhere).
+    PlatformAdmin,
 }
 
 /// One way a user reaches a device: user → [group] → grant → (scope contains) device.

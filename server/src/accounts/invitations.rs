@@ -1,4 +1,5 @@
-//! Invitations: an admin invites an email into an organization with a role; the emailed,
+//! Invitations: whoever holds `user.invite` on an organization (its managers, a tenant's
+//! admins) invites an email into it with a role (admin takes a tenant admin); the emailed,
 //! single-use link works for a new person (who sets a password) and for someone who already
 //! has an account (who just gains the membership).
 use chrono::Duration;
@@ -48,7 +49,7 @@ pub fn status(inv: &invitation::Model, now: chrono::DateTime<chrono::Utc>) -> In
 /// Invites `email` into the organization and mails the link.
 ///
 /// # Errors
-/// 404/403 when the caller may not administer it, 422 for a bad email or role.
+/// 404/403 when the caller may not invite into it, 422 for a bad email or role.
 pub async fn create(
     state: &AppState,
     principal: &Principal,
@@ -58,8 +59,9 @@ pub async fn create(
     role: wire::MembershipRole,
 ) -> Result<invitation::Model, AccountError> {
     let organization_id = uuid::Uuid::from(organization_id);
+    let admin = role == wire::MembershipRole::Admin;
     let org =
-        super::tenants::administered(state, principal, OrganizationId(organization_id)).await?;
+        super::tenants::inviting(state, principal, OrganizationId(organization_id), admin).await?;
     let email = Email::parse(email).map_err(|e| AccountError::invalid("email", e.to_string()))?;
     let now = state.clock.now();
     let hours = state.settings.auth.invitation_hours;
@@ -83,6 +85,7 @@ pub async fn create(
         tenant_id: Some(org.tenant_id),
         actor_user_id: Some(principal.user_id()),
         actor_email: Some(principal.user.email.clone()),
+        organization_id: Some(org.id),
         action: "invitation.create",
         target_kind: "invitation",
         target_id: Some(inv.id.to_string()),
@@ -112,7 +115,7 @@ pub async fn create(
 /// An organization's invitations.
 ///
 /// # Errors
-/// 404/403 when the caller may not administer it.
+/// 404/403 when the caller may not invite into it.
 pub async fn list(
     state: &AppState,
     principal: &Principal,
@@ -120,14 +123,15 @@ pub async fn list(
 ) -> Result<Vec<invitation::Model>, AccountError> {
     let organization_id = uuid::Uuid::from(organization_id);
     let org =
-        super::tenants::administered(state, principal, OrganizationId(organization_id)).await?;
+        super::tenants::inviting(state, principal, OrganizationId(organization_id), false).await?;
     Ok(store::invitations::of_organization(&state.db, org.id).await?)
 }
 
 /// Revokes a pending invitation.
 ///
 /// # Errors
-/// 404 when unknown or not the caller's to administer, 409 when no longer pending.
+/// 404 when unknown or not the caller's to see, 403 when not theirs to revoke, 409 when no
+/// longer pending.
 pub async fn revoke(
     state: &AppState,
     principal: &Principal,
@@ -138,7 +142,8 @@ pub async fn revoke(
     let inv = store::invitations::find(&state.db, id)
         .await?
         .ok_or(AccountError::NotFound)?;
-    super::tenants::administered(state, principal, OrganizationId(inv.organization_id)).await?;
+    let admin = inv.role == MembershipRole::Admin;
+    super::tenants::inviting(state, principal, OrganizationId(inv.organization_id), admin).await?;
     let txn = state.writer.begin().await?;
     if !store::invitations::revoke(&*txn, id, state.clock.now()).await? {
         return Err(AccountError::Conflict(
@@ -149,6 +154,7 @@ pub async fn revoke(
         tenant_id: Some(inv.tenant_id),
         actor_user_id: Some(principal.user_id()),
         actor_email: Some(principal.user.email.clone()),
+        organization_id: Some(inv.organization_id),
         action: "invitation.revoke",
         target_kind: "invitation",
         target_id: Some(id.to_string()),
@@ -240,6 +246,7 @@ pub async fn accept(
         tenant_id: Some(inv.tenant_id),
         actor_user_id: Some(user.id),
         actor_email: Some(user.email.clone()),
+        organization_id: Some(org.id),
         action: "invitation.accept",
         target_kind: "invitation",
         target_id: Some(inv.id.to_string()),
@@ -251,6 +258,11 @@ pub async fn accept(
         ..Default::default()
     })
     .await?;
+    txn.change(Change::Membership {
+        user: user.id,
+        organization: org.id,
+        member: true,
+    });
     if inv.role == MembershipRole::Admin {
         txn.change(Change::TenantAdmin {
             user: user.id,

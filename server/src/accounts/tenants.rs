@@ -1,12 +1,13 @@
 //! Tenants: platform admins create them and see them all; everyone else sees the tenants they
 //! belong to. An organization is administered (invitations) by platform admins and its
 //! tenant's admins.
-use entity::enums::MembershipRole;
 
 use super::AccountError;
+use crate::access::Scope;
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
+use crate::domain::actions::Action;
 use crate::domain::ids::OrganizationId;
 use crate::state::AppState;
 use crate::store;
@@ -86,29 +87,41 @@ pub async fn visible(
     Ok(store::organizations::tenants_by_ids(&state.db, ids).await?)
 }
 
-/// The organization, if the caller may administer it: 404 when they have nothing to do with
-/// its tenant (never revealing that it exists), 403 when they are a member but not an admin.
+/// The organization, if the caller may invite people into it: 404 when it is outside what
+/// they see (another tenant's, or a sibling client company's: never revealing that it
+/// exists), 403 when they see it but don't hold `user.invite` there. Inviting a tenant admin
+/// takes administering the tenant (`organization.manage` on all of it).
 ///
 /// # Errors
 /// As above; database failures.
-pub async fn administered(
+pub async fn inviting(
     state: &AppState,
     principal: &Principal,
     organization_id: OrganizationId,
+    admin: bool,
 ) -> Result<entity::organization::Model, AccountError> {
     let organization_id = uuid::Uuid::from(organization_id);
     let org = store::organizations::find(&state.db, organization_id)
         .await?
         .ok_or(AccountError::NotFound)?;
-    if principal.user.is_platform_admin {
-        return Ok(org);
-    }
-    let memberships =
-        store::memberships::in_tenant(&state.db, principal.user_id(), org.tenant_id).await?;
-    if memberships.is_empty() {
+    let user = principal.user_id();
+    if !principal.user.is_platform_admin
+        && store::memberships::in_tenant(&state.db, user, org.tenant_id)
+            .await?
+            .is_empty()
+    {
         return Err(AccountError::NotFound);
     }
-    if memberships.iter().any(|m| m.role == MembershipRole::Admin) {
+    let now = state.clock.now();
+    let index = state.access.read().await;
+    if !index.sight(user, org.tenant_id, now).sees(org.id) {
+        return Err(AccountError::NotFound);
+    }
+    let here = index.scope_actions(user, &Scope::Organization(org.id), now);
+    let tenant_wide = index.scope_actions(user, &Scope::Tenant(org.tenant_id), now);
+    let allowed = here.contains(Action::UserInvite.as_str())
+        && (!admin || tenant_wide.contains(Action::OrganizationManage.as_str()));
+    if allowed {
         Ok(org)
     } else {
         Err(AccountError::Forbidden)

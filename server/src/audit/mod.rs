@@ -14,6 +14,8 @@ pub use group_commit::{AuditWriter, NotCaughtUp, NotWritten};
 pub struct Entry {
     /// The tenant it concerns; `None` for platform-level actions.
     pub tenant_id: Option<Uuid>,
+    /// The organization of the tenant it concerns; `None` for the tenant as a whole.
+    pub organization_id: Option<Uuid>,
     /// Who acted; `None` for the system or the command line.
     pub actor_user_id: Option<Uuid>,
     /// The actor's email at the time, kept in case the account is later removed.
@@ -58,6 +60,7 @@ fn model(entry: Entry, at: DateTime<Utc>) -> audit_record::ActiveModel {
     audit_record::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(entry.tenant_id),
+        organization_id: Set(entry.organization_id),
         actor_user_id: Set(entry.actor_user_id),
         actor_email: Set(entry.actor_email),
         action: Set(entry.action.to_owned()),

@@ -82,6 +82,12 @@ pub enum Change {
         user: Uuid,
         member: bool,
     },
+    /// `user` belongs (or no longer belongs) to `organization`.
+    Membership {
+        user: Uuid,
+        organization: Uuid,
+        member: bool,
+    },
     /// `user` administers (or no longer administers) `tenant`.
     TenantAdmin {
         user: Uuid,
@@ -153,6 +159,11 @@ pub async fn apply(
                 index.remove_group_member(group, user);
             }
         }
+        Change::Membership {
+            user,
+            organization,
+            member,
+        } => index.set_member(user, organization, member),
         Change::TenantAdmin {
             user,
             tenant,

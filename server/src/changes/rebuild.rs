@@ -72,10 +72,11 @@ pub async fn build_index(db: &impl ConnectionTrait) -> anyhow::Result<AccessInde
     for m in group_member::Entity::find().all(db).await? {
         index.add_group_member(m.group_id, m.user_id);
     }
-    let admins =
-        membership::Entity::find().filter(membership::Column::Role.eq(MembershipRole::Admin));
-    for m in admins.all(db).await? {
-        index.set_tenant_admin(m.user_id, m.tenant_id, true);
+    for m in membership::Entity::find().all(db).await? {
+        index.set_member(m.user_id, m.organization_id, true);
+        if m.role == MembershipRole::Admin {
+            index.set_tenant_admin(m.user_id, m.tenant_id, true);
+        }
     }
     let platform = user::Entity::find().filter(user::Column::IsPlatformAdmin.eq(true));
     for u in platform.all(db).await? {

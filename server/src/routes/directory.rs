@@ -321,6 +321,8 @@ fn audit_filter(q: AuditQuery) -> Result<AuditFilter, ApiError> {
         target_id: q.target_id,
         from: instant("from", q.from)?,
         to: instant("to", q.to)?,
+        refused: q.refused,
+        organizations: None,
     })
 }
 

@@ -83,7 +83,15 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     /// Before.
     pub to: Option<DateTime<Utc>>,
+    /// Only refused attempts (`Some(true)`) or only what was done (`Some(false)`).
+    pub refused: Option<bool>,
+    /// Only records about these organizations (`None`: the whole tenant, records about no
+    /// organization in particular included).
+    pub organizations: Option<Vec<Uuid>>,
 }
+
+/// The action of a refused attempt's record.
+pub const REFUSED: &str = "access.refused";
 
 /// A tenant's audit records matching `f`, newest first.
 fn select(tenant: Uuid, f: &AuditFilter) -> sea_orm::Select<audit_record::Entity> {
@@ -110,6 +118,14 @@ fn select(tenant: Uuid, f: &AuditFilter) -> sea_orm::Select<audit_record::Entity
     }
     if let Some(v) = f.to {
         q = q.filter(audit_record::Column::CreatedAt.lt(v));
+    }
+    match f.refused {
+        Some(true) => q = q.filter(audit_record::Column::Action.eq(REFUSED)),
+        Some(false) => q = q.filter(audit_record::Column::Action.ne(REFUSED)),
+        None => {}
+    }
+    if let Some(orgs) = &f.organizations {
+        q = q.filter(audit_record::Column::OrganizationId.is_in(orgs.iter().copied()));
     }
     // UUIDv7 ids sort by time; they break ties between records of the same instant.
     q.order_by_desc(audit_record::Column::CreatedAt)

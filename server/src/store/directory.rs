@@ -24,7 +24,7 @@ pub async fn organizations(
         .await
 }
 
-/// Whether the organization still has child organizations or sites.
+/// Whether the organization still has child organizations, sites or groups.
 ///
 /// # Errors
 /// Database failures.
@@ -37,7 +37,11 @@ pub async fn organization_in_use(db: &impl ConnectionTrait, id: Uuid) -> Result<
         .filter(site::Column::OrganizationId.eq(id))
         .count(db)
         .await?;
-    Ok(children + sites > 0)
+    let groups = group::Entity::find()
+        .filter(group::Column::OrganizationId.eq(id))
+        .count(db)
+        .await?;
+    Ok(children + sites + groups > 0)
 }
 
 /// A tenant's sites by name.

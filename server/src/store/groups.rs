@@ -7,13 +7,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// Creates a group.
+/// Creates a group in `organization` of `tenant`.
 ///
 /// # Errors
-/// `UniqueConstraintViolation` when the tenant has a group of that name; database failures.
+/// `UniqueConstraintViolation` when the organization has a group of that name; database
+/// failures.
 pub async fn insert(
     db: &impl ConnectionTrait,
     tenant: Uuid,
+    organization: Uuid,
     name: &str,
     description: Option<String>,
     now: DateTime<Utc>,
@@ -21,6 +23,7 @@ pub async fn insert(
     group::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant),
+        organization_id: Set(organization),
         name: Set(name.to_owned()),
         description: Set(description),
         created_at: Set(now),
@@ -33,7 +36,8 @@ pub async fn insert(
 /// Renames a group and sets its description.
 ///
 /// # Errors
-/// `UniqueConstraintViolation` when the tenant has a group of that name; database failures.
+/// `UniqueConstraintViolation` when its organization has a group of that name; database
+/// failures.
 pub async fn update(
     db: &impl ConnectionTrait,
     current: group::Model,

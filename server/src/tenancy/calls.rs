@@ -101,8 +101,15 @@ async fn record(
     action: &'static str,
     detail: serde_json::Value,
 ) -> Result<(), TenancyError> {
+    let organization_id = ctx
+        .state
+        .access
+        .read()
+        .await
+        .organization_of(&crate::access::Scope::Device(device.id.clone()));
     let entry = audit::Entry {
         after: Some(detail),
+        organization_id,
         ..ctx.entry(device.tenant, action, "device", &device.id)
     };
     // Not a state change of ours, so no transaction to share: the group-committing writer

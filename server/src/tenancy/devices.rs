@@ -239,6 +239,14 @@ impl Names {
                 scope_name: None,
                 expires_at: None,
             },
+            Link::PlatformAdmin => ChainLink {
+                kind: LinkKind::PlatformAdmin,
+                id: None,
+                name: Some("platform admin".into()),
+                scope: None,
+                scope_name: None,
+                expires_at: None,
+            },
         }
     }
 }
@@ -276,22 +284,28 @@ pub async fn update(
         .map(|n| super::name("name", n, 200))
         .transpose()?;
     if let Some(Some(site_id)) = body.site_id {
-        let site = site::Entity::find_by_id(site_id)
-            .one(db)
-            .await?
-            .filter(|s| s.tenant_id == current.tenant_id)
-            .ok_or_else(|| {
+        // A site the caller doesn't see reads as missing, in the same words.
+        let site = super::directory::sites::site_in(ctx, current.tenant_id, site_id)
+            .await
+            .map_err(|_| {
                 TenancyError::invalid("site_id", "no such site in this device's tenant")
             })?;
         ctx.require(&Scope::Site(site.id), Action::SiteManage)
             .await?;
     }
+    let organization_id = ctx
+        .state
+        .access
+        .read()
+        .await
+        .organization_of(&Scope::Device(current.id.clone()));
     let mut txn = ctx.write().await?;
     let updated =
         store::devices::update(&*txn, current.clone(), new_name, body.site_id, ctx.now()).await?;
     txn.audit(audit::Entry {
         before: Some(serde_json::json!({ "name": current.name, "site_id": current.site_id })),
         after: Some(serde_json::json!({ "name": updated.name, "site_id": updated.site_id })),
+        organization_id,
         ..ctx.entry(current.tenant_id, "device.update", "device", &current.id)
     })
     .await?;

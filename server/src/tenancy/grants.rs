@@ -1,14 +1,17 @@
 //! Sharing: creating, listing and revoking grants, bounded by what the granter holds.
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{grant, group};
+use entity::grant;
 use fleetwarden_wire::sharing::{
     CreateGrant, GrantResponse, ScopeKind, ScopeRef, SubjectKind, SubjectRef, UpdateGrant,
 };
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
+use super::directory::groups::group_in;
+use super::directory::sites::site_in;
+use super::directory::{org_in, person_in};
 use super::{Ctx, conflict};
-use crate::access::{Scope, Subject};
+use crate::access::{GrantRecord, Scope, Subject};
 use crate::audit;
 use crate::changes::Change;
 use crate::changes::rebuild::grant_record;
@@ -18,61 +21,61 @@ use crate::domain::ids::{GrantId, TenantId};
 use crate::store::{self, grants::GrantFilter, grants::Identity};
 use crate::tenancy::TenancyError;
 
-/// Reads a subject reference, checking it belongs to the tenant.
+/// Reads a subject reference: a person or group the caller sees. Anything else reads as
+/// missing, in the same words.
 async fn subject(ctx: &Ctx<'_>, tenant: Uuid, s: &SubjectRef) -> Result<Subject, TenancyError> {
-    let db = &ctx.state.db;
     match s.kind {
         SubjectKind::User => {
-            if store::memberships::in_tenant(db, s.id, tenant)
-                .await?
-                .is_empty()
-            {
-                return Err(TenancyError::invalid(
+            let sight = ctx.sight(tenant).await;
+            match person_in(ctx, tenant, &sight, s.id).await {
+                Ok(_) => Ok(Subject::User(s.id)),
+                Err(TenancyError::NotFound) => Err(TenancyError::invalid(
                     "subject",
                     "no such user in this tenant",
-                ));
+                )),
+                Err(other) => Err(other),
             }
-            Ok(Subject::User(s.id))
         }
-        SubjectKind::Group => match group::Entity::find_by_id(s.id).one(db).await? {
-            Some(g) if g.tenant_id == tenant => Ok(Subject::Group(g.id)),
-            _ => Err(TenancyError::invalid(
+        SubjectKind::Group => match group_in(ctx, tenant, s.id).await {
+            Ok(g) => Ok(Subject::Group(g.id)),
+            Err(TenancyError::NotFound) => Err(TenancyError::invalid(
                 "subject",
                 "no such group in this tenant",
             )),
+            Err(other) => Err(other),
         },
     }
 }
 
-/// Reads a scope reference, checking it belongs to the tenant.
+/// Reads a scope reference: something of the tenant the caller sees (a device they may read,
+/// a site or organization in their sight). Anything else reads as missing, in the same words,
+/// so a reference can't probe what exists.
 pub async fn scope(ctx: &Ctx<'_>, tenant: Uuid, s: &ScopeRef) -> Result<Scope, TenancyError> {
-    let db = &ctx.state.db;
     let uuid =
         || Uuid::parse_str(&s.id).map_err(|_| TenancyError::invalid("scope", "id is not a UUID"));
     let missing = || TenancyError::invalid("scope", format!("no such {} in this tenant", s.kind));
-    match s.kind {
+    let found = match s.kind {
         ScopeKind::Device => {
             let id = DeviceId::parse(&s.id)
                 .map_err(|e| TenancyError::invalid("scope", e.to_string()))?;
-            let device = entity::device::Entity::find_by_id(id.as_str().to_owned())
-                .one(db)
-                .await?;
-            match device {
-                Some(d) if d.tenant_id == tenant => Ok(Scope::Device(d.id)),
-                _ => Err(missing()),
-            }
+            let index = ctx.state.access.read().await;
+            let seen = index
+                .device(id.as_str())
+                .is_some_and(|d| d.tenant == tenant)
+                && index.may(ctx.user(), id.as_str(), Action::DeviceRead, ctx.now());
+            seen.then(|| Scope::Device(id.as_str().to_owned()))
         }
-        ScopeKind::Site => match entity::site::Entity::find_by_id(uuid()?).one(db).await? {
-            Some(site) if site.tenant_id == tenant => Ok(Scope::Site(site.id)),
-            _ => Err(missing()),
-        },
-        ScopeKind::Organization => match store::organizations::find(db, uuid()?).await? {
-            Some(o) if o.tenant_id == tenant => Ok(Scope::Organization(o.id)),
-            _ => Err(missing()),
-        },
-        ScopeKind::Tenant if uuid()? == tenant => Ok(Scope::Tenant(tenant)),
-        ScopeKind::Tenant => Err(missing()),
-    }
+        ScopeKind::Site => site_in(ctx, tenant, uuid()?)
+            .await
+            .ok()
+            .map(|site| Scope::Site(site.id)),
+        ScopeKind::Organization => org_in(ctx, tenant, uuid()?)
+            .await
+            .ok()
+            .map(|o| Scope::Organization(o.id)),
+        ScopeKind::Tenant => (uuid()? == tenant).then_some(Scope::Tenant(tenant)),
+    };
+    found.ok_or_else(missing)
 }
 
 /// The wire form of a scope.
@@ -102,6 +105,32 @@ async fn check_delegation(ctx: &Ctx<'_>, scope: &Scope, role: Uuid) -> Result<()
             missing.into_iter().cloned().collect::<Vec<_>>().join(", "),
         ))
     }
+}
+
+/// A stored grant of the tenant, when the caller sees it: their own, or one on a scope where
+/// they may share. Anything else is not found.
+async fn visible_grant(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<(grant::Model, GrantRecord), TenancyError> {
+    let stored = grant::Entity::find_by_id(id)
+        .one(&ctx.state.db)
+        .await?
+        .filter(|g| g.tenant_id == tenant)
+        .ok_or(TenancyError::NotFound)?;
+    let record = grant_record(&stored).ok_or(TenancyError::NotFound)?;
+    let mine = record.subject == Subject::User(ctx.user());
+    if mine || ctx.holds(&record.scope, Action::DeviceShare).await {
+        Ok((stored, record))
+    } else {
+        Err(TenancyError::NotFound)
+    }
+}
+
+/// The organization a grant's scope lies in, for its audit records.
+async fn organization_of(ctx: &Ctx<'_>, scope: &Scope) -> Option<Uuid> {
+    ctx.state.access.read().await.organization_of(scope)
 }
 
 /// The role, when usable in the tenant (built-in or its own).
@@ -191,8 +220,11 @@ pub async fn create(
     let expires_at = body.expires_at.map(|at| at.trunc_subsecs(6));
     // Two identical requests at once both find nothing and both insert; the unique index lets
     // one through, and the other, tried again, merges into it.
-    match store_grant(ctx, &identity, expires_at, &role.name).await {
-        Err(TenancyError::Conflict(_)) => store_grant(ctx, &identity, expires_at, &role.name).await,
+    let org = organization_of(ctx, &scope).await;
+    match store_grant(ctx, &identity, expires_at, &role.name, org).await {
+        Err(TenancyError::Conflict(_)) => {
+            store_grant(ctx, &identity, expires_at, &role.name, org).await
+        }
         done => done,
     }
 }
@@ -204,6 +236,7 @@ async fn store_grant(
     identity: &Identity,
     expires_at: Option<DateTime<Utc>>,
     role_name: &str,
+    org: Option<Uuid>,
 ) -> Result<(GrantResponse, bool), TenancyError> {
     let now = ctx.now();
     let tenant = identity.tenant;
@@ -223,6 +256,7 @@ async fn store_grant(
             txn.audit(audit::Entry {
                 before: serde_json::to_value(&before).ok(),
                 after: serde_json::to_value(&wire).ok(),
+                organization_id: org,
                 ..ctx.entry(tenant, "grant.merge", "grant", merged.id)
             })
             .await?;
@@ -234,6 +268,7 @@ async fn store_grant(
             let wire = response(&stored, role_name, now);
             txn.audit(audit::Entry {
                 after: serde_json::to_value(&wire).ok(),
+                organization_id: org,
                 ..ctx.entry(tenant, "grant.create", "grant", stored.id)
             })
             .await?;
@@ -301,12 +336,7 @@ pub async fn update(
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
     let now = ctx.now();
-    let current = grant::Entity::find_by_id(id)
-        .one(&ctx.state.db)
-        .await?
-        .filter(|g| g.tenant_id == tenant)
-        .ok_or(TenancyError::NotFound)?;
-    let record = grant_record(&current).ok_or(TenancyError::NotFound)?;
+    let (current, record) = visible_grant(ctx, tenant, id).await?;
     check_delegation(ctx, &record.scope, current.role_id).await?;
     let old_role = role(ctx, tenant, current.role_id).await?;
     let new_role = match body.role_id {
@@ -335,6 +365,7 @@ pub async fn update(
     txn.audit(audit::Entry {
         before: serde_json::to_value(&before).ok(),
         after: serde_json::to_value(&wire).ok(),
+        organization_id: organization_of(ctx, &record.scope).await,
         ..ctx.entry(tenant, "grant.update", "grant", id)
     })
     .await?;
@@ -353,18 +384,14 @@ pub async fn revoke(ctx: &Ctx<'_>, tenant: TenantId, id: GrantId) -> Result<(), 
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
-    let stored = grant::Entity::find_by_id(id)
-        .one(&ctx.state.db)
-        .await?
-        .filter(|g| g.tenant_id == tenant)
-        .ok_or(TenancyError::NotFound)?;
-    let record = grant_record(&stored).ok_or(TenancyError::NotFound)?;
+    let (stored, record) = visible_grant(ctx, tenant, id).await?;
     check_delegation(ctx, &record.scope, stored.role_id).await?;
     let before = serde_json::to_value(response(&stored, "", ctx.now())).ok();
     let mut txn = ctx.write().await?;
     store::grants::delete(&*txn, &[id]).await?;
     txn.audit(audit::Entry {
         before,
+        organization_id: organization_of(ctx, &record.scope).await,
         ..ctx.entry(tenant, "grant.revoke", "grant", id)
     })
     .await?;

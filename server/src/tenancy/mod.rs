@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::OrganizationKind;
 use uuid::Uuid;
 
-use crate::access::Scope;
+use crate::access::{Scope, Sight};
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::domain::actions::Action;
@@ -107,6 +107,25 @@ impl<'a> Ctx<'a> {
         } else {
             Err(TenancyError::NotFound)
         }
+    }
+
+    /// The organizations of `tenant` whose directory the caller sees (see
+    /// `AccessIndex::sight`). Call after `tenant`, which refuses outsiders.
+    pub async fn sight(&self, tenant: Uuid) -> Sight {
+        self.state
+            .access
+            .read()
+            .await
+            .sight(self.user(), tenant, self.now())
+    }
+
+    /// The organizations of `tenant` on the whole of which the caller holds `action`.
+    pub async fn holding(&self, tenant: Uuid, action: Action) -> Sight {
+        self.state
+            .access
+            .read()
+            .await
+            .holding(self.user(), tenant, action, self.now())
     }
 
     /// The caller's actions on a scope (their grants whose scope contains it, or everything

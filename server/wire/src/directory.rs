@@ -177,7 +177,7 @@ pub struct SiteResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GroupBody {
-    /// Name, unique in the tenant.
+    /// Name, unique in its organization.
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -194,6 +194,10 @@ pub struct GroupBody {
         schema(max_length = 1000, pattern = r"^[^\u0000]*$")
     )]
     pub description: Option<String>,
+    /// The organization it belongs to (default: the tenant root); whoever manages groups there
+    /// manages it. Fixed once created.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
 }
 
 /// A group with its members.
@@ -204,6 +208,8 @@ pub struct GroupResponse {
     pub id: Uuid,
     /// Its tenant.
     pub tenant_id: Uuid,
+    /// The organization it belongs to.
+    pub organization_id: Uuid,
     /// Name.
     pub name: String,
     /// Description.
@@ -299,6 +305,8 @@ pub struct AuditQuery {
     pub from: Option<DateTime<Utc>>,
     /// Before (RFC 3339, years 1 to 9999).
     pub to: Option<DateTime<Utc>>,
+    /// Only refused attempts (`true`), or only what was done (`false`).
+    pub refused: Option<bool>,
 }
 
 /// One audit record.
@@ -313,7 +321,9 @@ pub struct AuditRecordResponse {
     pub actor_user_id: Option<Uuid>,
     /// Their email then.
     pub actor_email: Option<String>,
-    /// What, e.g. `grant.create`.
+    /// The organization it concerns; absent for the tenant as a whole.
+    pub organization_id: Option<Uuid>,
+    /// What, e.g. `grant.create`; `access.refused` for refused attempts (see `after`).
     pub action: String,
     /// The kind of object.
     pub target_kind: String,

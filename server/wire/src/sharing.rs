@@ -230,12 +230,15 @@ pub enum LinkKind {
     Grant,
     /// Administering the device's tenant.
     TenantAdmin,
+    /// Administering the platform (the operator's staff: every action on every device).
+    PlatformAdmin,
 }
 
 closed_set!(LinkKind {
     Group => "group",
     Grant => "grant",
     TenantAdmin => "tenant_admin",
+    PlatformAdmin => "platform_admin",
 });
 
 /// One step in a chain of access.

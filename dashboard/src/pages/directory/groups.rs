@@ -248,6 +248,7 @@ fn GroupDialog(
             name: name.get_untracked().trim().to_owned(),
             description: Some(description.get_untracked().trim().to_owned())
                 .filter(|d| !d.is_empty()),
+            organization_id: None,
         };
         busy.set(true);
         spawn_local(async move {

@@ -12,6 +12,7 @@ use super::{DeviceEntry, GrantRecord, Map, RoleRecord, Scope, Set, Subject};
 
 mod path;
 mod query;
+mod sight;
 #[cfg(test)]
 mod tests;
 
@@ -78,6 +79,10 @@ pub struct AccessIndex {
 
     group_members: Map<Uuid, Set<Uuid>>,
     user_groups: Map<Uuid, Set<Uuid>>,
+    /// Organization memberships, both ways: who belongs where decides whose directory a
+    /// person sees, not what they may do.
+    member_of: Map<Uuid, Set<Uuid>>,
+    org_members: Map<Uuid, Set<Uuid>>,
     tenant_admins: Map<Uuid, BTreeSet<Uuid>>,
     admin_of: Map<Uuid, Set<Uuid>>,
     platform_admins: Set<Uuid>,
@@ -112,6 +117,8 @@ impl AccessIndex {
             devices: Vec::new(),
             group_members: Map::default(),
             user_groups: Map::default(),
+            member_of: Map::default(),
+            org_members: Map::default(),
             tenant_admins: Map::default(),
             admin_of: Map::default(),
             platform_admins: Set::default(),
@@ -173,6 +180,9 @@ impl AccessIndex {
             self.remove_site(site);
         }
         self.org_sites.remove(&id);
+        for user in self.org_members.remove(&id).unwrap_or_default() {
+            detach_set(&mut self.member_of, user, &id);
+        }
         self.drop_grants_on(Key::Organization(id));
     }
 
@@ -273,6 +283,20 @@ impl AccessIndex {
     pub fn remove_group_member(&mut self, group: Uuid, user: Uuid) {
         detach_set(&mut self.group_members, group, &user);
         detach_set(&mut self.user_groups, user, &group);
+    }
+
+    /// Whether `user` belongs to `organization` (a membership, of either role).
+    pub fn set_member(&mut self, user: Uuid, organization: Uuid, member: bool) {
+        if member {
+            self.member_of.entry(user).or_default().insert(organization);
+            self.org_members
+                .entry(organization)
+                .or_default()
+                .insert(user);
+        } else {
+            detach_set(&mut self.member_of, user, &organization);
+            detach_set(&mut self.org_members, organization, &user);
+        }
     }
 
     /// Whether `user` administers `tenant` (membership role `admin`): they then hold every

@@ -181,8 +181,9 @@ impl AccessIndex {
     }
 
     /// Everyone who reaches `device` at `now`, what they may do and every chain that gives it,
-    /// sorted by user id; tenant administrators with a `TenantAdmin` chain. Platform
-    /// administrators are the operator's staff, not the tenant's, and are not listed.
+    /// sorted by user id; tenant administrators with a `TenantAdmin` chain and platform
+    /// administrators (the operator's staff, who hold everything everywhere) with a
+    /// `PlatformAdmin` one.
     pub fn explain(&self, device: &str, now: DateTime<Utc>) -> Vec<Access> {
         let Some((slot, found)) = self.find_device(device) else {
             return Vec::new();
@@ -190,6 +191,13 @@ impl AccessIndex {
         let tenant = found.entry.tenant;
         let mut reached: BTreeMap<Uuid, (ActionSet, Vec<Chain>)> = BTreeMap::new();
         let everything = self.vocabulary.all();
+        for admin in &self.platform_admins {
+            let (actions, chains) = reached.entry(*admin).or_default();
+            actions.union_with(&everything);
+            chains.push(Chain {
+                links: vec![Link::PlatformAdmin],
+            });
+        }
         for admin in self.tenant_admins.get(&tenant).into_iter().flatten() {
             let (actions, chains) = reached.entry(*admin).or_default();
             actions.union_with(&everything);
@@ -284,6 +292,12 @@ impl AccessIndex {
             .flat_map(|(tenant, users)| users.iter().map(|user| (*tenant, *user)))
             .collect();
         tenant_admins.sort_unstable();
+        let mut memberships: Vec<(Uuid, Uuid)> = self
+            .org_members
+            .iter()
+            .flat_map(|(org, users)| users.iter().map(|user| (*org, *user)))
+            .collect();
+        memberships.sort_unstable();
         let mut platform_admins: Vec<Uuid> = self.platform_admins.iter().copied().collect();
         platform_admins.sort_unstable();
         let mut custom_roles: Vec<RoleRecord> = self
@@ -311,6 +325,7 @@ impl AccessIndex {
             sites,
             devices,
             group_members,
+            memberships,
             tenant_admins,
             platform_admins,
             custom_roles,

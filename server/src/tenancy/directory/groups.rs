@@ -4,6 +4,7 @@ use fleetwarden_wire::directory::{GroupBody, GroupResponse};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
+use super::{org_in, person_in};
 use crate::access::Scope;
 use crate::audit;
 use crate::changes::Change;
@@ -13,39 +14,68 @@ use crate::store;
 use crate::tenancy::TenancyError;
 use crate::tenancy::{Ctx, conflict, name, text};
 
-async fn group_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<group::Model, TenancyError> {
-    group::Entity::find_by_id(id)
+/// A group of the tenant in the caller's sight; anything else is not found.
+pub(crate) async fn group_in(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<group::Model, TenancyError> {
+    let group = group::Entity::find_by_id(id)
         .one(&ctx.state.db)
         .await?
         .filter(|g| g.tenant_id == tenant)
-        .ok_or(TenancyError::NotFound)
+        .ok_or(TenancyError::NotFound)?;
+    if ctx.sight(tenant).await.sees(group.organization_id) {
+        Ok(group)
+    } else {
+        Err(TenancyError::NotFound)
+    }
+}
+
+/// A group of the tenant the caller manages (`group.manage` on its organization); 404 when
+/// they don't see it.
+async fn managed_group(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<group::Model, TenancyError> {
+    let group = group_in(ctx, tenant, id).await?;
+    ctx.require(
+        &Scope::Organization(group.organization_id),
+        Action::GroupManage,
+    )
+    .await?;
+    Ok(group)
 }
 
 fn group_response(g: &group::Model, members: Vec<Uuid>) -> GroupResponse {
     GroupResponse {
         id: g.id,
         tenant_id: g.tenant_id,
+        organization_id: g.organization_id,
         name: g.name.clone(),
         description: g.description.clone(),
         members,
     }
 }
 
-/// The tenant's groups with their members.
+/// The tenant's groups the caller sees, with their members.
 ///
 /// # Errors
 /// 404 for another tenant.
 pub async fn groups(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<GroupResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
+    let sight = ctx.sight(tenant).await;
     let groups = store::directory::groups(&ctx.state.db, tenant).await?;
     Ok(groups
         .into_iter()
+        .filter(|(g, _)| sight.sees(g.organization_id))
         .map(|(g, m)| group_response(&g, m))
         .collect())
 }
 
-/// Creates a group; needs `group.manage` on the tenant.
+/// Creates a group in an organization (default: the tenant root); needs `group.manage` there.
 ///
 /// # Errors
 /// 404/403/422/409 as usual.
@@ -56,18 +86,24 @@ pub async fn create_group(
 ) -> Result<GroupResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
+    let org = org_in(ctx, tenant, body.organization_id.unwrap_or(tenant))
+        .await
+        .map_err(|_| {
+            TenancyError::invalid("organization_id", "no such organization in this tenant")
+        })?;
+    ctx.require(&Scope::Organization(org.id), Action::GroupManage)
         .await?;
     let now = ctx.now();
-    let txn = ctx.write().await?;
     let group_name = name("name", &body.name, 200)?;
     let description = text("description", body.description.as_ref(), 1000)?;
-    let g = store::groups::insert(&*txn, tenant, &group_name, description, now)
+    let txn = ctx.write().await?;
+    let g = store::groups::insert(&*txn, tenant, org.id, &group_name, description, now)
         .await
-        .map_err(conflict("a group with this name"))?;
+        .map_err(conflict("a group with this name in this organization"))?;
     let wire = group_response(&g, Vec::new());
     txn.audit(audit::Entry {
         after: serde_json::to_value(&wire).ok(),
+        organization_id: Some(org.id),
         ..ctx.entry(tenant, "group.create", "group", g.id)
     })
     .await?;
@@ -88,15 +124,22 @@ pub async fn update_group(
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
-        .await?;
-    let current = group_in(ctx, tenant, id).await?;
+    let current = managed_group(ctx, tenant, id).await?;
+    if body
+        .organization_id
+        .is_some_and(|org| org != current.organization_id)
+    {
+        return Err(TenancyError::invalid(
+            "organization_id",
+            "a group stays in the organization it was made in",
+        ));
+    }
     let new_name = name("name", &body.name, 200)?;
     let description = text("description", body.description.as_ref(), 1000)?;
     let txn = ctx.write().await?;
     let updated = store::groups::update(&*txn, current.clone(), new_name, description, ctx.now())
         .await
-        .map_err(conflict("a group with this name"))?;
+        .map_err(conflict("a group with this name in this organization"))?;
     let members = store::directory::group_members(&*txn, id).await?;
     let wire = group_response(&updated, members);
     txn.audit(audit::Entry {
@@ -104,6 +147,7 @@ pub async fn update_group(
             serde_json::json!({ "name": current.name, "description": current.description }),
         ),
         after: serde_json::to_value(&wire).ok(),
+        organization_id: Some(current.organization_id),
         ..ctx.entry(tenant, "group.update", "group", id)
     })
     .await?;
@@ -123,14 +167,13 @@ pub async fn delete_group(
     let tenant = Uuid::from(tenant);
     let id = Uuid::from(id);
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
-        .await?;
-    let current = group_in(ctx, tenant, id).await?;
+    let current = managed_group(ctx, tenant, id).await?;
     let mut txn = ctx.write().await?;
     let before = Some(serde_json::json!({ "name": current.name }));
     store::groups::delete(&*txn, id).await?;
     txn.audit(audit::Entry {
         before,
+        organization_id: Some(current.organization_id),
         ..ctx.entry(tenant, "group.delete", "group", id)
     })
     .await?;
@@ -139,7 +182,7 @@ pub async fn delete_group(
     Ok(())
 }
 
-/// Adds (`add`) or removes a member; the user must belong to the tenant.
+/// Adds (`add`) or removes a member; the person must be one the caller sees.
 ///
 /// # Errors
 /// 404/403/422 as usual.
@@ -154,16 +197,9 @@ pub async fn set_member(
     let id = Uuid::from(id);
     let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), Action::GroupManage)
-        .await?;
-    let g = group_in(ctx, tenant, id).await?;
-    let db = &ctx.state.db;
-    if store::memberships::in_tenant(db, user, tenant)
-        .await?
-        .is_empty()
-    {
-        return Err(TenancyError::NotFound);
-    }
+    let g = managed_group(ctx, tenant, id).await?;
+    let sight = ctx.sight(tenant).await;
+    person_in(ctx, tenant, &sight, user).await?;
     let mut txn = ctx.write().await?;
     let changed = if add {
         store::groups::add_member(&*txn, id, user, ctx.now()).await?
@@ -178,6 +214,7 @@ pub async fn set_member(
         };
         txn.audit(audit::Entry {
             after: Some(serde_json::json!({ "user_id": user })),
+            organization_id: Some(g.organization_id),
             ..ctx.entry(tenant, action, "group", id)
         })
         .await?;

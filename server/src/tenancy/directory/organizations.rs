@@ -4,10 +4,12 @@ use entity::organization;
 use fleetwarden_wire::directory::{
     self as wire, CreateOrganization, OrganizationResponse, UpdateOrganization,
 };
+use std::collections::BTreeSet;
+
 use uuid::Uuid;
 
-use super::org_in;
-use crate::access::Scope;
+use super::{org_in, reached_sites};
+use crate::access::{Scope, Sight};
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
@@ -29,7 +31,8 @@ fn org_response(o: &organization::Model) -> OrganizationResponse {
     }
 }
 
-/// The tenant's organizations (the tree as parent links).
+/// The tenant's organizations the caller sees (the tree as parent links), and the path to
+/// the sites where they see devices.
 ///
 /// # Errors
 /// 404 for another tenant.
@@ -40,7 +43,27 @@ pub async fn organizations(
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let orgs = store::directory::organizations(&ctx.state.db, tenant).await?;
-    Ok(orgs.iter().map(org_response).collect())
+    let sight = ctx.sight(tenant).await;
+    if sight == Sight::Whole {
+        return Ok(orgs.iter().map(org_response).collect());
+    }
+    let mut shown: BTreeSet<Uuid> = sight.organizations().cloned().unwrap_or_default();
+    let reached = reached_sites(ctx, tenant).await;
+    if !reached.is_empty() {
+        let sites = store::directory::sites(&ctx.state.db, tenant).await?;
+        for site in sites.iter().filter(|s| reached.contains(&s.id)) {
+            // The site's organization and its ancestors, so the tree leads to it.
+            let mut next = Some(site.organization_id);
+            while let Some(id) = next.filter(|id| shown.insert(*id)) {
+                next = orgs.iter().find(|o| o.id == id).and_then(|o| o.parent_id);
+            }
+        }
+    }
+    Ok(orgs
+        .iter()
+        .filter(|o| shown.contains(&o.id))
+        .map(org_response)
+        .collect())
 }
 
 /// Creates a client organization under `parent_id` (default: the tenant root).
@@ -68,6 +91,7 @@ pub async fn create_organization(
     let wire = org_response(&org);
     txn.audit(audit::Entry {
         after: serde_json::to_value(&wire).ok(),
+        organization_id: Some(org.id),
         ..ctx.entry(tenant, "organization.create", "organization", org.id)
     })
     .await?;
@@ -131,6 +155,7 @@ pub async fn update_organization(
     txn.audit(audit::Entry {
         before: serde_json::to_value(org_response(&org)).ok(),
         after: serde_json::to_value(&wire).ok(),
+        organization_id: Some(id),
         ..ctx.entry(tenant, "organization.update", "organization", id)
     })
     .await?;
@@ -157,7 +182,7 @@ fn is_within(all: &[organization::Model], mut node: Uuid, ancestor: Uuid) -> boo
     false
 }
 
-/// Deletes an empty client organization (no sites, no child organizations).
+/// Deletes an empty client organization (no sites, groups or child organizations).
 ///
 /// # Errors
 /// 404/403; 422 for the root; 409 while it holds sites or organizations.
@@ -180,7 +205,7 @@ pub async fn delete_organization(
     }
     if store::directory::organization_in_use(&ctx.state.db, id).await? {
         return Err(TenancyError::Conflict(
-            "move or delete its sites and client organizations first".into(),
+            "move or delete its sites, groups and client organizations first".into(),
         ));
     }
     let mut txn = ctx.write().await?;
@@ -188,6 +213,7 @@ pub async fn delete_organization(
     store::organizations::delete(&*txn, id).await?;
     txn.audit(audit::Entry {
         before,
+        organization_id: org.parent_id,
         ..ctx.entry(tenant, "organization.delete", "organization", id)
     })
     .await?;

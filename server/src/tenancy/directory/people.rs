@@ -12,8 +12,10 @@ use crate::domain::ids::{TenantId, UserId};
 use crate::store;
 use crate::tenancy::Ctx;
 use crate::tenancy::TenancyError;
+use crate::tenancy::directory::person_in;
 
-/// The people of the tenant.
+/// The people of the tenant the caller sees: those with a membership in their sight, each
+/// with the memberships there.
 ///
 /// # Errors
 /// 404 for another tenant.
@@ -23,9 +25,18 @@ pub async fn users(
 ) -> Result<Vec<TenantUserResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
+    let sight = ctx.sight(tenant).await;
     let people = store::directory::tenant_users(&ctx.state.db, tenant).await?;
     Ok(people
         .into_iter()
+        .map(|(u, ms)| {
+            let seen: Vec<_> = ms
+                .into_iter()
+                .filter(|m| sight.sees(m.organization_id))
+                .collect();
+            (u, seen)
+        })
+        .filter(|(_, ms)| !ms.is_empty())
         .map(|(u, ms)| TenantUserResponse {
             id: u.id,
             email: u.email,
@@ -53,14 +64,11 @@ pub async fn set_user_role(
     let tenant = Uuid::from(tenant);
     let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
+    let sight = ctx.sight(tenant).await;
+    person_in(ctx, tenant, &sight, user).await?;
     ctx.require(&Scope::Tenant(tenant), Action::OrganizationManage)
         .await?;
     let role = crate::accounts::invitations::stored_role(role);
-    let db = &ctx.state.db;
-    let memberships = store::memberships::in_tenant(db, user, tenant).await?;
-    if memberships.is_empty() {
-        return Err(TenancyError::NotFound);
-    }
     let admin = role == MembershipRole::Admin;
     let mut txn = ctx.write().await?;
     store::memberships::set_role_in_tenant(&*txn, user, tenant, role).await?;
@@ -79,6 +87,8 @@ pub async fn set_user_role(
 }
 
 /// Removes someone from the tenant: memberships, group memberships and grants there end.
+/// Whoever manages organizations in the whole tenant may; so may whoever invites people into
+/// every organization the person belongs to (a client company's manager, for its own staff).
 ///
 /// # Errors
 /// 404/403 as usual.
@@ -90,15 +100,18 @@ pub async fn remove_user(
     let tenant = Uuid::from(tenant);
     let user = Uuid::from(user);
     ctx.tenant(tenant).await?;
-    ctx.require(&Scope::Tenant(tenant), Action::OrganizationManage)
-        .await?;
-    let db = &ctx.state.db;
-    if store::memberships::in_tenant(db, user, tenant)
-        .await?
-        .is_empty()
+    let sight = ctx.sight(tenant).await;
+    let memberships = person_in(ctx, tenant, &sight, user).await?;
+    if !ctx
+        .holds(&Scope::Tenant(tenant), Action::OrganizationManage)
+        .await
     {
-        return Err(TenancyError::NotFound);
+        let inviting = ctx.holding(tenant, Action::UserInvite).await;
+        if !memberships.iter().all(|m| inviting.sees(m.organization_id)) {
+            return Err(TenancyError::Forbidden);
+        }
     }
+    let db = &ctx.state.db;
     let grants = store::grants::list(
         db,
         tenant,
@@ -120,9 +133,18 @@ pub async fn remove_user(
     store::grants::delete(&*txn, &grant_ids).await?;
     txn.audit(audit::Entry {
         after: Some(serde_json::json!({ "grants_ended": grants.len() })),
+        organization_id: memberships
+            .iter()
+            .map(|m| m.organization_id)
+            .find(|org| *org != tenant),
         ..ctx.entry(tenant, "membership.remove", "user", user)
     })
     .await?;
+    txn.changes(memberships.iter().map(|m| Change::Membership {
+        user,
+        organization: m.organization_id,
+        member: false,
+    }));
     txn.changes(grants.iter().map(|g| Change::GrantRemoved { id: g.id }));
     txn.changes(groups.into_iter().map(|group| Change::GroupMember {
         group,

@@ -4,8 +4,8 @@ use fleetwarden_wire::directory::{CreateSite, SiteResponse, UpdateSite};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use super::org_in;
-use crate::access::Scope;
+use super::{org_in, reached_sites};
+use crate::access::{Scope, Sight};
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::Action;
@@ -25,24 +25,44 @@ fn site_response(s: &site::Model) -> SiteResponse {
     }
 }
 
-async fn site_in(ctx: &Ctx<'_>, tenant: Uuid, id: Uuid) -> Result<site::Model, TenancyError> {
-    site::Entity::find_by_id(id)
+/// A site of the tenant the caller sees (in their sight, or one their grants reach); anything
+/// else is not found.
+pub(crate) async fn site_in(
+    ctx: &Ctx<'_>,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<site::Model, TenancyError> {
+    let site = site::Entity::find_by_id(id)
         .one(&ctx.state.db)
         .await?
         .filter(|s| s.tenant_id == tenant)
-        .ok_or(TenancyError::NotFound)
+        .ok_or(TenancyError::NotFound)?;
+    if ctx.sight(tenant).await.sees(site.organization_id)
+        || !ctx.actions_on(&Scope::Site(site.id)).await.is_empty()
+    {
+        Ok(site)
+    } else {
+        Err(TenancyError::NotFound)
+    }
 }
 
-/// The tenant's sites.
+/// The tenant's sites the caller sees, and those where they see devices.
 ///
 /// # Errors
 /// 404 for another tenant.
 pub async fn sites(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<SiteResponse>, TenancyError> {
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
-    Ok(store::directory::sites(&ctx.state.db, tenant)
-        .await?
+    let all = store::directory::sites(&ctx.state.db, tenant).await?;
+    let sight = ctx.sight(tenant).await;
+    let reached = if sight == Sight::Whole {
+        Default::default()
+    } else {
+        reached_sites(ctx, tenant).await
+    };
+    Ok(all
         .iter()
+        .filter(|s| sight.sees(s.organization_id) || reached.contains(&s.id))
         .map(site_response)
         .collect())
 }
@@ -80,6 +100,7 @@ pub async fn create_site(
     let wire = site_response(&s);
     txn.audit(audit::Entry {
         after: serde_json::to_value(&wire).ok(),
+        organization_id: Some(s.organization_id),
         ..ctx.entry(tenant, "site.create", "site", s.id)
     })
     .await?;
@@ -137,6 +158,7 @@ pub async fn update_site(
     txn.audit(audit::Entry {
         before: serde_json::to_value(site_response(&current)).ok(),
         after: serde_json::to_value(&wire).ok(),
+        organization_id: Some(updated.organization_id),
         ..ctx.entry(tenant, "site.update", "site", id)
     })
     .await?;
@@ -164,6 +186,7 @@ pub async fn delete_site(ctx: &Ctx<'_>, tenant: TenantId, id: SiteId) -> Result<
     store::sites::delete(&*txn, id).await?;
     txn.audit(audit::Entry {
         before,
+        organization_id: Some(current.organization_id),
         ..ctx.entry(tenant, "site.delete", "site", id)
     })
     .await?;
