@@ -273,6 +273,9 @@ pub struct DatabaseSettings {
     pub audit_read_wait_ms: u64,
     /// Days audit records are kept; older ones are deleted in the background (0: for ever).
     pub audit_retention_days: u32,
+    /// Seconds refused attempts gather before they are written to the audit log, alike ones
+    /// coalesced into one record.
+    pub audit_refusal_flush_secs: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -284,6 +287,7 @@ impl Default for DatabaseSettings {
             acquire_timeout_ms: 2_000,
             audit_read_wait_ms: 10_000,
             audit_retention_days: 400,
+            audit_refusal_flush_secs: 10,
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct Application {
     public_url: String,
     /// Flushed after the last request, for calls cut off by the shutdown.
     audit: crate::audit::AuditWriter,
+    /// Flushed before `audit`, so the last refusals reach the log too.
+    refusals: crate::audit::refusals::Refusals,
     /// How long that flush may take.
     shutdown_wait: Duration,
     /// This instance's follower of the change log.
@@ -102,6 +104,11 @@ impl Application {
             db.clone(),
             Duration::from_millis(settings.database.audit_read_wait_ms),
         );
+        let refusals = crate::audit::refusals::Refusals::start(
+            audit.clone(),
+            clock.clone(),
+            Duration::from_secs(settings.database.audit_refusal_flush_secs.max(1)),
+        );
         crate::audit::retention::spawn(
             db.clone(),
             clock.clone(),
@@ -109,6 +116,7 @@ impl Application {
         );
         let state = web::Data::new(AppState {
             audit: audit.clone(),
+            refusals: refusals.clone(),
             products: follower.products.clone(),
             known: follower.known.clone(),
             access: follower.access.clone(),
@@ -166,6 +174,7 @@ impl Application {
             demo_logins,
             public_url,
             audit,
+            refusals,
             shutdown_wait: Duration::from_secs(shutdown_timeout.max(1)),
             changes: follower,
         })
@@ -191,6 +200,11 @@ impl Application {
         self.changes.clone()
     }
 
+    /// The refused attempts waiting for the audit log; tests flush them instead of waiting.
+    pub fn refusals(&self) -> crate::audit::refusals::Refusals {
+        self.refusals.clone()
+    }
+
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
@@ -211,8 +225,13 @@ impl Application {
             tracing::warn!(error = %err, "could not leave the change log's readers");
         }
         // Every answered call's record is already stored; this only waits for the records of
-        // calls cut off by the shutdown, and not for ever while the database is down.
-        match tokio::time::timeout(self.shutdown_wait, self.audit.flush()).await {
+        // calls cut off by the shutdown and the refusals gathered, and not for ever while the
+        // database is down.
+        let last = async {
+            self.refusals.flush().await;
+            self.audit.flush().await
+        };
+        match tokio::time::timeout(self.shutdown_wait, last).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) => {
                 tracing::error!("the audit writer stopped before the last records were written");

@@ -7,6 +7,7 @@ use tokio::sync::RwLock;
 
 use crate::access::AccessIndex;
 use crate::audit::AuditWriter;
+use crate::audit::refusals::Refusals;
 use crate::cache::credentials::KnownCredentials;
 use crate::cache::products::ProductCache;
 use crate::changes::Writer;
@@ -34,6 +35,9 @@ pub struct AppState {
     pub known: Arc<KnownCredentials>,
     /// Writes device calls' audit records, many per transaction.
     pub audit: AuditWriter,
+    /// Gathers refused attempts and writes them to the audit log, coalesced, in the
+    /// background.
+    pub refusals: Refusals,
     /// Who may do what: the in-memory grant index, changed only by the change log's follower.
     pub access: Arc<RwLock<AccessIndex>>,
     /// Begins every state change: the change, its audit records and its change-log entry in

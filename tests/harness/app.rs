@@ -25,6 +25,8 @@ pub struct TestApp {
     pub mail: SmtpSink,
     /// The instance's follower of the change log (its index, for `verify`).
     pub changes: fleetwarden_server::changes::FollowerHandle,
+    /// The refused attempts waiting for the audit log.
+    pub refusals: fleetwarden_server::audit::refusals::Refusals,
     settings: Settings,
     handle: ServerHandle,
 }
@@ -110,6 +112,7 @@ async fn launch(
     let port = app.port();
     let handle = app.handle();
     let changes = app.changes();
+    let refusals = app.refusals();
     tokio::spawn(app.run_until_stopped());
 
     #[expect(clippy::expect_used, reason = "test set-up")]
@@ -128,6 +131,7 @@ async fn launch(
         clock,
         mail,
         changes,
+        refusals,
         settings,
         handle,
     }
@@ -147,6 +151,12 @@ impl TestApp {
     /// there; on SQLite, within the follower's poll).
     pub fn on_postgres(&self) -> bool {
         self.db.url.starts_with("postgres")
+    }
+
+    /// Writes the refused attempts gathered so far to the audit log, as the server does every
+    /// `database.audit_refusal_flush_secs`; returns once they are stored.
+    pub async fn flush_refusals(&self) {
+        self.refusals.flush().await;
     }
 
     /// `GET {address}{path}`.

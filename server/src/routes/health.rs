@@ -63,11 +63,17 @@ mod tests {
     /// Handler state over `db`, with everything else inert.
     async fn state_over(db: sea_orm::DatabaseConnection) -> web::Data<AppState> {
         let settings = Settings::default();
+        let audit = crate::audit::AuditWriter::start(
+            sea_orm::DatabaseConnection::default(),
+            std::time::Duration::from_secs(1),
+        );
         web::Data::new(AppState {
-            audit: crate::audit::AuditWriter::start(
-                sea_orm::DatabaseConnection::default(),
-                std::time::Duration::from_secs(1),
+            refusals: crate::audit::refusals::Refusals::start(
+                audit.clone(),
+                std::sync::Arc::new(crate::clock::SystemClock),
+                std::time::Duration::from_secs(10),
             ),
+            audit,
             products: Default::default(),
             known: Default::default(),
             writer: crate::changes::Writer::detached(
