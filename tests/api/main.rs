@@ -13,6 +13,7 @@ mod migrations;
 mod onboarding;
 mod openapi;
 mod particle_client;
+mod products_visibility;
 mod schema;
 mod sharing;
 mod simulator;

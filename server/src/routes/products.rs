@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use fleetwarden_wire::error::ErrorBody;
 use fleetwarden_wire::products::{
-    BatchResult, CatalogBody, CatalogEntry, CreateProduct, OnboardDevice, ProductResponse,
-    TransferDevice,
+    BatchResult, CatalogBody, CatalogEntry, CreateProduct, OnboardDevice, ProductListing,
+    ProductResponse, TransferDevice,
 };
 use fleetwarden_wire::sharing::DeviceResponse;
 use uuid::Uuid;
@@ -27,15 +27,17 @@ pub async fn create_product(
     Ok(HttpResponse::Created().json(products::create(&caller.ctx(), &body).await?))
 }
 
-/// Registered products (never their secrets).
+/// Registered products, never their secrets: every one with its detail for platform admins;
+/// for anyone else, the id and name of the products of devices they can see.
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])),
-    responses((status = 200, body = Vec<ProductResponse>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ProductListing>), (status = 401, body = ErrorBody)))]
 #[get("/products")]
-pub async fn list_products(caller: Caller) -> Json<Vec<ProductResponse>> {
+pub async fn list_products(caller: Caller) -> Json<Vec<ProductListing>> {
     Ok(web::Json(products::list(&caller.ctx()).await?))
 }
 
-/// A product's function catalog.
+/// A product's function catalog, for platform admins and whoever can see one of its devices
+/// (404 for anyone else, as for an unknown product).
 #[utoipa::path(tag = "products", security(("session" = []), ("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<CatalogEntry>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/products/{id}/catalog")]

@@ -1,12 +1,17 @@
 //! Operators: Particle products and their function catalogs (onboarding devices is in
 //! [`super::onboarding`]).
+use std::collections::HashSet;
+
 use entity::enums::{CatalogKind, ProductMode};
 use entity::{catalog_entry, particle_product};
-use fleetwarden_wire::products::{self as wire, CatalogEntry, CreateProduct, ProductResponse};
+use fleetwarden_wire::products::{
+    self as wire, CatalogEntry, CreateProduct, ProductListing, ProductResponse,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{Ctx, conflict, name};
+use crate::access::DeviceFilter;
 use crate::audit;
 use crate::changes::Change;
 use crate::domain::actions::{Action, FUNCTION_CALL_PREFIX};
@@ -115,16 +120,42 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductRespon
     Ok(wire)
 }
 
-/// Every registered product.
+/// The products the caller may know of: every one, in full, for platform admins; for anyone
+/// else, id and name of the products of the devices they can see.
 ///
 /// # Errors
 /// Database failures.
-pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<ProductResponse>, TenancyError> {
-    let products = particle_product::Entity::find()
-        .order_by_asc(particle_product::Column::Name)
+pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<ProductListing>, TenancyError> {
+    let query = particle_product::Entity::find().order_by_asc(particle_product::Column::Name);
+    if ctx.principal.user.is_platform_admin {
+        let products = query.all(&ctx.state.db).await?;
+        return Ok(products
+            .iter()
+            .map(|p| ProductListing::from(response(p)))
+            .collect());
+    }
+    let mine = visible_products(ctx).await;
+    if mine.is_empty() {
+        return Ok(Vec::new());
+    }
+    let products = query
+        .filter(particle_product::Column::Id.is_in(mine))
         .all(&ctx.state.db)
         .await?;
-    Ok(products.iter().map(response).collect())
+    Ok(products
+        .into_iter()
+        .map(|p| ProductListing::named(p.id, p.name))
+        .collect())
+}
+
+/// The products of the devices the caller can see now.
+async fn visible_products(ctx: &Ctx<'_>) -> HashSet<Uuid> {
+    let index = ctx.state.access.read().await;
+    index
+        .visible_devices(ctx.user(), ctx.now(), &DeviceFilter::default())
+        .iter()
+        .map(|d| d.product)
+        .collect()
 }
 
 fn entry_response(e: &catalog_entry::Model) -> CatalogEntry {
@@ -136,12 +167,20 @@ fn entry_response(e: &catalog_entry::Model) -> CatalogEntry {
     }
 }
 
-/// A product's catalog.
+/// A product's catalog, for platform admins and whoever can see one of its devices.
 ///
 /// # Errors
-/// 404 for an unknown product.
+/// 404 for an unknown product, and for one the caller has no device of (the same answer, so
+/// ids reveal nothing).
 pub async fn catalog(ctx: &Ctx<'_>, product: ProductId) -> Result<Vec<CatalogEntry>, TenancyError> {
     let product = Uuid::from(product);
+    if !ctx.principal.user.is_platform_admin && !visible_products(ctx).await.contains(&product) {
+        return Err(TenancyError::NotFound);
+    }
+    stored_catalog(ctx, product).await
+}
+
+async fn stored_catalog(ctx: &Ctx<'_>, product: Uuid) -> Result<Vec<CatalogEntry>, TenancyError> {
     particle_product::Entity::find_by_id(product)
         .one(&ctx.state.db)
         .await?
@@ -223,7 +262,7 @@ pub async fn put_catalog(
             description: e.description.clone(),
         });
     }
-    let before = catalog(ctx, ProductId(product)).await?;
+    let before = stored_catalog(ctx, product).await?;
     let mut txn = ctx.write().await?;
     store::products::replace_catalog(&*txn, product, rows, ctx.now()).await?;
     txn.audit(audit::Entry {
@@ -237,5 +276,5 @@ pub async fn put_catalog(
         actions: entries.iter().map(|e| e.action.clone()).collect(),
     });
     txn.commit().await?;
-    catalog(ctx, ProductId(product)).await
+    stored_catalog(ctx, product).await
 }

@@ -100,6 +100,60 @@ pub struct ProductResponse {
     pub created_at: DateTime<Utc>,
 }
 
+/// A product as listed: everyone sees its id and name; the operator's detail is there for
+/// platform admins only, absent for everyone else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductListing {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Particle's product id (platform admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub particle_id: Option<i64>,
+    /// Slug, when it has one (platform admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// How its tokens are obtained (platform admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ProductMode>,
+    /// OAuth client id (platform admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Registered (platform admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl ProductListing {
+    /// The listing of a product without the operator's detail.
+    pub fn named(id: Uuid, name: String) -> Self {
+        Self {
+            id,
+            name,
+            particle_id: None,
+            slug: None,
+            mode: None,
+            client_id: None,
+            created_at: None,
+        }
+    }
+}
+
+impl From<ProductResponse> for ProductListing {
+    fn from(p: ProductResponse) -> Self {
+        Self {
+            particle_id: Some(p.particle_id),
+            slug: p.slug,
+            mode: Some(p.mode),
+            client_id: Some(p.client_id),
+            created_at: Some(p.created_at),
+            ..Self::named(p.id, p.name)
+        }
+    }
+}
+
 /// One function or variable of a product, with the action it asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
