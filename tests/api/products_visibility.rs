@@ -132,3 +132,37 @@ async fn the_catalog_of_a_product_without_a_visible_device_is_404_as_for_an_unkn
     assert_eq!(shared.status(), 200);
     assert!(body(shared).await.is_array());
 }
+
+#[tokio::test]
+async fn refused_catalog_reads_reach_the_audit_log_as_one_coalesced_record() {
+    use entity::audit_record;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    // Arrange
+    let (app, fleet) = spawn_fleet().await;
+    let (_ops, product) = operator(&app).await;
+    let tech = app.sign_in("tech@coa.example", PASSWORD).await;
+
+    // Act
+    for id in [product.clone(), Uuid::now_v7().to_string(), product.clone()] {
+        let response = tech.get(&format!("/api/v1/products/{id}/catalog")).await;
+        assert_eq!(response.status(), 404);
+    }
+    app.flush_refusals().await;
+
+    // Assert
+    let refused = audit_record::Entity::find()
+        .filter(audit_record::Column::Action.eq("access.refused"))
+        .all(&app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].actor_user_id, Some(fleet.tech));
+    assert_eq!(refused[0].target_kind, "product");
+    assert_eq!(refused[0].target_id.as_deref(), Some(product.as_str()));
+    let after = refused[0].after.clone().unwrap();
+    assert_eq!(after["attempted"], "product.catalog_read");
+    assert_eq!(after["reason"], "not_found");
+    assert_eq!(after["count"], 3);
+    assert_eq!(after["targets"].as_array().unwrap().len(), 2);
+}

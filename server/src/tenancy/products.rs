@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{Ctx, conflict, name};
 use crate::access::DeviceFilter;
 use crate::audit;
+use crate::audit::refusals::Refusal;
 use crate::changes::Change;
 use crate::domain::actions::{Action, FUNCTION_CALL_PREFIX};
 use crate::domain::ids::ProductId;
@@ -26,6 +27,22 @@ pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), TenancyError> {
     } else {
         Err(TenancyError::Forbidden)
     }
+}
+
+/// Notes a refused attempt on a product for the audit log (products are platform-level).
+fn refused(ctx: &Ctx<'_>, attempted: &'static str, target: impl ToString, reason: &'static str) {
+    ctx.state.refusals.record(Refusal {
+        tenant_id: None,
+        organization_id: None,
+        actor_user_id: ctx.user(),
+        actor_email: ctx.principal.user.email.clone(),
+        attempted,
+        target_kind: "product",
+        target_id: target.to_string(),
+        reason,
+        ip: ctx.client.ip.clone(),
+        request_id: ctx.client.request_id.clone(),
+    });
 }
 
 fn wire_mode(mode: ProductMode) -> wire::ProductMode {
@@ -80,7 +97,8 @@ fn audit_entry(ctx: &Ctx<'_>, action: &'static str, id: Uuid) -> audit::Entry {
 /// # Errors
 /// 403 for non-operators, 422 for bad fields, 409 for a product registered already.
 pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductResponse, TenancyError> {
-    platform_admin(ctx)?;
+    platform_admin(ctx)
+        .inspect_err(|_| refused(ctx, "product.create", body.particle_id, "forbidden"))?;
     let mode = stored_mode(body.mode);
     if body.particle_id <= 0 {
         return Err(TenancyError::invalid(
@@ -175,6 +193,7 @@ fn entry_response(e: &catalog_entry::Model) -> CatalogEntry {
 pub async fn catalog(ctx: &Ctx<'_>, product: ProductId) -> Result<Vec<CatalogEntry>, TenancyError> {
     let product = Uuid::from(product);
     if !ctx.principal.user.is_platform_admin && !visible_products(ctx).await.contains(&product) {
+        refused(ctx, "product.catalog_read", product, "not_found");
         return Err(TenancyError::NotFound);
     }
     stored_catalog(ctx, product).await
@@ -240,7 +259,8 @@ pub async fn put_catalog(
     entries: &[CatalogEntry],
 ) -> Result<Vec<CatalogEntry>, TenancyError> {
     let product = Uuid::from(product);
-    platform_admin(ctx)?;
+    platform_admin(ctx)
+        .inspect_err(|_| refused(ctx, "product.catalog_update", product, "forbidden"))?;
     particle_product::Entity::find_by_id(product)
         .one(&ctx.state.db)
         .await?
