@@ -66,6 +66,15 @@ async fn two_companies() -> (TestApp, Fleet, Session, Session) {
     (app, fleet, x, y)
 }
 
+/// The refused attempts the session may read in the tenant's audit log.
+async fn refused(session: &Session, tenant: Uuid) -> Vec<Value> {
+    let path = format!("/api/v1/tenants/{tenant}/audit?refused=true&per_page=200");
+    body(session.get(&path).await).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
 /// Every directory and audit answer of the tenant, as the session sees it.
 async fn directory(session: &Session, tenant: Uuid) -> String {
     let mut all = String::new();
@@ -295,6 +304,28 @@ async fn a_client_manager_invites_groups_and_shares_within_their_company() {
     // Arrange
     let (app, fleet, x, _y) = two_companies().await;
     let t = fleet.coa;
+    let me = body(x.get("/api/v1/me").await).await;
+    let administers = me["administers"].as_array().unwrap();
+    assert_eq!(administers.len(), 1, "{administers:?}");
+    assert_eq!(
+        administers[0]["organization_id"],
+        fleet.client_x.to_string()
+    );
+    assert_eq!(administers[0]["organization_name"], "ClientX");
+    for action in [
+        "user.invite",
+        "group.manage",
+        "site.manage",
+        "device.share",
+        "audit.read",
+    ] {
+        assert!(
+            administers[0]["actions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(action))
+        );
+    }
 
     // Act: invite a colleague into ClientX, who accepts.
     let invited = x
@@ -431,4 +462,85 @@ async fn who_has_access_lists_platform_and_tenant_admins_with_the_reason() {
     };
     assert_eq!(reason("ops@fleetwarden.example"), ["platform_admin"]);
     assert_eq!(reason("admin@coa.example"), ["tenant_admin"]);
+}
+
+#[tokio::test]
+async fn refusals_are_audited_where_they_were_aimed_and_a_scan_of_ten_thousand_ids_writes_few_records()
+ {
+    // Arrange
+    let (app, fleet, x, y) = two_companies().await;
+    let t = fleet.coa;
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+
+    // Act: ClientX's manager probes ClientY's pumps, then scans 10,000 made-up ids, and tries
+    // to revoke a grant they can't see.
+    for id in &fleet.chicago_devices {
+        let probed = x.get(&format!("/api/v1/devices/{id}")).await;
+        assert_eq!(probed.status(), 404);
+    }
+    let ids: Vec<String> = (0..10_000u32).map(|n| format!("{n:024x}")).collect();
+    let body_stop = json!({"arg": ""});
+    for chunk in ids.chunks(100) {
+        let paths: Vec<String> = chunk
+            .iter()
+            .map(|id| format!("/api/v1/devices/{id}/functions/stop"))
+            .collect();
+        let answers = futures_util::future::join_all(
+            paths
+                .iter()
+                .map(|path| x.send(Method::POST, path, Some(&body_stop))),
+        )
+        .await;
+        assert!(answers.iter().all(|a| a.status() == 404));
+    }
+    let y_grants = body(y.get(&format!("/api/v1/tenants/{t}/grants")).await).await;
+    let y_grant = y_grants[0]["id"].as_str().unwrap();
+    let revoke = x
+        .delete(&format!("/api/v1/tenants/{t}/grants/{y_grant}"))
+        .await;
+    assert_eq!(revoke.status(), 404);
+    app.flush_refusals().await;
+
+    // Assert
+    let seen_by_admin = refused(&admin, t).await;
+    let attempted = |records: &[Value], what: &str| -> u64 {
+        records
+            .iter()
+            .filter(|r| {
+                r["after"]["attempted"] == what && r["actor_email"] == "xstaff@clientx.example"
+            })
+            .map(|r| r["after"]["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(attempted(&seen_by_admin, "device.function.call"), 10_000);
+    assert_eq!(attempted(&seen_by_admin, "device.read"), 3);
+    assert_eq!(attempted(&seen_by_admin, "grant.revoke"), 1);
+    assert!(
+        seen_by_admin.len() <= 3,
+        "one record per kind of attempt, not one per id: {}",
+        seen_by_admin.len()
+    );
+    assert!(
+        seen_by_admin
+            .iter()
+            .all(|r| r["action"] == "access.refused")
+    );
+    // ClientY's manager sees the probes of ClientY's pumps, and ClientX's manager doesn't.
+    assert_eq!(attempted(&refused(&y, t).await, "device.read"), 3);
+    assert_eq!(attempted(&refused(&x, t).await, "device.read"), 0);
+    let done = body(
+        admin
+            .get(&format!(
+                "/api/v1/tenants/{t}/audit?refused=false&per_page=200"
+            ))
+            .await,
+    )
+    .await;
+    assert!(
+        done["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["action"] != "access.refused")
+    );
 }

@@ -1,9 +1,12 @@
 //! Tenants: platform admins create them and see them all; everyone else sees the tenants they
-//! belong to. An organization is administered (invitations) by platform admins and its
-//! tenant's admins.
+//! belong to. Whoever holds `user.invite` on an organization invites into it, and a person's
+//! directory actions are listed organization by organization for their client to show.
+use std::collections::BTreeMap;
+
+use fleetwarden_wire::auth::AdministeredResponse;
 
 use super::AccountError;
-use crate::access::Scope;
+use crate::access::{Scope, Sight};
 use crate::audit;
 use crate::auth::{ClientInfo, Principal};
 use crate::changes::Change;
@@ -126,4 +129,72 @@ pub async fn inviting(
     } else {
         Err(AccountError::Forbidden)
     }
+}
+
+/// The directory actions a person holds in each tenant they belong to, by the topmost
+/// organizations they hold them on (an action held on an organization reaches its subtree).
+const DIRECTORY_ACTIONS: [Action; 7] = [
+    Action::UserInvite,
+    Action::GroupManage,
+    Action::SiteManage,
+    Action::DeviceShare,
+    Action::AuditRead,
+    Action::OrganizationManage,
+    Action::RoleManage,
+];
+
+/// What the caller administers, organization by organization: see `DIRECTORY_ACTIONS`.
+///
+/// # Errors
+/// Database failures.
+pub async fn administered_by(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<AdministeredResponse>, AccountError> {
+    let user = principal.user_id();
+    let mut tenants: Vec<uuid::Uuid> = store::memberships::of_user(&state.db, user)
+        .await?
+        .into_iter()
+        .map(|(m, _)| m.tenant_id)
+        .collect();
+    tenants.sort_unstable();
+    tenants.dedup();
+    let now = state.clock.now();
+    let mut out = Vec::new();
+    for tenant in tenants {
+        let orgs = store::directory::organizations(&state.db, tenant).await?;
+        let mut held: BTreeMap<uuid::Uuid, Vec<String>> = BTreeMap::new();
+        {
+            let index = state.access.read().await;
+            for action in DIRECTORY_ACTIONS {
+                let tops: Vec<uuid::Uuid> = match index.holding(user, tenant, action, now) {
+                    Sight::Whole => vec![tenant],
+                    Sight::Within(set) => set
+                        .iter()
+                        .filter(|id| {
+                            let parent =
+                                orgs.iter().find(|o| o.id == **id).and_then(|o| o.parent_id);
+                            parent.is_none_or(|p| !set.contains(&p))
+                        })
+                        .copied()
+                        .collect(),
+                };
+                for org in tops {
+                    held.entry(org)
+                        .or_default()
+                        .push(action.as_str().to_owned());
+                }
+            }
+        }
+        for (org, actions) in held {
+            let name = orgs.iter().find(|o| o.id == org).map(|o| o.name.clone());
+            out.push(AdministeredResponse {
+                tenant_id: tenant,
+                organization_id: org,
+                organization_name: name.unwrap_or_default(),
+                actions,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -24,7 +24,7 @@ const MAX_KEYS: usize = 1_000;
 /// Distinct target ids kept per key, as a sample of what was tried.
 const MAX_TARGETS: usize = 20;
 /// The action of the records written.
-const ACTION: &str = "access.refused";
+const ACTION: &str = crate::store::audit_log::REFUSED;
 
 /// One refused attempt.
 #[derive(Debug, Clone)]
@@ -170,8 +170,7 @@ fn tally_entry(tally: Tally) -> Entry {
     let refusal = tally.first;
     Entry {
         tenant_id: refusal.tenant_id,
-        // TODO(merge): uncomment once audit::Entry has the field.
-        // organization_id: refusal.organization_id,
+        organization_id: refusal.organization_id,
         actor_user_id: Some(refusal.actor_user_id),
         actor_email: Some(refusal.actor_email),
         action: ACTION,

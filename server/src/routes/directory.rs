@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::routes::extract::Caller;
 use crate::routes::{Json, page_request};
 use crate::store::audit_log::AuditFilter;
+use crate::tenancy::Attempt;
 use crate::tenancy::directory::{groups, organizations, people, roles, sites};
 
 /// The tenant's organizations.
@@ -39,8 +40,10 @@ pub async fn create_organization(
     path: web::Path<TenantId>,
     body: web::Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created()
-        .json(organizations::create_organization(&caller.ctx(), *path, &body).await?))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(*path, "organization.create", "organization", *path);
+    let made = organizations::create_organization(&ctx, *path, &body).await;
+    Ok(HttpResponse::Created().json(ctx.noting(attempt, made).await?))
 }
 
 /// Renames or moves an organization.
@@ -54,9 +57,10 @@ pub async fn update_organization(
     body: web::Json<UpdateOrganization>,
 ) -> Json<OrganizationResponse> {
     let (tenant, id) = path.into_inner();
-    Ok(web::Json(
-        organizations::update_organization(&caller.ctx(), tenant, id, &body).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "organization.update", "organization", id);
+    let updated = organizations::update_organization(&ctx, tenant, id, &body).await;
+    Ok(web::Json(ctx.noting(attempt, updated).await?))
 }
 
 /// Deletes an empty client organization.
@@ -69,7 +73,10 @@ pub async fn delete_organization(
     path: web::Path<(TenantId, OrganizationId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    organizations::delete_organization(&caller.ctx(), tenant, id).await?;
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "organization.delete", "organization", id);
+    let deleted = organizations::delete_organization(&ctx, tenant, id).await;
+    ctx.noting(attempt, deleted).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -92,7 +99,10 @@ pub async fn create_site(
     path: web::Path<TenantId>,
     body: web::Json<CreateSite>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(sites::create_site(&caller.ctx(), *path, &body).await?))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(*path, "site.create", "organization", body.organization_id);
+    let made = sites::create_site(&ctx, *path, &body).await;
+    Ok(HttpResponse::Created().json(ctx.noting(attempt, made).await?))
 }
 
 /// Edits or moves a site.
@@ -106,9 +116,10 @@ pub async fn update_site(
     body: web::Json<UpdateSite>,
 ) -> Json<SiteResponse> {
     let (tenant, id) = path.into_inner();
-    Ok(web::Json(
-        sites::update_site(&caller.ctx(), tenant, id, &body).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "site.update", "site", id);
+    let updated = sites::update_site(&ctx, tenant, id, &body).await;
+    Ok(web::Json(ctx.noting(attempt, updated).await?))
 }
 
 /// Deletes a site; its devices stay, unplaced.
@@ -121,7 +132,10 @@ pub async fn delete_site(
     path: web::Path<(TenantId, SiteId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    sites::delete_site(&caller.ctx(), tenant, id).await?;
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "site.delete", "site", id);
+    ctx.noting(attempt, sites::delete_site(&ctx, tenant, id).await)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -144,7 +158,11 @@ pub async fn create_group(
     path: web::Path<TenantId>,
     body: web::Json<GroupBody>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(groups::create_group(&caller.ctx(), *path, &body).await?))
+    let ctx = caller.ctx();
+    let org = body.organization_id.unwrap_or((*path).into());
+    let attempt = Attempt::on(*path, "group.create", "organization", org);
+    let made = groups::create_group(&ctx, *path, &body).await;
+    Ok(HttpResponse::Created().json(ctx.noting(attempt, made).await?))
 }
 
 /// Renames a group.
@@ -158,9 +176,10 @@ pub async fn update_group(
     body: web::Json<GroupBody>,
 ) -> Json<GroupResponse> {
     let (tenant, id) = path.into_inner();
-    Ok(web::Json(
-        groups::update_group(&caller.ctx(), tenant, id, &body).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "group.update", "group", id);
+    let updated = groups::update_group(&ctx, tenant, id, &body).await;
+    Ok(web::Json(ctx.noting(attempt, updated).await?))
 }
 
 /// Deletes a group and the grants given to it.
@@ -173,7 +192,10 @@ pub async fn delete_group(
     path: web::Path<(TenantId, GroupId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    groups::delete_group(&caller.ctx(), tenant, id).await?;
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "group.delete", "group", id);
+    ctx.noting(attempt, groups::delete_group(&ctx, tenant, id).await)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -187,9 +209,10 @@ pub async fn add_group_member(
     path: web::Path<(TenantId, GroupId, UserId)>,
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
-    Ok(web::Json(
-        groups::set_member(&caller.ctx(), tenant, id, user, true).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "group.member_add", "group", id);
+    let added = groups::set_member(&ctx, tenant, id, user, true).await;
+    Ok(web::Json(ctx.noting(attempt, added).await?))
 }
 
 /// Removes a person from a group.
@@ -202,9 +225,10 @@ pub async fn remove_group_member(
     path: web::Path<(TenantId, GroupId, UserId)>,
 ) -> Json<GroupResponse> {
     let (tenant, id, user) = path.into_inner();
-    Ok(web::Json(
-        groups::set_member(&caller.ctx(), tenant, id, user, false).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "group.member_remove", "group", id);
+    let removed = groups::set_member(&ctx, tenant, id, user, false).await;
+    Ok(web::Json(ctx.noting(attempt, removed).await?))
 }
 
 /// The people of the tenant.
@@ -230,7 +254,10 @@ pub async fn update_user(
     body: web::Json<UpdateTenantUser>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    people::set_user_role(&caller.ctx(), tenant, user, body.role).await?;
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "membership.update", "user", user);
+    let changed = people::set_user_role(&ctx, tenant, user, body.role).await;
+    ctx.noting(attempt, changed).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -244,7 +271,10 @@ pub async fn remove_user(
     path: web::Path<(TenantId, UserId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, user) = path.into_inner();
-    people::remove_user(&caller.ctx(), tenant, user).await?;
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "membership.remove", "user", user);
+    ctx.noting(attempt, people::remove_user(&ctx, tenant, user).await)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -41,9 +41,11 @@ pub async fn get_me(
         Credential::Session(_) => AuthenticatedBy::Session,
         Credential::ApiToken(_) => AuthenticatedBy::ApiToken,
     };
+    let administers = crate::accounts::tenants::administered_by(&state, &principal).await?;
     Ok(web::Json(MeResponse {
         user: views::user(&principal.user),
         memberships,
+        administers,
         authenticated_by,
     }))
 }

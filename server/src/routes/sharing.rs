@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::routes::extract::Caller;
 use crate::routes::{Json, page_request};
 use crate::store::grants::GrantFilter;
-use crate::tenancy::{calls, devices, grants};
+use crate::tenancy::{Attempt, calls, devices, grants};
 
 /// Grants a role on a device, site, organization or the tenant to a user or group. The same
 /// role on the same scope to the same subject is one grant: asking again answers 200 with it,
@@ -32,7 +32,16 @@ pub async fn create_grant(
     path: web::Path<TenantId>,
     body: web::Json<CreateGrant>,
 ) -> Result<HttpResponse, ApiError> {
-    let (grant, created) = grants::create(&caller.ctx(), *path, &body).await?;
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(
+        *path,
+        "grant.create",
+        body.scope.kind.as_str(),
+        &body.scope.id,
+    );
+    let (grant, created) = ctx
+        .noting(attempt, grants::create(&ctx, *path, &body).await)
+        .await?;
     Ok(if created {
         HttpResponse::Created().json(grant)
     } else {
@@ -83,9 +92,10 @@ pub async fn update_grant(
     body: web::Json<UpdateGrant>,
 ) -> Json<GrantResponse> {
     let (tenant, id) = path.into_inner();
-    Ok(web::Json(
-        grants::update(&caller.ctx(), tenant, id, &body).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "grant.update", "grant", id);
+    let updated = grants::update(&ctx, tenant, id, &body).await;
+    Ok(web::Json(ctx.noting(attempt, updated).await?))
 }
 
 /// Revokes a grant (same rule as granting it).
@@ -98,7 +108,10 @@ pub async fn revoke_grant(
     path: web::Path<(TenantId, GrantId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (tenant, id) = path.into_inner();
-    grants::revoke(&caller.ctx(), tenant, id).await?;
+    let ctx = caller.ctx();
+    let attempt = Attempt::on(tenant, "grant.revoke", "grant", id);
+    ctx.noting(attempt, grants::revoke(&ctx, tenant, id).await)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -130,7 +143,11 @@ pub async fn list_devices(
 #[get("/devices/{id}")]
 pub async fn get_device(caller: Caller, id: web::Path<String>) -> Json<DeviceResponse> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(devices::get(&caller.ctx(), &id).await?))
+    let ctx = caller.ctx();
+    let attempt = Attempt::device("device.read", &id);
+    Ok(web::Json(
+        ctx.noting(attempt, devices::get(&ctx, &id).await).await?,
+    ))
 }
 
 /// Renames a device or places it at a site (`site.manage`).
@@ -144,7 +161,10 @@ pub async fn update_device(
     body: web::Json<UpdateDevice>,
 ) -> Json<DeviceResponse> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(devices::update(&caller.ctx(), &id, &body).await?))
+    let ctx = caller.ctx();
+    let attempt = Attempt::device("device.update", &id);
+    let updated = devices::update(&ctx, &id, &body).await;
+    Ok(web::Json(ctx.noting(attempt, updated).await?))
 }
 
 /// Everyone who can reach the device, their actions, and the chains of grants that give them.
@@ -155,7 +175,12 @@ pub async fn update_device(
 #[get("/devices/{id}/access")]
 pub async fn device_access(caller: Caller, id: web::Path<String>) -> Json<Vec<DeviceAccessEntry>> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(devices::access(&caller.ctx(), &id).await?))
+    let ctx = caller.ctx();
+    let attempt = Attempt::device("device.access.read", &id);
+    Ok(web::Json(
+        ctx.noting(attempt, devices::access(&ctx, &id).await)
+            .await?,
+    ))
 }
 
 /// Calls a function of the device's catalog with an argument.
@@ -177,9 +202,10 @@ pub async fn call_function(
 ) -> Json<FunctionCallResponse> {
     let (id, name) = path.into_inner();
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(
-        calls::call_function(&caller.ctx(), &id, &name, &body.arg).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::device("device.function.call", &id);
+    let called = calls::call_function(&ctx, &id, &name, &body.arg).await;
+    Ok(web::Json(ctx.noting(attempt, called).await?))
 }
 
 /// The functions and variables of the device's product, each with the action it needs.
@@ -189,7 +215,10 @@ pub async fn call_function(
 #[get("/devices/{id}/catalog")]
 pub async fn device_catalog(caller: Caller, id: web::Path<String>) -> Json<Vec<CatalogEntry>> {
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(calls::device_catalog(&caller.ctx(), &id).await?))
+    let ctx = caller.ctx();
+    let attempt = Attempt::device("device.catalog.read", &id);
+    let catalog = calls::device_catalog(&ctx, &id).await;
+    Ok(web::Json(ctx.noting(attempt, catalog).await?))
 }
 
 /// Reads a variable of the device's catalog.
@@ -205,7 +234,8 @@ pub async fn read_variable(
 ) -> Json<VariableResponse> {
     let (id, name) = path.into_inner();
     let id = devices::parse_id(&id)?;
-    Ok(web::Json(
-        calls::read_variable(&caller.ctx(), &id, &name).await?,
-    ))
+    let ctx = caller.ctx();
+    let attempt = Attempt::device("device.variable.read", &id);
+    let read = calls::read_variable(&ctx, &id, &name).await;
+    Ok(web::Json(ctx.noting(attempt, read).await?))
 }

@@ -156,6 +156,88 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// What a refused attempt was at, for its audit record (`Ctx::noting`).
+pub struct Attempt {
+    /// The tenant named in the path, if any.
+    pub tenant: Option<Uuid>,
+    /// The dotted action tried, e.g. `grant.create`.
+    pub action: &'static str,
+    /// The kind of object tried.
+    pub target_kind: &'static str,
+    /// Its id as given.
+    pub target_id: String,
+}
+
+impl Attempt {
+    /// An attempt on an object of `tenant`.
+    pub fn on(
+        tenant: impl Into<Uuid>,
+        action: &'static str,
+        target_kind: &'static str,
+        target_id: impl ToString,
+    ) -> Self {
+        Self {
+            tenant: Some(tenant.into()),
+            action,
+            target_kind,
+            target_id: target_id.to_string(),
+        }
+    }
+
+    /// An attempt on a device (its tenant, if it exists, is the index's).
+    pub fn device(action: &'static str, id: impl ToString) -> Self {
+        Self {
+            tenant: None,
+            action,
+            target_kind: "device",
+            target_id: id.to_string(),
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// Passes `result` on. A refusal (403, or 404 for what the caller may not see or what
+    /// doesn't exist) is first noted for the audit log, where the tenant's admins (and, for a
+    /// device, its organization's) see it: noted in memory, coalesced and written in the
+    /// background, so the refusal is not slowed and a scan of many ids writes few records.
+    pub async fn noting<T>(
+        &self,
+        attempt: Attempt,
+        result: Result<T, TenancyError>,
+    ) -> Result<T, TenancyError> {
+        let reason = match &result {
+            Err(TenancyError::NotFound) => "not_found",
+            Err(TenancyError::Forbidden) => "forbidden",
+            Err(TenancyError::ExceedsOwnRights(_)) => "exceeds_own_rights",
+            _ => return result,
+        };
+        let (mut tenant, mut organization) = (attempt.tenant, None);
+        if attempt.target_kind == "device" {
+            let index = self.state.access.read().await;
+            if let Some(device) = index.device(&attempt.target_id) {
+                tenant = Some(device.tenant);
+                organization = index.organization_of(&Scope::Device(device.id.clone()));
+            } else {
+                // A device that exists nowhere: the prober's own tenant sees the probe.
+                tenant = index.home_tenant(self.user());
+            }
+        }
+        self.state.refusals.record(crate::audit::refusals::Refusal {
+            tenant_id: tenant,
+            organization_id: organization,
+            actor_user_id: self.user(),
+            actor_email: self.principal.user.email.clone(),
+            attempted: attempt.action,
+            target_kind: attempt.target_kind,
+            target_id: attempt.target_id,
+            reason,
+            ip: self.client.ip.clone(),
+            request_id: self.client.request_id.clone(),
+        });
+        result
+    }
+}
+
 /// A database failure as the service's error, a unique-index clash as a 409 that says what
 /// clashed.
 pub fn conflict(what: &str) -> impl Fn(sea_orm::DbErr) -> TenancyError + '_ {

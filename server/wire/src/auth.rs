@@ -61,6 +61,10 @@ pub struct MeResponse {
     pub user: UserResponse,
     /// The organizations the user belongs to.
     pub memberships: Vec<MembershipResponse>,
+    /// What the user administers, organization by organization (a tenant's admins: its
+    /// root; a client company's manager: that company), so a client shows what they may do.
+    #[serde(default)]
+    pub administers: Vec<AdministeredResponse>,
     /// How this request was authenticated.
     pub authenticated_by: AuthenticatedBy,
 }
@@ -93,6 +97,21 @@ pub struct MembershipResponse {
     pub tenant_id: Uuid,
     /// Tenant admin or member.
     pub role: MembershipRole,
+}
+
+/// An organization (with its subtree) where the user holds directory actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdministeredResponse {
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// The organization (the tenant's id for all of it).
+    pub organization_id: Uuid,
+    /// Its name.
+    pub organization_name: String,
+    /// The directory actions held there: of `user.invite`, `group.manage`, `site.manage`,
+    /// `device.share`, `audit.read`, `organization.manage`, `role.manage`.
+    pub actions: Vec<String>,
 }
 
 /// One of my sessions.

@@ -56,6 +56,16 @@ impl AccessIndex {
         })
     }
 
+    /// A tenant `user` belongs to (the first by id, when several), where refusals of what
+    /// exists nowhere are noted.
+    pub fn home_tenant(&self, user: Uuid) -> Option<Uuid> {
+        self.member_of
+            .get(&user)?
+            .iter()
+            .filter_map(|org| self.orgs.get(org).map(|node| node.tenant))
+            .min()
+    }
+
     /// The organization a scope lies in: a device's site's, a site's, the organization
     /// itself; `None` for a tenant, an unplaced device or anything unknown.
     pub fn organization_of(&self, scope: &Scope) -> Option<Uuid> {
