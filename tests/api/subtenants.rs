@@ -3,7 +3,7 @@
 //! invites, groups and shares within ClientX on their own.
 #![expect(clippy::unwrap_used, reason = "tests")]
 use fleetwarden_tests::fleet::{Fleet, PASSWORD};
-use fleetwarden_tests::{Session, TestApp, spawn_fleet};
+use fleetwarden_tests::{Session, TestApp, spawn_fleet, spawn_fleet_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -18,7 +18,10 @@ async fn body(response: reqwest::Response) -> Value {
 /// The fleet with ClientX's and ClientY's staff each made manager of their own company, and
 /// some of ClientY's own directory (a group with its staff, a second site) made by its manager.
 async fn two_companies() -> (TestApp, Fleet, Session, Session) {
-    let (app, fleet) = spawn_fleet().await;
+    // Refusals are written when a test flushes them, not by the background timer, so a test
+    // that counts records counts one window whatever the machine's speed.
+    let (app, fleet) =
+        spawn_fleet_with(|settings| settings.database.audit_refusal_flush_secs = 3_600).await;
     let admin = app.sign_in("admin@coa.example", PASSWORD).await;
     for (who, org) in [
         (fleet.xstaff, fleet.client_x),

@@ -9,7 +9,8 @@
 //! 10k users in 5k groups and 1M grants (device, site, organization and tenant scopes; user and
 //! group subjects; built-in and custom roles; 20% with an expiry, half of those past), then
 //! prints percentiles of `may` as the grants grow, of `visible_devices` for users reaching
-//! more than 10k devices, and of casbin's `enforce` over the same grants.
+//! more than 10k devices, of casbin's `enforce` over the same grants, and of "who has access"
+//! and directory sight in the big tenant.
 #![expect(
     clippy::unwrap_used,
     reason = "a benchmark: any failure should stop it"
@@ -596,7 +597,8 @@ async fn main() {
         "{:<58} | {:>7} | {:>9} {:>9}",
         "visible_devices", "devices", "p50", "p99"
     );
-    let typical = tenants[1..].choose(&mut rng).unwrap().users[0];
+    let small = tenants[1..].choose(&mut rng).unwrap();
+    let typical = small.users[0];
     let filtered = DeviceFilter {
         q: Some("pump 1".to_owned()),
         ..DeviceFilter::default()
@@ -632,6 +634,50 @@ async fn main() {
             "{label:<58} | {count:>7} | {:>9} {:>9}",
             millis(p50),
             millis(p99)
+        );
+    }
+
+    // --- who has access, and whose directory -----------------------------------------------
+    println!();
+    println!(
+        "{:<58} | {:>7} | {:>9} {:>9}",
+        "who has access (explain) / directory sight", "people", "p50", "p99"
+    );
+    index.set_member(wide, big.orgs[1], true);
+    let device = pick(&mut rng, &big.devices);
+    let mut reached = 0;
+    let samples: Vec<Duration> = (0..LIST_RUNS * 10)
+        .map(|_| {
+            let started = Instant::now();
+            reached = std::hint::black_box(index.explain(&device, now)).len();
+            started.elapsed()
+        })
+        .collect();
+    let (p50, p99) = percentiles(samples);
+    println!(
+        "{:<58} | {reached:>7} | {:>9} {:>9}",
+        "explain a device of the big tenant",
+        micros(p50),
+        micros(p99)
+    );
+    for (label, user) in [
+        ("sight: a member of one client company, + grants", wide),
+        ("sight: a typical user of a small tenant", typical),
+    ] {
+        let tenant = if user == wide { big.id } else { small.id };
+        let samples: Vec<Duration> = (0..LIST_RUNS * 10)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(index.sight(user, tenant, now));
+                started.elapsed()
+            })
+            .collect();
+        let (p50, p99) = percentiles(samples);
+        println!(
+            "{label:<58} | {:>7} | {:>9} {:>9}",
+            "",
+            micros(p50),
+            micros(p99)
         );
     }
     println!();
