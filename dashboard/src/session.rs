@@ -1,6 +1,7 @@
 //! Who is signed in and which tenant they are looking at, shared through `provide_context`.
 //! The UI uses it to hide what the person can't do; the server still decides every request.
-use fleetwarden_wire::auth::MeResponse;
+use fleetwarden_wire::auth::{AdministeredResponse, MeResponse};
+use fleetwarden_wire::directory::OrganizationResponse;
 use fleetwarden_wire::tenancy::MembershipRole;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -76,6 +77,66 @@ impl Session {
                 .tenants()
                 .iter()
                 .any(|t| Some(t.id) == tenant && t.admin)
+    }
+
+    /// The organizations of the tenant shown where I may do `action` (e.g. `user.invite`),
+    /// each with its subtree; every one of them for a tenant admin, who holds it at the root.
+    pub fn administers(self, action: &str) -> Vec<AdministeredResponse> {
+        let tenant = self.tenant.get();
+        self.me.with(|me| {
+            me.as_ref()
+                .and_then(Option::as_ref)
+                .map(|m| {
+                    m.administers
+                        .iter()
+                        .filter(|a| Some(a.tenant_id) == tenant)
+                        .filter(|a| a.actions.iter().any(|held| held == action))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// Whether I administer anything in the tenant shown: then the directory, people and
+    /// audit pages are for me too, showing what I may do there.
+    pub fn may_administer(self) -> bool {
+        let tenant = self.tenant.get();
+        self.is_tenant_admin()
+            || self.me.with(|me| {
+                me.as_ref()
+                    .and_then(Option::as_ref)
+                    .is_some_and(|m| m.administers.iter().any(|a| Some(a.tenant_id) == tenant))
+            })
+    }
+
+    /// Of `orgs` (the tenant's organizations as the server lists them to me), the ids of those
+    /// where I may do `action`: the ones I administer for it and everything below them; all
+    /// of them for a tenant admin.
+    pub fn orgs_where(self, action: &str, orgs: &[OrganizationResponse]) -> Vec<Uuid> {
+        if self.is_tenant_admin() {
+            return orgs.iter().map(|o| o.id).collect();
+        }
+        let mut out: Vec<Uuid> = self
+            .administers(action)
+            .iter()
+            .map(|a| a.organization_id)
+            .collect();
+        let mut i = 0;
+        while let Some(&id) = out.get(i) {
+            for o in orgs {
+                if o.parent_id == Some(id) && !out.contains(&o.id) {
+                    out.push(o.id);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Whether I may do `action` somewhere in the tenant shown.
+    pub fn may(self, action: &str) -> bool {
+        self.is_tenant_admin() || !self.administers(action).is_empty()
     }
 }
 

@@ -1,5 +1,5 @@
 //! Parts the administration pages share: a form in a modal dialog, an inline "are you sure?"
-//! button, the tenant-admin gate, and times as people read and type them.
+//! button, the administrators' gate, and times as people read and type them.
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -134,10 +134,12 @@ pub fn ConfirmButton(
     }
 }
 
-/// Shows its children to tenant administrators of the tenant shown; tells anyone else why
-/// there is nothing here. The links are hidden from them already; this covers typed URLs.
+/// Shows its children to whoever administers something in the tenant shown (its admins, and
+/// the managers of its organizations); tells anyone else why there is nothing here. The links
+/// are hidden from them already; this covers typed URLs. Each page offers only what the
+/// person may do, and the server decides.
 #[component]
-pub fn TenantAdminOnly(
+pub fn AdministratorsOnly(
     /// What the page is for, e.g. "manage people".
     #[prop(into)]
     what: String,
@@ -146,14 +148,16 @@ pub fn TenantAdminOnly(
 ) -> impl IntoView {
     let session = use_session();
     move || {
-        match (session.tenant.get(), session.is_tenant_admin()) {
+        match (session.tenant.get(), session.may_administer()) {
         (Some(tenant), true) => page(tenant),
         (None, _) => view! {
             <p class="empty">"You don't belong to a tenant yet, so there is nothing to manage here."</p>
         }
         .into_any(),
         (Some(_), false) => view! {
-            <p class="empty">{format!("Only the tenant's administrators can {what}.")}</p>
+            <p class="empty">
+                {format!("Only the tenant's administrators and its organizations' managers can {what}.")}
+            </p>
         }
         .into_any(),
     }
@@ -234,6 +238,19 @@ pub fn local_to_utc(local: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(&iso)
         .ok()
         .map(|d| d.with_timezone(&Utc))
+}
+
+/// A UTC time as a `datetime-local` value in the browser's time zone (to the minute).
+pub fn utc_to_local(t: DateTime<Utc>) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.timestamp_millis() as f64));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
 }
 
 fn focused_element() -> Option<web_sys::HtmlElement> {

@@ -20,9 +20,13 @@ pub fn Shell(children: Children) -> impl IntoView {
             <Show when=signed_in>
                 <nav aria-label="Main">
                     <A href="/devices">"Devices"</A>
-                    <Show when=move || session.is_tenant_admin()>
+                    // Also for the managers of client organizations: each page offers what they
+                    // may do there.
+                    <Show when=move || session.may_administer()>
                         <A href="/directory">"Directory"</A>
                         <A href="/people">"People"</A>
+                    </Show>
+                    <Show when=move || session.may("audit.read")>
                         <A href="/audit">"Audit log"</A>
                     </Show>
                     <A href="/account">"My account"</A>

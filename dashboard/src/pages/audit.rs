@@ -1,4 +1,5 @@
-//! The tenant's audit log, for its administrators: who did what to which object and when,
+//! The tenant's audit log, for its administrators and its organizations' managers (the server
+//! shows each the records of what they administer): who did what to which object and when,
 //! newest first, filtered and paged by the server; each change shown as what it changed.
 use fleetwarden_wire::directory::{AuditQuery, AuditRecordResponse, PagingQuery};
 use leptos::prelude::*;
@@ -6,8 +7,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api;
-use crate::components::admin::{TenantAdminOnly, local_to_utc, when};
+use crate::components::admin::{AdministratorsOnly, local_to_utc, when};
 use crate::format::non_blank;
+use crate::session::use_session;
 
 const PER_PAGE: u64 = 50;
 
@@ -60,10 +62,17 @@ const TARGET_KINDS: [&str; 9] = [
 /// The audit log page.
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    view! { <TenantAdminOnly what="read the audit log" page=audit_page/> }
+    view! { <AdministratorsOnly what="read the audit log" page=audit_page/> }
 }
 
 fn audit_page(tenant: Uuid) -> AnyView {
+    if !use_session().may("audit.read") {
+        return view! {
+            <div class="page-head"><h1>"Audit log"</h1></div>
+            <p class="empty">"Your role doesn't include reading the audit log."</p>
+        }
+        .into_any();
+    }
     // The form's fields; the query only changes when the form is applied.
     let actor = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());

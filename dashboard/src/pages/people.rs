@@ -1,5 +1,6 @@
-//! The tenant's people, for its administrators: who belongs, who administers, removing someone,
-//! and the invitations that bring new people in.
+//! The tenant's people, for its administrators and its organizations' managers: who belongs,
+//! who administers (tenant admins only change that), removing someone, and the invitations that
+//! bring new people in, into the organizations where the person may invite.
 use fleetwarden_wire::directory::{OrganizationResponse, TenantUserResponse};
 use fleetwarden_wire::tenancy::{InvitationResponse, InvitationStatus, MembershipRole};
 use leptos::prelude::*;
@@ -7,13 +8,13 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::components::admin::{ConfirmButton, Feedback, TenantAdminOnly, when};
+use crate::components::admin::{AdministratorsOnly, ConfirmButton, Feedback, when};
 use crate::session::use_session;
 
 /// The people page.
 #[component]
 pub fn PeoplePage() -> impl IntoView {
-    view! { <TenantAdminOnly what="manage people and invitations" page=people_page/> }
+    view! { <AdministratorsOnly what="manage people and invitations" page=people_page/> }
 }
 
 fn people_page(tenant: Uuid) -> AnyView {
@@ -37,7 +38,11 @@ fn Users(tenant: Uuid) -> impl IntoView {
     let version = RwSignal::new(0_u64);
     let users = LocalResource::new(move || {
         version.track();
-        async move { api::directory::users(tenant).await }
+        async move {
+            let users = api::directory::users(tenant).await?;
+            let orgs = api::directory::organizations(tenant).await?;
+            Ok::<_, ApiError>((users, orgs))
+        }
     });
     let reload = move || version.update(|v| *v += 1);
     let set_role = move |user: TenantUserResponse, role: MembershipRole| {
@@ -76,12 +81,16 @@ fn Users(tenant: Uuid) -> impl IntoView {
             {move || match users.get() {
                 None => view! { <p class="muted" role="status">"Loading people…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! {
+                Some(Ok((list, _))) if list.is_empty() => view! {
                     <p class="empty">"Nobody belongs to this tenant yet. Invite someone below."</p>
                 }.into_any(),
-                Some(Ok(mut list)) => {
+                Some(Ok((mut list, orgs))) => {
                     crate::order::by_text(&mut list, |a| crate::order::folded(&a.display_name));
                     let me = me();
+                    let rights = Rights {
+                        tenant_admin: session.is_tenant_admin(),
+                        invite: session.orgs_where("user.invite", &orgs),
+                    };
                     view! {
                         <div class="table-scroll">
                             <table class="list">
@@ -94,7 +103,7 @@ fn Users(tenant: Uuid) -> impl IntoView {
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {list.into_iter().map(|u| user_row(u, me, set_role, remove)).collect_view()}
+                                    {list.into_iter().map(|u| user_row(u, me, &rights, set_role, remove)).collect_view()}
                                 </tbody>
                             </table>
                         </div>
@@ -108,9 +117,17 @@ fn Users(tenant: Uuid) -> impl IntoView {
     }
 }
 
+/// What I may do to people: change anyone's role (tenant admins), and remove those whose
+/// memberships all lie where I may invite.
+struct Rights {
+    tenant_admin: bool,
+    invite: Vec<Uuid>,
+}
+
 fn user_row(
     u: TenantUserResponse,
     me: Option<Uuid>,
+    rights: &Rights,
     set_role: impl Fn(TenantUserResponse, MembershipRole) + Copy + Send + Sync + 'static,
     remove: impl Fn(TenantUserResponse) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -118,11 +135,15 @@ fn user_row(
     let select_id = format!("role-{}", u.id);
     let for_role = u.clone();
     let for_remove = u.clone();
-    let role_cell = if is_me {
+    let may_remove = !is_me
+        && (rights.tenant_admin
+            || (u.role == MembershipRole::Member
+                && u.organization_ids.iter().all(|o| rights.invite.contains(o))));
+    let role_cell = if is_me || !rights.tenant_admin {
         // Changing or removing oneself could lock everyone out; another admin does it.
         view! {
             <span class=format!("badge role-{}", u.role)>{u.role.as_str()}</span>
-            " "<span class="muted">"(you)"</span>
+            {is_me.then(|| view! { " "<span class="muted">"(you)"</span> })}
         }
         .into_any()
     } else {
@@ -150,7 +171,7 @@ fn user_row(
             <td class="mono">{u.email.clone()}</td>
             <td>{role_cell}</td>
             <td class="row-actions">
-                {(!is_me).then(|| view! {
+                {may_remove.then(|| view! {
                     <ConfirmButton
                         label="Remove"
                         aria_label=format!("Remove {} from the tenant", u.display_name)
@@ -169,20 +190,44 @@ fn user_row(
 
 #[component]
 fn Invitations(tenant: Uuid) -> impl IntoView {
+    let session = use_session();
     let feedback = Feedback::new();
     let version = RwSignal::new(0_u64);
     let show_past = RwSignal::new(false);
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(MembershipRole::Member);
-    let organization = RwSignal::new(tenant.to_string());
+    let organization = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    // Only where I may invite: elsewhere the server would refuse both listing and inviting.
     let orgs =
         LocalResource::new(move || async move { api::directory::organizations(tenant).await });
+    let invitable = Signal::derive(move || {
+        orgs.get()
+            .and_then(Result::ok)
+            .map(|all| {
+                let ids = session.orgs_where("user.invite", &all);
+                all.into_iter()
+                    .filter(|o| ids.contains(&o.id))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
+    // The first of them until another is chosen (the tenant itself, for its admins).
+    Effect::new(move |_| {
+        let list = invitable.get();
+        if !list
+            .iter()
+            .any(|o| o.id.to_string() == organization.get_untracked())
+        {
+            let first = sorted(tenant, list).into_iter().next();
+            organization.set(first.map(|o| o.id.to_string()).unwrap_or_default());
+        }
+    });
     // Invitations are kept per organization; the page shows them together.
     let invitations = LocalResource::new(move || {
         version.track();
+        let orgs = invitable.get();
         async move {
-            let orgs = api::directory::organizations(tenant).await?;
             let mut all: Vec<(InvitationResponse, String)> = Vec::new();
             for org in &orgs {
                 for inv in api::invitations::list(org.id).await? {
@@ -244,7 +289,7 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="invitations-title">
             <h2 id="invitations-title">"Invitations"</h2>
-            <form class="inline-form" on:submit=invite>
+            <form class="inline-form" on:submit=invite hidden=move || invitable.get().is_empty()>
                 <div class="field grow">
                     <label for="invite-email">"Email"</label>
                     <input id="invite-email" type="email" required autocomplete="off"
@@ -252,8 +297,9 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="invite-org">"Into"</label>
-                    <select id="invite-org" bind:value=organization>
-                        {move || orgs.get().and_then(Result::ok).map(|list| org_options(tenant, list))}
+                    <select id="invite-org" prop:value=move || organization.get()
+                        on:change=move |ev| organization.set(event_target_value(&ev))>
+                        {move || org_options(tenant, invitable.get())}
                     </select>
                 </div>
                 <div class="field">
@@ -265,7 +311,9 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
                             role.set(chosen.unwrap_or(MembershipRole::Member));
                         }>
                         <option value=MembershipRole::Member.as_str()>"member"</option>
-                        <option value=MembershipRole::Admin.as_str()>"tenant admin"</option>
+                        {move || session.is_tenant_admin().then(|| view! {
+                            <option value=MembershipRole::Admin.as_str()>"tenant admin"</option>
+                        })}
                     </select>
                 </div>
                 <button type="submit" class="primary" disabled=move || busy.get()>
@@ -348,13 +396,18 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
     }
 }
 
-fn org_options(tenant: Uuid, mut list: Vec<OrganizationResponse>) -> impl IntoView {
-    // The tenant itself first, then its client organizations by name.
+/// The tenant itself first, then its client organizations by name.
+fn sorted(tenant: Uuid, mut list: Vec<OrganizationResponse>) -> Vec<OrganizationResponse> {
     crate::order::by_text(&mut list, |o| {
         let rank = if o.id == tenant { '0' } else { '1' };
         format!("{rank}{}", crate::order::folded(&o.name))
     });
-    list.into_iter()
+    list
+}
+
+fn org_options(tenant: Uuid, list: Vec<OrganizationResponse>) -> impl IntoView {
+    sorted(tenant, list)
+        .into_iter()
         .map(|o| {
             let label = if o.id == tenant {
                 format!("{} (the tenant)", o.name)

@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-use super::Directory;
+use super::{Directory, tree_order};
 use crate::api;
 use crate::components::admin::{ConfirmButton, Feedback, FormDialog};
-use crate::format::plural;
+use crate::format::{indented, plural};
 
 #[component]
 pub(super) fn Groups(
@@ -33,13 +33,16 @@ pub(super) fn Groups(
             .collect_view()
     });
     let empty = data.with_value(|d| d.groups.is_empty());
+    let may_create = data.with_value(|d| !d.may.groups.is_empty());
     view! {
         <section class="card" id="groups" aria-labelledby="groups-title">
             <div class="section-head">
                 <h2 id="groups-title">"Groups"</h2>
-                <button type="button" class="primary" on:click=move |_| creating.set(true)>
-                    "Add group…"
-                </button>
+                {may_create.then(|| view! {
+                    <button type="button" class="primary" on:click=move |_| creating.set(true)>
+                        "Add group…"
+                    </button>
+                })}
             </div>
             <p class="hint">"Share with a group once; whoever is in it has that access."</p>
             {feedback.view()}
@@ -50,7 +53,7 @@ pub(super) fn Groups(
             }}
         </section>
         {move || creating.get().then(|| view! {
-            <GroupDialog tenant group=None
+            <GroupDialog tenant group=None data
                 on_close=Callback::new(move |()| creating.set(false))
                 on_done=Callback::new(move |message: String| {
                     creating.set(false);
@@ -60,7 +63,7 @@ pub(super) fn Groups(
             />
         })}
         {move || editing.get().map(|group| view! {
-            <GroupDialog tenant group=Some(group)
+            <GroupDialog tenant group=Some(group) data
                 on_close=Callback::new(move |()| editing.set(None))
                 on_done=Callback::new(move |message: String| {
                     editing.set(None);
@@ -107,6 +110,8 @@ fn GroupCard(
             .collect::<Vec<_>>()
     });
     let no_candidates = candidates.is_empty();
+    let may = data.with_value(|d| d.may.groups.contains(&group.organization_id));
+    let organization = data.with_value(|d| d.org_name(group.organization_id));
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(user) = Uuid::parse_str(&adding.get_untracked()) else {
@@ -158,6 +163,7 @@ fn GroupCard(
         <article class="group" data-group=group.name.clone()>
             <div class="section-head">
                 <h3>{group.name.clone()}</h3>
+                {may.then(|| view! {
                 <span class="row-actions">
                     <button type="button" class="small"
                         aria-label=format!("Rename group {}", group.name)
@@ -176,7 +182,9 @@ fn GroupCard(
                         on_confirm=delete
                     />
                 </span>
+                })}
             </div>
+            <p class="muted group-org">{format!("of {organization}")}</p>
             {group.description.clone().filter(|d| !d.is_empty()).map(|d| view! { <p class="muted">{d}</p> })}
             {if members.is_empty() {
                 view! { <p class="muted">"No members yet."</p> }.into_any()
@@ -189,18 +197,22 @@ fn GroupCard(
                             view! {
                                 <li class="chip">
                                     {who}
-                                    <button type="button" class="chip-remove" aria-label=label.clone()
-                                        title=label on:click=move |_| remove(id, name.clone())>
-                                        "×"
-                                    </button>
+                                    {may.then(|| view! {
+                                        <button type="button" class="chip-remove" aria-label=label.clone()
+                                            title=label on:click=move |_| remove(id, name.clone())>
+                                            "×"
+                                        </button>
+                                    })}
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 }.into_any()
             }}
-            {if no_candidates {
-                view! { <p class="hint">"Everyone in the tenant is in this group."</p> }.into_any()
+            {if !may {
+                ().into_any()
+            } else if no_candidates {
+                view! { <p class="hint">"Everyone you can see is in this group."</p> }.into_any()
             } else {
                 view! {
                     <form class="inline-form" on:submit=add>
@@ -226,6 +238,7 @@ fn GroupCard(
 fn GroupDialog(
     tenant: Uuid,
     group: Option<GroupResponse>,
+    data: StoredValue<Directory>,
     on_close: Callback<()>,
     on_done: Callback<String>,
 ) -> impl IntoView {
@@ -243,12 +256,34 @@ fn GroupDialog(
         |g| format!("Rename {}", g.name),
     );
     let id = group.as_ref().map(|g| g.id);
+    // A new group belongs where I manage groups (the first such, unless I choose); an
+    // existing one stays where it is.
+    let choices = data.with_value(|d| {
+        tree_order(&d.orgs)
+            .into_iter()
+            .filter(|(o, _)| d.may.groups.contains(&o.id))
+            .collect::<Vec<_>>()
+    });
+    let organization = RwSignal::new(match &group {
+        Some(g) => g.organization_id.to_string(),
+        None => choices
+            .first()
+            .map(|(o, _)| o.id.to_string())
+            .unwrap_or_default(),
+    });
+    let fixed = group
+        .as_ref()
+        .map(|g| data.with_value(|d| d.org_name(g.organization_id)));
     let submit = Callback::new(move |()| {
+        let Ok(org) = Uuid::parse_str(&organization.get_untracked()) else {
+            error.set(Some("Choose the organization the group belongs to.".into()));
+            return;
+        };
         let body = GroupBody {
             name: name.get_untracked().trim().to_owned(),
             description: Some(description.get_untracked().trim().to_owned())
                 .filter(|d| !d.is_empty()),
-            organization_id: None,
+            organization_id: Some(org),
         };
         busy.set(true);
         spawn_local(async move {
@@ -270,6 +305,28 @@ fn GroupDialog(
             <label for="group-description">"What it is for (optional)"</label>
             <input id="group-description" placeholder="e.g. Boston field technicians"
                 bind:value=description/>
+            {match fixed {
+                Some(org) => view! {
+                    <p class="hint">{format!("Belongs to {org} (fixed once created).")}</p>
+                }.into_any(),
+                None => {
+                    let chosen = organization.get_untracked();
+                    view! {
+                        <label for="group-org">"Organization"</label>
+                        <select id="group-org" required bind:value=organization>
+                            {choices.into_iter().map(|(o, depth)| {
+                                let selected = o.id.to_string() == chosen;
+                                view! {
+                                    <option value=o.id.to_string() selected=selected>
+                                        {indented(&o.name, depth)}
+                                    </option>
+                                }
+                            }).collect_view()}
+                        </select>
+                        <p class="hint">"Whoever manages groups there manages this group."</p>
+                    }.into_any()
+                }
+            }}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </FormDialog>
     }

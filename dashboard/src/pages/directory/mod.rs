@@ -1,6 +1,7 @@
-//! The tenant's directory, for its administrators: the organization tree, the sites under it,
-//! and the groups people are shared with through, one section each. Every change reloads the
-//! lists, so what is shown is what the server kept.
+//! The tenant's directory, for its administrators and its organizations' managers: the
+//! organization tree (as much of it as the server shows the person), the sites under it, and
+//! the groups people are shared with through, one section each, each offering only what the
+//! person may do where. Every change reloads the lists, so what is shown is what the server kept.
 use fleetwarden_wire::directory::{
     GroupResponse, OrganizationResponse, SiteResponse, TenantUserResponse,
 };
@@ -8,7 +9,8 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::{self, ApiError};
-use crate::components::admin::{Feedback, TenantAdminOnly};
+use crate::components::admin::{AdministratorsOnly, Feedback};
+use crate::session::use_session;
 
 mod groups;
 mod organizations;
@@ -25,6 +27,17 @@ struct Directory {
     sites: Vec<SiteResponse>,
     groups: Vec<GroupResponse>,
     users: Vec<TenantUserResponse>,
+    /// What I may change where, from the session (not from the server's lists).
+    may: Rights,
+}
+
+/// The organizations (ids, with their subtrees) where I may do each kind of change.
+#[derive(Debug, Clone, Default)]
+struct Rights {
+    tenant_admin: bool,
+    organizations: Vec<Uuid>,
+    sites: Vec<Uuid>,
+    groups: Vec<Uuid>,
 }
 
 impl Directory {
@@ -58,7 +71,9 @@ impl Directory {
     }
 }
 
-/// Depth-first order of the organization tree, with depths.
+/// Depth-first order of the organization tree, with depths. An organization whose parent
+/// isn't listed (a client company's manager sees their company, not the tenant above it) is
+/// a root here.
 fn tree_order(orgs: &[OrganizationResponse]) -> Vec<(OrganizationResponse, usize)> {
     fn walk(
         orgs: &[OrganizationResponse],
@@ -66,8 +81,10 @@ fn tree_order(orgs: &[OrganizationResponse]) -> Vec<(OrganizationResponse, usize
         depth: usize,
         out: &mut Vec<(OrganizationResponse, usize)>,
     ) {
-        let mut children: Vec<&OrganizationResponse> =
-            orgs.iter().filter(|o| o.parent_id == parent).collect();
+        let mut children: Vec<&OrganizationResponse> = orgs
+            .iter()
+            .filter(|o| shown_parent(orgs, o) == parent)
+            .collect();
         crate::order::by_text(&mut children, |a| crate::order::folded(&a.name));
         for child in children {
             // A cycle can't come from the server, but must not hang the page either.
@@ -83,15 +100,21 @@ fn tree_order(orgs: &[OrganizationResponse]) -> Vec<(OrganizationResponse, usize
     out
 }
 
+/// The organization's parent, if it is listed too.
+fn shown_parent(orgs: &[OrganizationResponse], org: &OrganizationResponse) -> Option<Uuid> {
+    org.parent_id.filter(|p| orgs.iter().any(|o| o.id == *p))
+}
+
 /// The directory page.
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
     view! {
-        <TenantAdminOnly what="manage organizations, sites and groups" page=directory_page/>
+        <AdministratorsOnly what="manage organizations, sites and groups" page=directory_page/>
     }
 }
 
 fn directory_page(tenant: Uuid) -> AnyView {
+    let session = use_session();
     let version = RwSignal::new(0_u64);
     let data = LocalResource::new(move || {
         version.track();
@@ -105,6 +128,7 @@ fn directory_page(tenant: Uuid) -> AnyView {
                 sites,
                 groups,
                 users,
+                may: Rights::default(),
             })
         }
     });
@@ -124,7 +148,13 @@ fn directory_page(tenant: Uuid) -> AnyView {
         {move || match data.get() {
             None => view! { <p class="muted" role="status">"Loading the directory…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
-            Some(Ok(d)) => {
+            Some(Ok(mut d)) => {
+                d.may = Rights {
+                    tenant_admin: session.is_tenant_admin(),
+                    organizations: session.orgs_where("organization.manage", &d.orgs),
+                    sites: session.orgs_where("site.manage", &d.orgs),
+                    groups: session.orgs_where("group.manage", &d.orgs),
+                };
                 let d = StoredValue::new(d);
                 view! {
                     <Organizations tenant data=d reload feedback=org_feedback/>

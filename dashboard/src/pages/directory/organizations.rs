@@ -18,8 +18,14 @@ pub(super) fn Organizations(
 ) -> impl IntoView {
     let editing = RwSignal::new(None::<OrganizationResponse>);
     let name = RwSignal::new(String::new());
-    let root = data.with_value(|d| d.orgs.iter().find(|o| o.parent_id.is_none()).map(|o| o.id));
-    let parent = RwSignal::new(root.map(|r| r.to_string()).unwrap_or_default());
+    // New organizations go under the first one I may manage (the tenant, for its admins).
+    let first = data.with_value(|d| {
+        tree_order(&d.orgs)
+            .into_iter()
+            .map(|(o, _)| o.id)
+            .find(|id| d.may.organizations.contains(id))
+    });
+    let parent = RwSignal::new(first.map(|r| r.to_string()).unwrap_or_default());
     let busy = RwSignal::new(false);
 
     let create = move |ev: leptos::ev::SubmitEvent| {
@@ -72,9 +78,11 @@ pub(super) fn Organizations(
     let parents = data.with_value(|d| {
         tree_order(&d.orgs)
             .into_iter()
+            .filter(|(o, _)| d.may.organizations.contains(&o.id))
             .map(|(o, depth)| view! { <option value=o.id.to_string()>{indented(&o.name, depth)}</option> })
             .collect_view()
     });
+    let may_create = first.is_some();
     view! {
         <section class="card" id="organizations" aria-labelledby="orgs-title">
             <h2 id="orgs-title">"Organizations"</h2>
@@ -83,6 +91,7 @@ pub(super) fn Organizations(
             </p>
             {feedback.view()}
             <ul class="tree">{rows}</ul>
+            {may_create.then(|| view! {
             <form class="inline-form" on:submit=create>
                 <div class="field">
                     <label for="org-new-name">"New organization"</label>
@@ -97,6 +106,7 @@ pub(super) fn Organizations(
                     "Add organization"
                 </button>
             </form>
+            })}
         </section>
         {move || editing.get().map(|org| view! {
             <EditOrganization tenant org data
@@ -129,6 +139,9 @@ fn org_row(
         .filter(|o| o.parent_id == Some(org.id))
         .count();
     let is_root = org.parent_id.is_none();
+    let may_edit = d.may.organizations.contains(&org.id) && (!is_root || d.may.tenant_admin);
+    // Deleting a client organization is the tenant's admins' alone.
+    let may_delete = d.may.tenant_admin && !is_root;
     let holds = match (sites, children) {
         (0, 0) => None,
         (s, 0) => Some(plural(s, "site")),
@@ -157,12 +170,14 @@ fn org_row(
             </span>
             <span class="muted">{holds.clone().unwrap_or_else(|| "empty".into())}</span>
             <span class="row-actions">
-                <button type="button" class="small"
-                    aria-label=format!("Rename or move {}", org.name)
-                    on:click=move |_| edit.run(for_edit.clone())>
-                    {if is_root { "Rename…" } else { "Rename or move…" }}
-                </button>
-                {(!is_root).then(|| view! {
+                {may_edit.then(|| view! {
+                    <button type="button" class="small"
+                        aria-label=format!("Rename or move {}", org.name)
+                        on:click=move |_| edit.run(for_edit.clone())>
+                        {if is_root { "Rename…" } else { "Rename or move…" }}
+                    </button>
+                })}
+                {may_delete.then(|| view! {
                     <ConfirmButton
                         label="Delete"
                         aria_label=format!("Delete organization {}", org.name)
@@ -195,7 +210,7 @@ fn EditOrganization(
         let below = d.subtree(org.id);
         tree_order(&d.orgs)
             .into_iter()
-            .filter(|(o, _)| !below.contains(&o.id))
+            .filter(|(o, _)| !below.contains(&o.id) && d.may.organizations.contains(&o.id))
             .map(|(o, depth)| {
                 // `selected`, since a select's value set before its options exist is lost.
                 let selected = Some(o.id) == current_parent;

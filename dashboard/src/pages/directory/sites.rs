@@ -40,6 +40,7 @@ pub(super) fn Sites(
             .map(|s| {
                 let for_edit = s.clone();
                 let for_delete = s.clone();
+                let may = d.may.sites.contains(&s.organization_id);
                 view! {
                     <tr data-site=s.id.to_string()>
                         <td>{s.name.clone()}</td>
@@ -47,6 +48,7 @@ pub(super) fn Sites(
                         <td>{s.address.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| "—".into())}</td>
                         <td>{s.timezone.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "—".into())}</td>
                         <td class="row-actions">
+                            {may.then(|| view! {
                             <button type="button" class="small"
                                 aria-label=format!("Edit site {}", s.name)
                                 on:click=move |_| editing.set(Some(for_edit.clone()))>
@@ -62,6 +64,7 @@ pub(super) fn Sites(
                                 confirm_label="Yes, delete"
                                 on_confirm=Callback::new(move |()| delete.run(for_delete.clone()))
                             />
+                            })}
                         </td>
                     </tr>
                 }
@@ -69,13 +72,16 @@ pub(super) fn Sites(
             .collect_view()
     });
     let empty = data.with_value(|d| d.sites.is_empty());
+    let may_create = data.with_value(|d| !d.may.sites.is_empty());
     view! {
         <section class="card" id="sites" aria-labelledby="sites-title">
             <div class="section-head">
                 <h2 id="sites-title">"Sites"</h2>
-                <button type="button" class="primary" on:click=move |_| creating.set(true)>
-                    "Add site…"
-                </button>
+                {may_create.then(|| view! {
+                    <button type="button" class="primary" on:click=move |_| creating.set(true)>
+                        "Add site…"
+                    </button>
+                })}
             </div>
             {feedback.view()}
             {if empty {
@@ -132,14 +138,19 @@ fn SiteDialog(
     on_done: Callback<String>,
 ) -> impl IntoView {
     let zones = StoredValue::new(browser::time_zones());
-    let first_client = data.with_value(|d| {
+    // Only where I may manage sites; a new one most likely belongs to a client organization.
+    let allowed = data.with_value(|d| {
         tree_order(&d.orgs)
             .into_iter()
-            .find(|(o, _)| o.parent_id.is_some())
-            .or_else(|| tree_order(&d.orgs).into_iter().next())
-            .map(|(o, _)| o.id.to_string())
-            .unwrap_or_default()
+            .filter(|(o, _)| d.may.sites.contains(&o.id))
+            .collect::<Vec<_>>()
     });
+    let first_client = allowed
+        .iter()
+        .find(|(o, _)| o.parent_id.is_some())
+        .or_else(|| allowed.first())
+        .map(|(o, _)| o.id.to_string())
+        .unwrap_or_default();
     let name = RwSignal::new(site.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let organization = RwSignal::new(
         site.as_ref()
@@ -162,17 +173,15 @@ fn SiteDialog(
         .map_or_else(|| "Add a site".to_owned(), |s| format!("Edit {}", s.name));
     let original = StoredValue::new(site);
     let chosen = organization.get_untracked();
-    let orgs = data.with_value(|d| {
-        tree_order(&d.orgs)
-            .into_iter()
-            .map(|(o, depth)| {
-                let selected = o.id.to_string() == chosen;
-                view! {
-                    <option value=o.id.to_string() selected=selected>{indented(&o.name, depth)}</option>
-                }
-            })
-            .collect_view()
-    });
+    let orgs = allowed
+        .into_iter()
+        .map(|(o, depth)| {
+            let selected = o.id.to_string() == chosen;
+            view! {
+                <option value=o.id.to_string() selected=selected>{indented(&o.name, depth)}</option>
+            }
+        })
+        .collect_view();
     let submit = Callback::new(move |()| {
         let new_name = name.get_untracked().trim().to_owned();
         let tz = timezone.get_untracked().trim().to_owned();
