@@ -1,6 +1,7 @@
 //! The tenant's audit log, for its administrators and its organizations' managers (the server
 //! shows each the records of what they administer): who did what to which object and when,
-//! newest first, filtered and paged by the server; each change shown as what it changed.
+//! newest first, filtered and paged by the server; each change shown as what it changed, each
+//! run of refused attempts as one line.
 use fleetwarden_wire::directory::{AuditQuery, AuditRecordResponse, PagingQuery};
 use leptos::prelude::*;
 use serde_json::Value;
@@ -8,13 +9,14 @@ use uuid::Uuid;
 
 use crate::api;
 use crate::components::admin::{AdministratorsOnly, local_to_utc, when};
-use crate::format::non_blank;
+use crate::format::{non_blank, plural};
 use crate::session::use_session;
 
 const PER_PAGE: u64 = 50;
 
 /// Actions the server records, offered as suggestions (any other text still filters).
-const ACTIONS: [&str; 30] = [
+const ACTIONS: [&str; 31] = [
+    "access.refused",
     "grant.",
     "grant.create",
     "grant.revoke",
@@ -80,6 +82,7 @@ fn audit_page(tenant: Uuid) -> AnyView {
     let target_id = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    let refused_only = RwSignal::new(false);
     let form_error = RwSignal::new(None::<String>);
     let query = RwSignal::new((AuditQuery::default(), nth_page(1)));
     let users = LocalResource::new(move || async move { api::directory::users(tenant).await });
@@ -119,7 +122,7 @@ fn audit_page(tenant: Uuid) -> AnyView {
             target_id: non_blank(&target_id.get_untracked()),
             from: from_t,
             to: to_t,
-            refused: None,
+            refused: refused_only.get_untracked().then_some(true),
         };
         query.set((filter, nth_page(1)));
     };
@@ -127,6 +130,7 @@ fn audit_page(tenant: Uuid) -> AnyView {
         for field in [actor, action, target_kind, target_id, from, to] {
             field.set(String::new());
         }
+        refused_only.set(false);
         apply();
     };
     // Clicking an object in a row narrows the log to that object's history.
@@ -185,6 +189,10 @@ fn audit_page(tenant: Uuid) -> AnyView {
                 <label for="audit-to">"Until"</label>
                 <input id="audit-to" type="datetime-local" bind:value=to/>
             </div>
+            <label class="check">
+                <input type="checkbox" bind:checked=refused_only/>
+                "Refused attempts only"
+            </label>
             <div class="field buttons">
                 <button type="submit" class="primary">"Apply filters"</button>
                 <button type="button" on:click=clear>"Clear"</button>
@@ -234,7 +242,10 @@ fn audit_page(tenant: Uuid) -> AnyView {
                             on:click=move |_| query.update(|(_, paging)| *paging = nth_page(current.saturating_sub(1).max(1)))>
                             "Newer"
                         </button>
-                        <span>{format!("Page {current} of {pages} · {} records", page.total)}</span>
+                        <span>{format!(
+                            "Page {current} of {pages} · {}",
+                            plural(usize::try_from(page.total).unwrap_or(usize::MAX), "record")
+                        )}</span>
                         <button type="button" disabled=last
                             on:click=move |_| query.update(|(_, paging)| *paging = nth_page(current + 1))>
                             "Older"
@@ -269,7 +280,11 @@ fn record_row(r: AuditRecordResponse, follow: Callback<(String, String)>) -> imp
             </button>
         }
     });
-    let changes = changes(r.before.as_ref(), r.after.as_ref());
+    let refused = (r.action == "access.refused").then(|| refusal(r.after.as_ref()));
+    let changes = match refused {
+        Some(line) => line,
+        None => changes(r.before.as_ref(), r.after.as_ref()),
+    };
     let full = (r.before.is_some() || r.after.is_some()).then(|| {
         let pretty = |v: &Option<Value>| {
             v.as_ref()
@@ -301,6 +316,46 @@ fn record_row(r: AuditRecordResponse, follow: Callback<(String, String)>) -> imp
             </td>
         </tr>
     }
+}
+
+/// A run of refused attempts in a line or two: "refused: device.function.call ×10000
+/// (not_found)", then when, if the run lasted.
+fn refusal(after: Option<&Value>) -> Vec<String> {
+    let field = |name: &str| after.and_then(|a| a.get(name));
+    let attempted = field("attempted")
+        .and_then(Value::as_str)
+        .unwrap_or("something");
+    let reason = field("reason").and_then(Value::as_str).unwrap_or("refused");
+    let count = field("count").and_then(Value::as_u64).unwrap_or(1);
+    let times = if count > 1 {
+        format!(" ×{count}")
+    } else {
+        String::new()
+    };
+    let mut lines = vec![format!("refused: {attempted}{times} ({reason})")];
+    let at = |name: &str| {
+        field(name)
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| when(t.with_timezone(&chrono::Utc)))
+    };
+    if let (Some(first), Some(last)) = (at("first_at"), at("last_at"))
+        && first != last
+    {
+        lines.push(format!("from {first} to {last}"));
+    }
+    if let Some(targets) = field("targets").and_then(Value::as_array)
+        && targets.len() > 1
+    {
+        let shown: Vec<String> = targets.iter().take(3).map(compact).collect();
+        let more = targets.len().saturating_sub(3);
+        lines.push(if more > 0 {
+            format!("on {} and {more} more", shown.join(", "))
+        } else {
+            format!("on {}", shown.join(", "))
+        });
+    }
+    lines
 }
 
 /// The change in a few short lines: fields that differ as `field: old → new`, or the
@@ -362,13 +417,18 @@ fn compact(v: &Value) -> String {
     }
 }
 
-/// UUIDs shortened to their first block; other ids (device ids) as they are.
+/// UUIDs shortened to their last 8 digits (ours are v7: the first ones are the time, the same
+/// for everything made in the same minute, so they don't tell objects apart); other ids
+/// (device ids) as they are.
 fn short_id(id: &str) -> String {
-    if Uuid::parse_str(id).is_ok() {
-        id.split('-')
-            .next()
-            .map_or_else(|| id.to_owned(), |s| format!("{s}…"))
-    } else {
-        id.to_owned()
+    match Uuid::parse_str(id) {
+        Ok(uuid) => {
+            let hex = uuid.simple().to_string();
+            format!(
+                "…{}",
+                hex.get(hex.len().saturating_sub(8)..).unwrap_or(&hex)
+            )
+        }
+        Err(_) => id.to_owned(),
     }
 }
