@@ -1,11 +1,13 @@
-//! One chain of access: person → (group) → role on scope → device, with "Revoke" on the grant
-//! in place (after a confirmation that says who else loses access through it).
+//! One chain of access: person → (group) → role on scope → device, with "Edit" (role and end)
+//! and "Revoke" on the grant in place (revoking after a confirmation that says who else loses
+//! access through it).
 use fleetwarden_wire::sharing::{ChainLink, LinkKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::api;
+use crate::components::grant_edit::{EditGrant, GrantShown};
 
 /// A chain as steps, revocable where it passes through a grant.
 #[component]
@@ -18,12 +20,15 @@ pub fn GrantChain(
     device: String,
     /// The grants' tenant.
     tenant: Uuid,
-    /// Whether to offer revoking (the server still decides).
+    /// Whether to offer changing and revoking (the server still decides).
     may_revoke: bool,
-    /// After a grant was revoked, with a sentence saying which.
-    on_revoked: Callback<String>,
+    /// My actions on the device, to offer only roles I may give; `None` for a tenant admin.
+    my_actions: Option<Vec<String>>,
+    /// After a grant was changed or revoked, with a sentence saying what happened.
+    on_changed: Callback<String>,
 ) -> impl IntoView {
     let confirming = RwSignal::new(None::<Uuid>);
+    let editing = RwSignal::new(None::<GrantShown>);
     let error = RwSignal::new(None::<String>);
     let through_group = chain.iter().any(|l| l.kind == LinkKind::Group);
     let steps = chain
@@ -34,9 +39,22 @@ pub fn GrantChain(
                 .then_some(link.id)
                 .flatten();
             let sentence = StoredValue::new(text.clone());
+            let shown = revoke.map(|id| GrantShown {
+                id,
+                role_name: link.name.clone().unwrap_or_default(),
+                expires_at: link.expires_at,
+                sentence: text.clone(),
+            });
             view! {
                 <li class=format!("step step-{}", link.kind)>
                     <span>{text}</span>
+                    {shown.map(|grant| view! {
+                        <button type="button" class="small"
+                            aria-label=format!("Edit {}", grant.sentence)
+                            on:click=move |_| editing.set(Some(grant.clone()))>
+                            "Edit…"
+                        </button>
+                    })}
                     {revoke.map(|grant| view! {
                         <Show
                             when=move || confirming.get() == Some(grant)
@@ -58,7 +76,7 @@ pub fn GrantChain(
                                         error.set(None);
                                         spawn_local(async move {
                                             match api::sharing::revoke_grant(tenant, grant).await {
-                                                Ok(()) => on_revoked.run(format!(
+                                                Ok(()) => on_changed.run(format!(
                                                     "Revoked {}.", sentence.get_value()
                                                 )),
                                                 Err(e) => error.set(Some(e.words())),
@@ -86,6 +104,15 @@ pub fn GrantChain(
             <li class="step step-device"><span>{device}</span></li>
         </ol>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || editing.get().map(|grant| view! {
+            <EditGrant tenant grant my_actions=my_actions.clone()
+                on_close=Callback::new(move |()| editing.set(None))
+                on_done=Callback::new(move |message: String| {
+                    editing.set(None);
+                    on_changed.run(message);
+                })
+            />
+        })}
     }
 }
 

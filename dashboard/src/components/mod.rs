@@ -1,6 +1,7 @@
 //! Parts used by several pages.
 pub mod admin;
 pub mod grant_chain;
+pub mod grant_edit;
 pub mod role_badge;
 pub mod share_dialog;
 pub mod shell;

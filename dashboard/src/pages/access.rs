@@ -61,6 +61,7 @@ pub fn AccessPage() -> impl IntoView {
                     {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                     {
                         let name = name.clone();
+                        let mine = mine.clone();
                         move || match access.get() {
                             None => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
                             Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
@@ -70,6 +71,7 @@ pub fn AccessPage() -> impl IntoView {
                             Some(Ok(entries)) => entries.into_iter().map(|entry| {
                                 let person = entry.display_name.clone();
                                 let name = name.clone();
+                                let mine = mine.clone();
                                 view! {
                                     <article class="card person" data-email=entry.email.clone()>
                                         <h2>
@@ -84,7 +86,8 @@ pub fn AccessPage() -> impl IntoView {
                                                 device=name.clone()
                                                 tenant
                                                 may_revoke=may_share
-                                                on_revoked=Callback::new(changed)
+                                                my_actions=mine.clone()
+                                                on_changed=Callback::new(changed)
                                             />
                                         }).collect_view()}
                                     </article>
