@@ -1,18 +1,25 @@
 //! End-to-end: the dashboard in Debian's headless Chromium, driven by playwright-core (npm),
-//! against a real server on loopback over the test fleet (`spawn_fleet`). The browser script
-//! (`share_revoke.mjs`) does the clicking and asserting; this test starts the server, hands the
-//! script the address and logins, and fails with the script's output unless it exits 0.
+//! against a real server on loopback over the test fleet (`spawn_fleet`). The browser scripts
+//! (`share_revoke.mjs`: a tenant admin's journey; `client_manager.mjs`: a client company's
+//! manager's) do the clicking and asserting; each test starts the server, hands its script the
+//! address and logins, and fails with the script's output unless it exits 0. A script that needs
+//! the server's side of something (an emailed link) says so on a line of its own and waits for
+//! this side's answer on its stdin.
 //!
 //! No Chromium (`/usr/bin/chromium`) or node: skipped with a loud message, or a failure when
 //! `FW_E2E_REQUIRED=1` (CI sets it). Screenshots of every step go to
 //! `<target>/e2e-artifacts/*.png`.
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use fleetwarden_tests::fleet::PASSWORD;
-use fleetwarden_tests::spawn_fleet;
+use fleetwarden_tests::{TestApp, spawn_fleet};
+use reqwest::Method;
+use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+const MANAGER: &str = "00000000-0000-7000-8000-000000000003";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_shares_a_site_with_technicians_then_revokes_it_in_the_browser() {
@@ -66,6 +73,187 @@ async fn an_admin_shares_a_site_with_technicians_then_revokes_it_in_the_browser(
         output.status,
         artifacts.display()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_companys_manager_invites_groups_shares_and_edits_within_their_company_in_the_browser()
+ {
+    // Arrange: xstaff manages ClientX; ClientY's manager has a group of their own, which
+    // ClientX's manager must not see.
+    let Some(node) = browser_tools() else { return };
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
+    let artifacts = artifacts_dir().join("client-manager");
+    std::fs::create_dir_all(&artifacts).ok();
+    let (app, fleet) = spawn_fleet().await;
+    let t = fleet.coa;
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    for (who, org) in [
+        (fleet.xstaff, fleet.client_x),
+        (fleet.ystaff, fleet.client_y),
+    ] {
+        let made = admin
+            .post(
+                &format!("/api/v1/tenants/{t}/grants"),
+                &json!({"subject": {"kind": "user", "id": who},
+                        "scope": {"kind": "organization", "id": org}, "role_id": MANAGER}),
+            )
+            .await;
+        assert_eq!(made.status(), 201, "manager of {org}");
+    }
+    let y = app.sign_in("ystaff@clienty.example", PASSWORD).await;
+    let group = y
+        .post(
+            &format!("/api/v1/tenants/{t}/groups"),
+            &json!({"name": "Chicago night shift", "organization_id": fleet.client_y}),
+        )
+        .await;
+    assert_eq!(group.status(), 201);
+    let group: Value = group.json().await.unwrap_or_default();
+    let joined = y
+        .send(
+            Method::PUT,
+            &format!(
+                "/api/v1/tenants/{t}/groups/{}/members/{}",
+                group["id"].as_str().unwrap_or_default(),
+                fleet.ystaff
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(joined.status(), 200);
+    let colleague = "dana@clientx.example";
+    let env = [
+        ("FW_E2E_BASE_URL", app.address.clone()),
+        ("FW_E2E_MANAGER_EMAIL", "xstaff@clientx.example".to_owned()),
+        ("FW_E2E_COLLEAGUE_EMAIL", colleague.to_owned()),
+        ("FW_E2E_COLLEAGUE_NAME", "Dana Colleague".to_owned()),
+        ("FW_E2E_PASSWORD", PASSWORD.to_owned()),
+        ("FW_E2E_COMPANY", "ClientX".to_owned()),
+        ("FW_E2E_GROUP", "Boston day shift".to_owned()),
+        ("FW_E2E_DEVICE", "bos-1".to_owned()),
+        ("FW_E2E_ARTIFACTS", artifacts.display().to_string()),
+    ];
+
+    // Act: the browser runs the journey; when it has sent the invitation, the colleague
+    // accepts the emailed link here, then tries a pump nobody shared with them (a refusal for
+    // the manager's audit log).
+    let started = std::time::Instant::now();
+    let fleet = &fleet;
+    let app = &app;
+    let (status, output) = run_script(node, &e2e, "client_manager.mjs", &env, |line| {
+        let line = line.to_owned();
+        async move {
+            if line != format!("INVITED {colleague}") {
+                return None;
+            }
+            accept_invitation(app, colleague, "Dana Colleague").await;
+            let dana = app.sign_in(colleague, PASSWORD).await;
+            for _ in 0..5 {
+                let probed = dana
+                    .get(&format!("/api/v1/devices/{}", fleet.boston_devices[1]))
+                    .await;
+                assert!(probed.status().is_client_error());
+            }
+            app.flush_refusals().await;
+            Some("accepted".to_owned())
+        }
+    })
+    .await;
+
+    // Assert
+    println!("{output}");
+    println!(
+        "e2e: {:.1} s; screenshots in {}",
+        started.elapsed().as_secs_f64(),
+        artifacts.display()
+    );
+    assert!(
+        status.success(),
+        "the browser journey failed ({status}); its output is above, screenshots in {}",
+        artifacts.display()
+    );
+}
+
+/// The invitation emailed to `email`, accepted through its link's token as a new person.
+async fn accept_invitation(app: &TestApp, email: &str, name: &str) {
+    let mail = app.mail.next_message().await;
+    assert_eq!(mail.rcpt_to, [email]);
+    let link = mail.link("/invite").unwrap_or_default();
+    let token = link.split("token=").nth(1).unwrap_or_default().to_owned();
+    let accepted = app
+        .post_json(
+            "/api/v1/invitations/accept",
+            &json!({"token": token, "password": PASSWORD, "display_name": name}),
+        )
+        .await;
+    assert_eq!(accepted.status(), 200, "accepting {link}");
+}
+
+/// Runs a browser script to its end, answering on its stdin each line of its output that
+/// `answer` has an answer for; its exit status and its output (stdout, then stderr).
+async fn run_script<F, Fut>(
+    node: &str,
+    dir: &Path,
+    script: &str,
+    env: &[(&str, String)],
+    answer: F,
+) -> (std::process::ExitStatus, String)
+where
+    F: Fn(&str) -> Fut,
+    Fut: std::future::Future<Output = Option<String>>,
+{
+    let mut child = match Command::new(node)
+        .arg(dir.join(script))
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => panic!("running node failed: {e}"),
+    };
+    let mut stdin = child.stdin.take();
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+    if let Some(stdout) = child.stdout.take() {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let stderr = child.stderr.take().map(|mut stderr| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            stderr.read_to_string(&mut text).ok();
+            text
+        })
+    });
+    // The server keeps serving on this runtime while the browser works.
+    let mut output = String::new();
+    while let Some(line) = lines.recv().await {
+        output.push_str(&line);
+        output.push('\n');
+        if let Some(reply) = answer(&line).await
+            && let Some(stdin) = stdin.as_mut()
+        {
+            writeln!(stdin, "{reply}").ok();
+        }
+    }
+    drop(stdin);
+    let status = tokio::task::spawn_blocking(move || child.wait()).await;
+    let status = match status {
+        Ok(Ok(status)) => status,
+        Ok(Err(e)) => panic!("waiting for node failed: {e}"),
+        Err(e) => panic!("the browser task failed: {e}"),
+    };
+    if let Some(text) = stderr.and_then(|h| h.join().ok()) {
+        output.push_str(&text);
+    }
+    (status, output)
 }
 
 /// `node`, with playwright-core installed next to the script; `None` (after saying so loudly)
