@@ -323,6 +323,9 @@ fn Invitations(tenant: Uuid) -> impl IntoView {
             <p class="hint">
                 {move || if into_root() {
                     "They get an email with a link to join; a new person sets a password there."
+                } else if !session.is_tenant_admin() {
+                    "They join as members, through the link in their email; a new person sets a \
+                     password there."
                 } else {
                     "People invited into a client organization join as members; make them \
                      administrators later if needed."
