@@ -2,6 +2,7 @@
 //! nothing of ClientY (whose objects answer exactly like missing ones), and ClientX's manager
 //! invites, groups and shares within ClientX on their own.
 #![expect(clippy::unwrap_used, reason = "tests")]
+use fleetwarden_tests::companies;
 use fleetwarden_tests::fleet::{Fleet, PASSWORD};
 use fleetwarden_tests::{Session, TestApp, spawn_fleet, spawn_fleet_with};
 use reqwest::Method;
@@ -9,63 +10,19 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
-const MANAGER: &str = "00000000-0000-7000-8000-000000000003";
 
 async fn body(response: reqwest::Response) -> Value {
     response.json().await.unwrap_or(Value::Null)
 }
 
-/// The fleet with ClientX's and ClientY's staff each made manager of their own company, and
-/// some of ClientY's own directory (a group with its staff, a second site) made by its manager.
+/// The fleet with ClientX and ClientY each managed by its own staff (see
+/// `companies::managed_by_their_staff`).
 async fn two_companies() -> (TestApp, Fleet, Session, Session) {
     // Refusals are written when a test flushes them, not by the background timer, so a test
     // that counts records counts one window whatever the machine's speed.
     let (app, fleet) =
         spawn_fleet_with(|settings| settings.database.audit_refusal_flush_secs = 3_600).await;
-    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
-    for (who, org) in [
-        (fleet.xstaff, fleet.client_x),
-        (fleet.ystaff, fleet.client_y),
-    ] {
-        let made = admin
-            .post(
-                &format!("/api/v1/tenants/{}/grants", fleet.coa),
-                &json!({"subject": {"kind": "user", "id": who},
-                        "scope": {"kind": "organization", "id": org}, "role_id": MANAGER}),
-            )
-            .await;
-        assert_eq!(made.status(), 201);
-    }
-    let x = app.sign_in("xstaff@clientx.example", PASSWORD).await;
-    let y = app.sign_in("ystaff@clienty.example", PASSWORD).await;
-    let group = y
-        .post(
-            &format!("/api/v1/tenants/{}/groups", fleet.coa),
-            &json!({"name": "Chicago night shift", "organization_id": fleet.client_y}),
-        )
-        .await;
-    assert_eq!(group.status(), 201);
-    let group = body(group).await;
-    let joined = y
-        .send(
-            Method::PUT,
-            &format!(
-                "/api/v1/tenants/{}/groups/{}/members/{}",
-                fleet.coa,
-                group["id"].as_str().unwrap(),
-                fleet.ystaff
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(joined.status(), 200, "{}", joined.text().await.unwrap());
-    let site = y
-        .post(
-            &format!("/api/v1/tenants/{}/sites", fleet.coa),
-            &json!({"name": "ClientY Evanston", "organization_id": fleet.client_y}),
-        )
-        .await;
-    assert_eq!(site.status(), 201);
+    let (x, y) = companies::managed_by_their_staff(&app, &fleet).await;
     (app, fleet, x, y)
 }
 

@@ -13,13 +13,12 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use fleetwarden_tests::companies;
 use fleetwarden_tests::fleet::PASSWORD;
 use fleetwarden_tests::{TestApp, spawn_fleet};
-use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const MANAGER: &str = "00000000-0000-7000-8000-000000000003";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_shares_a_site_with_technicians_then_revokes_it_in_the_browser() {
@@ -85,42 +84,7 @@ async fn a_client_companys_manager_invites_groups_shares_and_edits_within_their_
     let artifacts = artifacts_dir().join("client-manager");
     std::fs::create_dir_all(&artifacts).ok();
     let (app, fleet) = spawn_fleet().await;
-    let t = fleet.coa;
-    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
-    for (who, org) in [
-        (fleet.xstaff, fleet.client_x),
-        (fleet.ystaff, fleet.client_y),
-    ] {
-        let made = admin
-            .post(
-                &format!("/api/v1/tenants/{t}/grants"),
-                &json!({"subject": {"kind": "user", "id": who},
-                        "scope": {"kind": "organization", "id": org}, "role_id": MANAGER}),
-            )
-            .await;
-        assert_eq!(made.status(), 201, "manager of {org}");
-    }
-    let y = app.sign_in("ystaff@clienty.example", PASSWORD).await;
-    let group = y
-        .post(
-            &format!("/api/v1/tenants/{t}/groups"),
-            &json!({"name": "Chicago night shift", "organization_id": fleet.client_y}),
-        )
-        .await;
-    assert_eq!(group.status(), 201);
-    let group: Value = group.json().await.unwrap_or_default();
-    let joined = y
-        .send(
-            Method::PUT,
-            &format!(
-                "/api/v1/tenants/{t}/groups/{}/members/{}",
-                group["id"].as_str().unwrap_or_default(),
-                fleet.ystaff
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(joined.status(), 200);
+    companies::managed_by_their_staff(&app, &fleet).await;
     let colleague = "dana@clientx.example";
     let env = [
         ("FW_E2E_BASE_URL", app.address.clone()),

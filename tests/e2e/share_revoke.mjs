@@ -4,15 +4,9 @@
 // next call is refused in words and the device is gone from their list.
 // Run by tests/e2e/main.rs (`cargo test --test e2e`), which starts the server and sets the env.
 // Every wait is on a condition (playwright's auto-waiting), never on time.
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
-import path from 'node:path';
+import { env, scenario, step } from './browser.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (run through cargo test --test e2e)`);
-  return value;
-};
 const base = env('FW_E2E_BASE_URL');
 const adminEmail = env('FW_E2E_ADMIN_EMAIL');
 const techEmail = env('FW_E2E_TECH_EMAIL');
@@ -20,47 +14,7 @@ const password = env('FW_E2E_PASSWORD');
 const siteName = env('FW_E2E_SITE');
 const groupName = env('FW_E2E_GROUP');
 const siteDevices = env('FW_E2E_SITE_DEVICES').split(',').sort();
-const artifacts = env('FW_E2E_ARTIFACTS');
-fs.mkdirSync(artifacts, { recursive: true });
 
-// A hung browser must not hang the test run.
-const watchdog = setTimeout(() => {
-  console.log('FAIL: the scenario took longer than 180 s');
-  process.exit(1);
-}, 180_000);
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-const problems = [];
-let shot = 0;
-async function newPerson(who) {
-  // One context each: separate cookie jars, like two people on two machines.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e}`));
-  page.on('console', (m) => {
-    // Refused requests show as console errors by design; panics and exceptions must not.
-    if (m.type() === 'error' && /panicked|RuntimeError|TypeError|unreachable/.test(m.text())) {
-      problems.push(`${who}: console: ${m.text()}`);
-    }
-  });
-  return page;
-}
-async function screenshot(page, name) {
-  shot += 1;
-  const file = path.join(artifacts, `${String(shot).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`screenshot ${file}`);
-}
-function step(text) {
-  console.log(`-- ${text}`);
-}
 async function signIn(page, email) {
   await page.goto(`${base}/devices`);
   // Not signed in: the app sends us to the sign-in page, and back afterwards.
@@ -80,8 +34,8 @@ function same(actual, expected, what) {
   }
 }
 
-let failed = false;
-try {
+const summary = 'share, operate, who has access, revoke, refused, audit, directory, people, account, tablet';
+await scenario(summary, async ({ newPerson, screenshot }) => {
   const admin = await newPerson('admin');
   const tech = await newPerson('technician');
 
@@ -219,20 +173,4 @@ try {
   const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 0) throw new Error(`the device list is ${overflow} px wider than a 768 px screen`);
   await screenshot(admin, 'tablet-devices');
-
-  if (problems.length > 0) throw new Error(`the pages reported errors:\n${problems.join('\n')}`);
-  console.log('PASS: share, operate, who has access, revoke, refused, audit, directory, people, account, tablet');
-} catch (e) {
-  failed = true;
-  console.log(`FAIL: ${e.stack ?? e}`);
-  if (problems.length > 0) console.log(problems.join('\n'));
-  for (const context of browser.contexts()) {
-    for (const page of context.pages()) {
-      await screenshot(page, 'failure').catch(() => {});
-    }
-  }
-} finally {
-  await browser.close();
-  clearTimeout(watchdog);
-}
-process.exitCode = failed ? 1 : 0;
+});

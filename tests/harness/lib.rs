@@ -2,6 +2,7 @@
 //! its own fresh database — a temporary SQLite file, or with `FW_TEST_DATABASE_URL` set, a new
 //! PostgreSQL database created for the test and dropped after it.
 mod app;
+pub mod companies;
 mod db;
 pub mod fleet;
 mod smtp;
