@@ -17,6 +17,11 @@ pub struct Model {
     /// ISO 4217, e.g. `USD`.
     #[sea_orm(column_type = "String(StringLen::N(3))")]
     pub currency: String,
+    /// At most this many seats (accepting an invitation or a grant that would add one more is
+    /// refused); `None` for no limit.
+    pub max_seats: Option<i32>,
+    /// New tenants start on it (one plan at a time).
+    pub is_default: bool,
     pub created_at: DateTimeUtc,
     /// An archived plan keeps its subscriptions but takes no new ones.
     pub archived_at: Option<DateTimeUtc>,

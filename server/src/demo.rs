@@ -307,6 +307,7 @@ pub async fn seed(
             by,
         )
         .await?;
+    store::seats::settle(&*txn, coa.id, None, now).await?;
     txn.changes(fleet.changes);
     txn.commit().await?;
     Ok(logins)

@@ -4,7 +4,7 @@ use fleetwarden_tests::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-const TABLES: [&str; 26] = [
+const TABLES: [&str; 28] = [
     "users",
     "organizations",
     "memberships",
@@ -31,6 +31,8 @@ const TABLES: [&str; 26] = [
     "audit_diverted",
     "change_log",
     "change_log_readers",
+    "seat_spans",
+    "invoices",
 ];
 
 async fn existing_tables(conn: &DatabaseConnection) -> anyhow::Result<Vec<&'static str>> {
@@ -123,9 +125,14 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let manager = SchemaManager::new(&db.conn);
     assert!(manager.has_index("grants", "uq_grants_identity").await?);
 
-    // Act: the newest migration only gives groups and audit records an organization; the one
-    // before it only adds the change log's two tables; the one before that only unique
-    // indexes; then only the table of diverted audit records; then only foreign-key indexes.
+    // Act: the newest migration only adds seat spans and invoices and two plan columns; the
+    // one before it only gives groups and audit records an organization; then only the change
+    // log's two tables; then only unique indexes; then only the table of diverted audit
+    // records; then only foreign-key indexes.
+    assert!(manager.has_column("plans", "max_seats").await?);
+    Migrator::down(&db.conn, Some(1)).await?;
+    let tables_after_billing = existing_tables(&db.conn).await?;
+    let plan_limit_after = manager.has_column("plans", "max_seats").await?;
     assert!(manager.has_column("groups", "organization_id").await?);
     Migrator::down(&db.conn, Some(1)).await?;
     let tables_after_orgs = existing_tables(&db.conn).await?;
@@ -149,10 +156,13 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let index_after_three = manager.has_index("grants", "idx_grants_role_id").await?;
 
     // Assert
-    assert_eq!(tables_after_orgs, TABLES);
+    let before_billing = &TABLES[..TABLES.len() - 2];
+    assert_eq!(tables_after_billing, before_billing);
+    assert!(!plan_limit_after);
+    assert_eq!(tables_after_orgs, before_billing);
     assert!(!group_orgs_after && !audit_orgs_after);
     assert!(group_names_unique_per_tenant);
-    let without_log = &TABLES[..TABLES.len() - 2];
+    let without_log = &before_billing[..before_billing.len() - 2];
     assert_eq!(tables_after_log, without_log);
     assert!(unique_after_log);
     assert_eq!(tables_after_one, without_log);

@@ -4,9 +4,9 @@ use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use entity::enums::{CatalogKind, GrantScopeKind, MembershipRole, OrganizationKind, ProductMode};
 use entity::{
     api_token, audit_record, casbin_rule, catalog_entry, device, device_event, grant, group,
-    group_member, invitation, login_throttle, membership, organization, particle_product,
-    password_reset_token, plan, role, seat_usage, session, shadow_customer, site, subscription,
-    user,
+    group_member, invitation, invoice, login_throttle, membership, organization, particle_product,
+    password_reset_token, plan, role, seat_span, seat_usage, session, shadow_customer, site,
+    subscription, user,
 };
 use fleetwarden_tests::TestDb;
 use rstest::rstest;
@@ -759,6 +759,8 @@ async fn plans_subscriptions_and_seat_usage_read_back() -> anyhow::Result<()> {
         monthly_price_cents: 49_900,
         extra_seat_price_cents: 1_500,
         currency: "USD".to_owned(),
+        max_seats: Some(40),
+        is_default: false,
         created_at: at,
         archived_at: None,
     };
@@ -1301,5 +1303,55 @@ async fn deleting_a_tenant_removes_its_custom_roles_together_with_the_grants_usi
         .await?;
     let names: Vec<_> = roles.into_iter().map(|r| r.name).collect();
     assert_eq!(names, ["viewer", "operator", "manager"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn seat_spans_and_invoices_read_back_and_a_period_is_invoiced_once() -> anyhow::Result<()> {
+    // Arrange
+    let f = fleet().await?;
+    let at = now();
+    let span = seat_span::Model {
+        id: new_id(),
+        tenant_id: f.tenant.id,
+        user_id: f.user.id,
+        source_kind: seat_span::MEMBERSHIP.to_owned(),
+        source_id: new_id(),
+        starts_at: at - Duration::days(3),
+        ends_at: Some(at),
+    };
+    let period_start =
+        NaiveDate::from_ymd_opt(2026, 11, 1).ok_or_else(|| anyhow::anyhow!("valid date"))?;
+    let issued = invoice::Model {
+        id: new_id(),
+        tenant_id: f.tenant.id,
+        period_start,
+        number: "FW-2026-11-000001".to_owned(),
+        currency: "USD".to_owned(),
+        total_minor: 52_900,
+        lines: serde_json::json!([{"description": "Team", "quantity": "30", "amount_minor": 49_900}]),
+        issued_at: at,
+    };
+
+    // Act
+    span.clone().into_active_model().insert(f.conn()).await?;
+    issued.clone().into_active_model().insert(f.conn()).await?;
+    let again = invoice::Model {
+        id: new_id(),
+        number: "FW-2026-11-000002".to_owned(),
+        ..issued.clone()
+    };
+    let second = refused(again.into_active_model().insert(f.conn()).await);
+
+    // Assert
+    assert_eq!(
+        seat_span::Entity::find_by_id(span.id).one(f.conn()).await?,
+        Some(span)
+    );
+    assert_eq!(
+        invoice::Entity::find_by_id(issued.id).one(f.conn()).await?,
+        Some(issued)
+    );
+    assert_unique_violation(second);
     Ok(())
 }

@@ -170,6 +170,11 @@ impl Fleet {
         groups::add_member(db, boston_techs, tech, now)
             .await
             .expect("group member");
+        for tenant in [coa.id, other.id] {
+            fleetwarden_server::store::seats::settle(db, tenant, None, now)
+                .await
+                .expect("seat spans");
+        }
         Fleet {
             coa: coa.id,
             client_x: client_x.id,

@@ -242,6 +242,7 @@ pub async fn accept(
         return Err(AccountError::NotFound);
     }
     store::memberships::ensure(&*txn, user.id, &org, inv.role, now).await?;
+    store::seats::settle(&*txn, inv.tenant_id, Some(&[user.id]), now).await?;
     txn.audit(audit::Entry {
         tenant_id: Some(inv.tenant_id),
         actor_user_id: Some(user.id),

@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod products;
 pub mod reset_tokens;
 pub mod roles;
+pub mod seats;
 pub mod sessions;
 pub mod shadow_customers;
 pub mod sites;

@@ -275,6 +275,9 @@ async fn store_grant(
             (stored, true)
         }
     };
+    if let Some(user) = identity.user {
+        store::seats::settle(&*txn, tenant, Some(&[user]), now).await?;
+    }
     if let Some(record) = grant_record(&stored) {
         txn.change(Change::Grant(record));
     }
@@ -369,6 +372,9 @@ pub async fn update(
         ..ctx.entry(tenant, "grant.update", "grant", id)
     })
     .await?;
+    if let Some(user) = updated.subject_user_id {
+        store::seats::settle(&*txn, tenant, Some(&[user]), now).await?;
+    }
     if let Some(record) = grant_record(&updated) {
         txn.change(Change::Grant(record));
     }
@@ -389,6 +395,9 @@ pub async fn revoke(ctx: &Ctx<'_>, tenant: TenantId, id: GrantId) -> Result<(), 
     let before = serde_json::to_value(response(&stored, "", ctx.now())).ok();
     let mut txn = ctx.write().await?;
     store::grants::delete(&*txn, &[id]).await?;
+    if let Some(user) = stored.subject_user_id {
+        store::seats::settle(&*txn, tenant, Some(&[user]), ctx.now()).await?;
+    }
     txn.audit(audit::Entry {
         before,
         organization_id: organization_of(ctx, &record.scope).await,

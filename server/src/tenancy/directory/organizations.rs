@@ -211,6 +211,8 @@ pub async fn delete_organization(
     let mut txn = ctx.write().await?;
     let before = serde_json::to_value(org_response(&org)).ok();
     store::organizations::delete(&*txn, id).await?;
+    // Its memberships and the grants on it went with it (the database's cascade).
+    store::seats::settle(&*txn, tenant, None, ctx.now()).await?;
     txn.audit(audit::Entry {
         before,
         organization_id: org.parent_id,

@@ -131,6 +131,7 @@ pub async fn remove_user(
     store::groups::remove_from_all(&*txn, user, &groups).await?;
     let grant_ids: Vec<Uuid> = grants.iter().map(|g| g.id).collect();
     store::grants::delete(&*txn, &grant_ids).await?;
+    store::seats::settle(&*txn, tenant, Some(&[user]), ctx.now()).await?;
     txn.audit(audit::Entry {
         after: Some(serde_json::json!({ "grants_ended": grants.len() })),
         organization_id: memberships

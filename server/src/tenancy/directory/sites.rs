@@ -184,6 +184,8 @@ pub async fn delete_site(ctx: &Ctx<'_>, tenant: TenantId, id: SiteId) -> Result<
     let mut txn = ctx.write().await?;
     let before = serde_json::to_value(site_response(&current)).ok();
     store::sites::delete(&*txn, id).await?;
+    // The grants on the site went with it (the database's cascade).
+    store::seats::settle(&*txn, tenant, None, ctx.now()).await?;
     txn.audit(audit::Entry {
         before,
         organization_id: Some(current.organization_id),

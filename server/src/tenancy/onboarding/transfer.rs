@@ -152,6 +152,7 @@ async fn commit_transfer(
     let mut txn = ctx.write().await?;
     let (updated, dropped) =
         store::devices::transfer(&*txn, current.clone(), to, ctx.now()).await?;
+    store::seats::settle(&*txn, current.tenant_id, None, ctx.now()).await?;
     let summary = serde_json::json!({
         "from_tenant": current.tenant_id,
         "to_tenant": body.tenant_id,
