@@ -1,6 +1,7 @@
-//! The domain: plain Rust, no actix and no SQL: ids, the action vocabulary, email addresses,
-//! passwords, secrets, paging and client addresses, each with its own tests.
+//! The domain: plain Rust, no actix and no SQL: ids, the action vocabulary, billing, email
+//! addresses, passwords, secrets, paging and client addresses, each with its own tests.
 pub mod actions;
+pub mod billing;
 pub mod email;
 pub mod ids;
 pub mod net;
