@@ -1,10 +1,16 @@
 //! Billing arithmetic, plain and exact: calendar-month periods in UTC, seats as distinct people
-//! per day, and money in whole minor units, rounded once, half to even. No I/O: the caller
-//! loads the spans and stores the result.
+//! per day, plans over time, and invoices whose lines are each rounded once, half to even, to
+//! whole minor units. No I/O: the caller loads the spans and stores the result.
+mod invoice;
+mod limits;
 mod money;
 mod period;
+mod plan;
 mod seats;
 
+pub use invoice::{BillingError, Coverage, Invoice, InvoiceLine, LineKind, invoice, projection};
+pub use limits::{LimitExceeded, would_exceed};
 pub use money::{Currency, InvalidCurrency, Money, round_half_even};
 pub use period::Period;
+pub use plan::{Plan, PlanSpan};
 pub use seats::{SeatSpan, daily_seats};
