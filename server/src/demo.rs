@@ -308,6 +308,20 @@ pub async fn seed(
         )
         .await?;
     store::seats::settle(&*txn, coa.id, None, now).await?;
+    // Fewer included seats than the demo's people, so the bill shows an extra-seats line from
+    // the first start; new tenants start on it too.
+    let starter = store::billing::NewPlan {
+        code: "starter",
+        name: "Starter",
+        included_seats: 2,
+        monthly_price_minor: 4_900,
+        extra_seat_price_minor: 1_200,
+        currency: "USD",
+        max_seats: None,
+    };
+    let plan = store::billing::insert_plan(&*txn, starter, now).await?;
+    store::billing::make_default(&*txn, plan.id).await?;
+    store::billing::subscribe(&*txn, coa.id, plan.id, now).await?;
     txn.changes(fleet.changes);
     txn.commit().await?;
     Ok(logins)

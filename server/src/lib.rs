@@ -3,6 +3,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod cache;
 pub mod changes;
 pub mod cli;

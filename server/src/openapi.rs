@@ -28,6 +28,7 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
         (name = "sharing", description = "Grants: who holds which role on what, until when"),
         (name = "devices", description = "Devices I can see, and who has access and why"),
         (name = "products", description = "Particle products, function catalogs, onboarding (operators)"),
+        (name = "billing", description = "Plans, subscriptions, seats, bills and invoices"),
     )
 )]
 struct ApiDoc;

@@ -129,6 +129,7 @@ impl Application {
             dummy_hash,
             particle,
         });
+        tokio::spawn(crate::billing::invoices::close_every_hour(state.clone()));
         let document = web::Data::new(openapi::Document::build());
         let route_table = web::Data::new(document.routes.clone());
         let proxies = web::Data::new(

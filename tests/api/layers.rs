@@ -23,7 +23,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("change log", &["changes"]),
     ("shared state", &["state"]),
-    ("services", &["auth", "accounts", "tenancy", "demo"]),
+    (
+        "services",
+        &["auth", "accounts", "tenancy", "billing", "demo"],
+    ),
     ("http", &["routes", "edge", "openapi"]),
     ("wiring", &["startup"]),
     ("entry points", &["cli", "main", "lib"]),

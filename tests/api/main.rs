@@ -2,6 +2,7 @@
 mod access_differential;
 mod access_matrix;
 mod auth;
+mod billing;
 mod calls;
 mod email;
 mod faults;

@@ -241,6 +241,14 @@ pub async fn accept(
     if !store::invitations::accept(&*txn, inv.id, user.id, now).await? {
         return Err(AccountError::NotFound);
     }
+    // Checked inside the transaction that seats them. On SQLite writers take turns; on
+    // PostgreSQL two acceptances in the same instant can both see the last seat free.
+    crate::billing::limits::check(&*txn, inv.tenant_id, user.id, now)
+        .await
+        .map_err(|e| match e {
+            crate::tenancy::TenancyError::Conflict(why) => AccountError::Conflict(why),
+            other => AccountError::Internal(anyhow::anyhow!(other)),
+        })?;
     store::memberships::ensure(&*txn, user.id, &org, inv.role, now).await?;
     store::seats::settle(&*txn, inv.tenant_id, Some(&[user.id]), now).await?;
     txn.audit(audit::Entry {

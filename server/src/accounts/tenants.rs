@@ -48,6 +48,8 @@ pub async fn create(
             }
             _ => e.into(),
         })?;
+    let plan =
+        crate::billing::subscriptions::start_default(&*txn, tenant.id, state.clock.now()).await?;
     txn.audit(audit::Entry {
         tenant_id: Some(tenant.id),
         actor_user_id: Some(principal.user_id()),
@@ -55,7 +57,7 @@ pub async fn create(
         action: "tenant.create",
         target_kind: "organization",
         target_id: Some(tenant.id.to_string()),
-        after: Some(serde_json::json!({ "name": tenant.name })),
+        after: Some(serde_json::json!({ "name": tenant.name, "plan": plan })),
         ip: client.ip.clone(),
         request_id: client.request_id.clone(),
         ..Default::default()

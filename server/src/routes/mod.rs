@@ -20,6 +20,7 @@ pub fn page_request(paging: &PagingQuery) -> Result<PageRequest, ApiError> {
 }
 
 pub mod auth;
+pub mod billing;
 pub mod dashboard;
 pub mod directory;
 pub mod extract;
@@ -95,7 +96,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(products::put_catalog)
             .service(products::onboard_device)
             .service(products::onboard_batch)
-            .service(products::transfer_device),
+            .service(products::transfer_device)
+            .service(billing::list_plans)
+            .service(billing::create_plan)
+            .service(billing::update_plan)
+            .service(billing::set_subscription)
+            .service(billing::get_billing)
+            .service(billing::list_invoices)
+            .service(billing::close_period),
     );
 }
 

@@ -3,6 +3,7 @@
 //! `db: &impl ConnectionTrait` so it also runs inside a change's transaction.
 pub mod api_tokens;
 pub mod audit_log;
+pub mod billing;
 pub mod change_log;
 pub mod devices;
 pub mod directory;

@@ -118,3 +118,39 @@ pub async fn overlapping(
         .all(db)
         .await
 }
+
+/// People holding a seat in `tenant` at `at`.
+///
+/// # Errors
+/// Database failures.
+pub async fn seated(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    at: DateTime<Utc>,
+) -> Result<u32, DbErr> {
+    Ok(u32::try_from(seated_people(db, tenant, at).await?.len()).unwrap_or(u32::MAX))
+}
+
+/// The people holding a seat in `tenant` at `at`.
+///
+/// # Errors
+/// Database failures.
+pub async fn seated_people(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    at: DateTime<Utc>,
+) -> Result<std::collections::BTreeSet<Uuid>, DbErr> {
+    Ok(seat_span::Entity::find()
+        .filter(seat_span::Column::TenantId.eq(tenant))
+        .filter(seat_span::Column::StartsAt.lte(at))
+        .filter(
+            Condition::any()
+                .add(seat_span::Column::EndsAt.is_null())
+                .add(seat_span::Column::EndsAt.gt(at)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.user_id)
+        .collect())
+}

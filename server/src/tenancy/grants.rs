@@ -214,6 +214,9 @@ pub async fn create(
         return Err(TenancyError::invalid("expires_at", "must be in the future"));
     }
     check_delegation(ctx, &scope, role.id).await?;
+    if let Subject::User(person) = subject {
+        crate::billing::limits::check(&ctx.state.db, tenant, person, now).await?;
+    }
 
     let identity = Identity::of(tenant, subject, &scope, role.id);
     // Stored at the precision both databases keep, so a merge compares like with like.

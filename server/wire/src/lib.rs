@@ -34,6 +34,7 @@ macro_rules! closed_set {
 }
 
 pub mod auth;
+pub mod billing;
 pub mod directory;
 pub mod error;
 pub mod health;

@@ -198,7 +198,7 @@ pub struct UpdateDevice {
     pub site_id: Option<Option<Uuid>>,
 }
 
-mod double_option {
+pub(crate) mod double_option {
     //! Tells an absent field (leave as is) from an explicit `null` (clear it).
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
