@@ -215,6 +215,28 @@ async fn a_month_bills_each_person_once_a_day_through_their_removal_and_each_day
             > so_far["bill"]["total_minor"].as_i64().unwrap()
     );
     assert_eq!(so_far["seats_now"], 4);
+    // The same as files for the maker's accounting.
+    let seats_csv = admin
+        .get(&format!(
+            "/api/v1/tenants/{}/billing/export?period={period}",
+            fleet.coa
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csv_lines: Vec<&str> = seats_csv.lines().collect();
+    assert_eq!(csv_lines[0], "date,seats");
+    assert_eq!(csv_lines.len(), usize::try_from(days).unwrap() + 1);
+    assert!(csv_lines[10].ends_with(",5") && csv_lines[11].ends_with(",4"));
+    let invoices_csv = admin
+        .get(&format!("/api/v1/tenants/{}/invoices/export", fleet.coa))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(invoices_csv.lines().count(), 4, "a header and three lines");
+    assert!(invoices_csv.contains(month["invoice"]["number"].as_str().unwrap()));
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! loads what it needs (seat spans, the plans over time), checks who may see it, and stores
 //! what is issued.
 pub mod bill;
+pub mod export;
 pub mod invoices;
 pub mod limits;
 pub mod plans;

@@ -8,7 +8,7 @@ use fleetwarden_wire::billing::{
 use fleetwarden_wire::error::ErrorBody;
 use uuid::Uuid;
 
-use crate::billing::{bill, invoices, plans, subscriptions};
+use crate::billing::{bill, export, invoices, plans, subscriptions};
 use crate::domain::ids::TenantId;
 use crate::error::ApiError;
 use crate::routes::Json;
@@ -102,4 +102,42 @@ pub async fn close_period(caller: Caller, period: web::Path<String>) -> Json<Vec
     Ok(web::Json(
         invoices::close_now(&caller.ctx(), &period).await?,
     ))
+}
+
+/// The month's seats per day as a CSV file (`date,seats`).
+#[utoipa::path(tag = "billing", security(("session" = []), ("bearer" = [])), params(("tenant" = Uuid, Path), BillingQuery),
+    responses((status = 200, content_type = "text/csv", body = String, description = "date,seats"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[get("/tenants/{tenant}/billing/export")]
+pub async fn export_seats(
+    caller: Caller,
+    tenant: web::Path<TenantId>,
+    query: web::Query<BillingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let csv = export::daily_seats(&caller.ctx(), *tenant, &query).await?;
+    Ok(csv_file(csv, &format!("seats-{}.csv", *tenant)))
+}
+
+/// Every issued invoice's lines as a CSV file.
+#[utoipa::path(tag = "billing", security(("session" = []), ("bearer" = [])), params(("tenant" = Uuid, Path)),
+    responses((status = 200, content_type = "text/csv", body = String,
+        description = "number,period,currency,plan,kind,description,quantity,unit_price_minor,amount_minor,invoice_total_minor"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/tenants/{tenant}/invoices/export")]
+pub async fn export_invoices(
+    caller: Caller,
+    tenant: web::Path<TenantId>,
+) -> Result<HttpResponse, ApiError> {
+    let csv = export::invoices(&caller.ctx(), *tenant).await?;
+    Ok(csv_file(csv, &format!("invoices-{}.csv", *tenant)))
+}
+
+fn csv_file(body: Vec<u8>, name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
 }

@@ -102,6 +102,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(billing::update_plan)
             .service(billing::set_subscription)
             .service(billing::get_billing)
+            .service(billing::export_seats)
+            .service(billing::export_invoices)
             .service(billing::list_invoices)
             .service(billing::close_period),
     );

@@ -73,7 +73,7 @@ pub async fn csv(
 /// A spreadsheet runs a cell starting with `=`, `+`, `-`, `@` (or a tab or carriage return)
 /// as a formula; anyone can put such text in a name that lands in the log, so such cells get
 /// a leading `'`, which spreadsheets show as text (OWASP's advice for CSV injection).
-fn defused(cell: String) -> String {
+pub fn defused(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {
