@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{bill_view, parse_period, plan_at, plan_response, plan_spans, seat_spans};
 use crate::access::Scope;
 use crate::domain::actions::Action;
-use crate::domain::billing::{self, Coverage, Period};
+use crate::domain::billing::{self, Period};
 use crate::domain::ids::TenantId;
 use crate::store;
 use crate::tenancy::{Ctx, TenancyError};
@@ -45,27 +45,15 @@ pub async fn billing(
     let spans = seat_spans(db, tenant, &period).await?;
     let up_to = (period == current).then_some(now);
     let daily = billing::daily_seats(&spans, &period, up_to);
-    let days_counted = if period == current {
-        now.date_naive()
-            .signed_duration_since(period.first_day())
-            .num_days() as u32
-            + 1
-    } else {
-        period.days()
-    };
     let bill = match billing::invoice(&period, &plans, &spans, up_to) {
-        Ok(invoice) => Some(bill_view(&invoice, days_counted)),
+        Ok(invoice) => Some(bill_view(&invoice)),
         Err(billing::BillingError::NoPlan(_)) => None,
         Err(other) => return Err(TenancyError::Internal(other.into())),
     };
     let projected = if period == current && bill.is_some() {
         let invoice = billing::projection(now, &plans, &spans)
             .map_err(|e| TenancyError::Internal(e.into()))?;
-        let actual = match invoice.coverage {
-            Coverage::Projected { actual_days } => actual_days,
-            _ => days_counted,
-        };
-        Some(bill_view(&invoice, actual))
+        Some(bill_view(&invoice))
     } else {
         None
     };

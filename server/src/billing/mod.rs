@@ -15,7 +15,9 @@ use fleetwarden_wire::billing::{self as wire, BillView, InvoiceLineResponse, Pla
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use crate::domain::billing::{Currency, Invoice, LineKind, Period, Plan, PlanSpan, SeatSpan};
+use crate::domain::billing::{
+    Coverage, Currency, Invoice, LineKind, Period, Plan, PlanSpan, SeatSpan,
+};
 use crate::store;
 use crate::tenancy::TenancyError;
 
@@ -138,7 +140,12 @@ fn line_response(line: &crate::domain::billing::InvoiceLine) -> InvoiceLineRespo
     }
 }
 
-fn bill_view(invoice: &Invoice, days_counted: u32) -> BillView {
+fn bill_view(invoice: &Invoice) -> BillView {
+    let days_counted = match invoice.coverage {
+        Coverage::Complete => invoice.period.days(),
+        Coverage::SoFar { days } => days,
+        Coverage::Projected { actual_days } => actual_days,
+    };
     BillView {
         period: invoice.period.to_string(),
         currency: invoice.currency.as_str().to_owned(),
