@@ -6,8 +6,9 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 use crate::components::shell::Shell;
+use crate::pages::directory::DirectoryPage;
 use crate::pages::{access::AccessPage, device::DevicePage, devices::DevicesPage};
-use crate::pages::{account::AccountPage, audit::AuditPage, directory::DirectoryPage};
+use crate::pages::{account::AccountPage, audit::AuditPage, billing::BillingPage};
 use crate::pages::{forgot::ForgotPage, login::LoginPage, not_found::NotFound, people::PeoplePage};
 use crate::session::{Session, use_session};
 
@@ -47,6 +48,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/audit")
                         view=|| view! { <Protected><AuditPage/></Protected> }
+                    />
+                    <Route
+                        path=path!("/billing")
+                        view=|| view! { <Protected><BillingPage/></Protected> }
                     />
                     <Route
                         path=path!("/account")

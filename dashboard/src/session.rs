@@ -64,15 +64,19 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// Whether I administer the tenant shown (or am a platform admin).
-    pub fn is_tenant_admin(self) -> bool {
-        let platform = self.me.with(|me| {
+    /// Whether I run the platform (plans, subscriptions, closing months).
+    pub fn is_platform_admin(self) -> bool {
+        self.me.with(|me| {
             me.as_ref()
                 .and_then(Option::as_ref)
                 .is_some_and(|m| m.user.is_platform_admin)
-        });
+        })
+    }
+
+    /// Whether I administer the tenant shown (or am a platform admin).
+    pub fn is_tenant_admin(self) -> bool {
         let tenant = self.tenant.get();
-        platform
+        self.is_platform_admin()
             || self
                 .tenants()
                 .iter()

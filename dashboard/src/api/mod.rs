@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod devices;
 pub mod directory;
 pub mod invitations;

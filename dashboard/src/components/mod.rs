@@ -3,5 +3,6 @@ pub mod admin;
 pub mod grant_chain;
 pub mod grant_edit;
 pub mod role_badge;
+pub mod seat_chart;
 pub mod share_dialog;
 pub mod shell;

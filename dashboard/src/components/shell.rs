@@ -29,6 +29,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <Show when=move || session.may("audit.read")>
                         <A href="/audit">"Audit log"</A>
                     </Show>
+                    <Show when=move || session.may("billing.read")>
+                        <A href="/billing">"Billing"</A>
+                    </Show>
                     <A href="/account">"My account"</A>
                 </nav>
                 <TenantSwitcher/>

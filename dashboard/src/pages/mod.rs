@@ -2,6 +2,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod billing;
 pub mod device;
 pub mod devices;
 pub mod directory;
