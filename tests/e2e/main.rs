@@ -1,7 +1,7 @@
 //! End-to-end: the dashboard in Debian's headless Chromium, driven by playwright-core (npm),
 //! against a real server on loopback over the test fleet (`spawn_fleet`). The browser scripts
 //! (`share_revoke.mjs`: a tenant admin's journey; `client_manager.mjs`: a client company's
-//! manager's) do the clicking and asserting; each test starts the server, hands its script the
+//! manager's; `billing.mjs`: a tenant admin's bill over the plan) do the clicking and asserting; each test starts the server, hands its script the
 //! address and logins, and fails with the script's output unless it exits 0. A script that needs
 //! the server's side of something (an emailed link) says so on a line of its own and waits for
 //! this side's answer on its stdin.
@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use chrono::Datelike;
 use fleetwarden_tests::companies;
 use fleetwarden_tests::fleet::PASSWORD;
 use fleetwarden_tests::{TestApp, spawn_fleet};
@@ -134,6 +135,93 @@ async fn a_client_companys_manager_invites_groups_shares_and_edits_within_their_
     assert!(
         status.success(),
         "the browser journey failed ({status}); its output is above, screenshots in {}",
+        artifacts.display()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_admin_sees_seats_over_the_plan_the_bill_so_far_and_the_chart_in_the_browser() {
+    // Arrange: a platform admin puts CustomerCoA (five people) on a plan including two seats.
+    let Some(node) = browser_tools() else { return };
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
+    let artifacts = artifacts_dir().join("billing");
+    std::fs::create_dir_all(&artifacts).ok();
+    let (app, fleet) = spawn_fleet().await;
+    app.create_user("ops@example.com", PASSWORD, true).await;
+    let ops = app.sign_in("ops@example.com", PASSWORD).await;
+    let made = ops
+        .post(
+            "/api/v1/plans",
+            &json!({"code": "starter", "name": "Starter", "included_seats": 2,
+                    "monthly_price_minor": 4900, "extra_seat_price_minor": 1200,
+                    "currency": "USD"}),
+        )
+        .await;
+    assert_eq!(made.status(), 201);
+    let plan: serde_json::Value = made.json().await.unwrap_or_default();
+    let set = ops
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/tenants/{}/subscription", fleet.coa),
+            Some(&json!({"plan_id": plan["id"]})),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    // The page must show what the API says (the server's clock stands still meanwhile).
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let billing: serde_json::Value = admin
+        .get(&format!("/api/v1/tenants/{}/billing", fleet.coa))
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let usd = |minor: &serde_json::Value| {
+        let minor = minor.as_i64().unwrap_or_default();
+        format!("{}.{:02} USD", minor / 100, minor % 100)
+    };
+    let period = billing["period"].as_str().unwrap_or_default().to_owned();
+    let today = app.clock_now().date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let previous = (first - chrono::Duration::days(1))
+        .format("%Y-%m")
+        .to_string();
+    let days = billing["daily"].as_array().map_or(0, Vec::len);
+    let env = [
+        ("FW_E2E_BASE_URL", app.address.clone()),
+        ("FW_E2E_ADMIN_EMAIL", "admin@coa.example".to_owned()),
+        ("FW_E2E_PASSWORD", PASSWORD.to_owned()),
+        ("FW_E2E_PLAN", "Starter".to_owned()),
+        ("FW_E2E_SEATS", "5".to_owned()),
+        ("FW_E2E_INCLUDED", "2".to_owned()),
+        ("FW_E2E_PERIOD", period),
+        ("FW_E2E_PREVIOUS_PERIOD", previous),
+        ("FW_E2E_DAYS_IN_MONTH", days.to_string()),
+        ("FW_E2E_BILL_TOTAL", usd(&billing["bill"]["total_minor"])),
+        (
+            "FW_E2E_PROJECTED_TOTAL",
+            usd(&billing["projected"]["total_minor"]),
+        ),
+        ("FW_E2E_ARTIFACTS", artifacts.display().to_string()),
+    ];
+
+    // Act
+    let started = std::time::Instant::now();
+    let (status, output) = run_script(node, &e2e, "billing.mjs", &env, |_| async { None }).await;
+
+    // Assert
+    println!("{output}");
+    println!(
+        "e2e: {:.1} s; screenshots in {}",
+        started.elapsed().as_secs_f64(),
+        artifacts.display()
+    );
+    assert_eq!(
+        billing["seats_now"], 5,
+        "the fleet's five people hold seats"
+    );
+    assert!(
+        status.success(),
+        "the billing scenario failed ({status}); its output is above, screenshots in {}",
         artifacts.display()
     );
 }
