@@ -120,13 +120,21 @@ fn line_response(line: &crate::domain::billing::InvoiceLine) -> InvoiceLineRespo
     let (kind, description) = match line.kind {
         LineKind::Base => (
             wire::LineKind::Base,
-            format!("{}: base price, {} days", line.plan.name, line.quantity),
+            format!(
+                "{}: base price, {} {}",
+                line.plan.name,
+                line.quantity,
+                if line.quantity == 1 { "day" } else { "days" }
+            ),
         ),
         LineKind::ExtraSeats => (
             wire::LineKind::ExtraSeats,
             format!(
-                "{}: seats beyond the {} included, {} seat-days",
-                line.plan.name, line.plan.included_seats, line.quantity
+                "{}: seats beyond the {} included, {} seat-{}",
+                line.plan.name,
+                line.plan.included_seats,
+                line.quantity,
+                if line.quantity == 1 { "day" } else { "days" }
             ),
         ),
     };
