@@ -230,18 +230,9 @@ fn price(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use uuid::Uuid;
 
-    fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2027, m, d, h, 0, 0)
-            .single()
-            .unwrap_or_else(|| panic!("{m}-{d}"))
-    }
-
-    fn april() -> Period {
-        Period::new(2027, 4).unwrap_or_else(|| panic!("April 2027"))
-    }
+    use crate::domain::billing::fixtures::{april, at};
 
     fn eur() -> Currency {
         Currency::parse("EUR").unwrap_or_else(|e| panic!("{e}"))

@@ -13,6 +13,8 @@ mod seats;
 
 #[cfg(test)]
 mod against_brute_force;
+#[cfg(test)]
+mod fixtures;
 
 pub use invoice::{BillingError, Coverage, Invoice, InvoiceLine, LineKind, invoice, projection};
 pub use limits::{LimitExceeded, would_exceed};

@@ -107,17 +107,8 @@ pub fn daily_seats(spans: &[SeatSpan], period: &Period, up_to: Option<DateTime<U
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
-    fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2027, m, d, h, 0, 0)
-            .single()
-            .unwrap_or_else(|| panic!("{m}-{d}"))
-    }
-
-    fn april() -> Period {
-        Period::new(2027, 4).unwrap_or_else(|| panic!("April 2027"))
-    }
+    use crate::domain::billing::fixtures::{april, at};
 
     fn span(person: u128, from: DateTime<Utc>, until: Option<DateTime<Utc>>) -> SeatSpan {
         SeatSpan {
