@@ -332,3 +332,49 @@ async fn two_instances_closing_the_same_month_issue_one_invoice_and_only_admins_
         422
     );
 }
+
+#[tokio::test]
+async fn two_acceptances_at_once_can_not_both_take_the_last_seat() {
+    // Arrange: room for one more person than the fleet's five; two invitations out.
+    let (app, fleet) = spawn_fleet().await;
+    app.create_user("ops@example.com", PASSWORD, true).await;
+    let ops = app.sign_in("ops@example.com", PASSWORD).await;
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let six = plan(&ops, "six", 3, 5_000, 1_000, Some(6)).await;
+    subscribe(&ops, &fleet, &six).await;
+    let mut tokens = Vec::new();
+    for email in ["ann@clientx.example", "bob@clientx.example"] {
+        let invited = admin
+            .post(
+                &format!("/api/v1/organizations/{}/invitations", fleet.client_x),
+                &json!({"email": email, "role": "member"}),
+            )
+            .await;
+        assert_eq!(invited.status(), 201);
+        let link = app.mail.next_message().await.link("/invite").unwrap();
+        tokens.push(link.split("token=").nth(1).unwrap().to_owned());
+    }
+
+    // Act
+    let bodies: Vec<Value> = tokens
+        .iter()
+        .map(|token| json!({"token": token, "password": PASSWORD}))
+        .collect();
+    let path = "/api/v1/invitations/accept";
+    let (first, second) = tokio::join!(
+        app.post_json(path, &bodies[0]),
+        app.post_json(path, &bodies[1])
+    );
+
+    // Assert
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let billing = body(
+        admin
+            .get(&format!("/api/v1/tenants/{}/billing", fleet.coa))
+            .await,
+    )
+    .await;
+    assert_eq!(billing["seats_now"], 6);
+}

@@ -241,8 +241,9 @@ pub async fn accept(
     if !store::invitations::accept(&*txn, inv.id, user.id, now).await? {
         return Err(AccountError::NotFound);
     }
-    // Checked inside the transaction that seats them. On SQLite writers take turns; on
-    // PostgreSQL two acceptances in the same instant can both see the last seat free.
+    // Checked inside the transaction that seats them, taking turns with every other change
+    // that may seat someone in the tenant, so two acceptances can't both take the last seat.
+    store::seats::take_turn(&*txn, inv.tenant_id).await?;
     crate::billing::limits::check(&*txn, inv.tenant_id, user.id, now)
         .await
         .map_err(|e| match e {

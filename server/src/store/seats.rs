@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{grant, membership, seat_span};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    QueryFilter, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -154,3 +155,28 @@ pub async fn seated_people(
         .map(|s| s.user_id)
         .collect())
 }
+
+/// Makes the changes that may seat someone in `tenant` take turns until the transaction ends,
+/// so a seat-limit check and the seat it allows can't interleave with another change's
+/// (PostgreSQL; SQLite's writers take turns anyway). Taken before the change log's own lock,
+/// in every transaction that takes both, so the two never wait on each other in a cycle.
+///
+/// # Errors
+/// Database failures.
+pub async fn take_turn(db: &impl ConnectionTrait, tenant: Uuid) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let bytes = tenant.as_bytes();
+    let key = i32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        [SEAT_LOCK.into(), key.into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// The class of `take_turn`'s locks (the two-key form: apart from the change log's one-key lock).
+const SEAT_LOCK: i32 = 0x5EA7;

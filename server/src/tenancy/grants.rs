@@ -214,9 +214,6 @@ pub async fn create(
         return Err(TenancyError::invalid("expires_at", "must be in the future"));
     }
     check_delegation(ctx, &scope, role.id).await?;
-    if let Subject::User(person) = subject {
-        crate::billing::limits::check(&ctx.state.db, tenant, person, now).await?;
-    }
 
     let identity = Identity::of(tenant, subject, &scope, role.id);
     // Stored at the precision both databases keep, so a merge compares like with like.
@@ -244,6 +241,10 @@ async fn store_grant(
     let now = ctx.now();
     let tenant = identity.tenant;
     let mut txn = ctx.write().await?;
+    if let Some(person) = identity.user {
+        store::seats::take_turn(&*txn, tenant).await?;
+        crate::billing::limits::check(&*txn, tenant, person, now).await?;
+    }
     let (stored, created) = match store::grants::identical(&*txn, identity).await? {
         Some(existing) => {
             let before = response(&existing, role_name, now);
