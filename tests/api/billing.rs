@@ -378,3 +378,124 @@ async fn two_acceptances_at_once_can_not_both_take_the_last_seat() {
     .await;
     assert_eq!(billing["seats_now"], 6);
 }
+
+/// When each person held a seat, as the test itself did it: (person, from, until).
+type Held = Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)>;
+
+/// Seats on each day of the month starting `start`, counted naively from `held`.
+fn reference_days(held: &Held, start: DateTime<Utc>) -> Vec<u64> {
+    (0..days_in(start))
+        .map(|d| {
+            let (day, next) = (start + Duration::days(d), start + Duration::days(d + 1));
+            let mut people: Vec<&str> = held
+                .iter()
+                .filter(|(_, from, until)| *from < next && until.is_none_or(|u| u > day))
+                .map(|(who, _, _)| who.as_str())
+                .collect();
+            people.sort_unstable();
+            people.dedup();
+            people.len() as u64
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn seats_per_day_agree_with_a_naive_count_over_three_months_of_random_joins_and_removals() {
+    use rand::{Rng, SeedableRng};
+    // Arrange
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5ea7);
+    let (app, fleet) = spawn_fleet().await;
+    app.create_user("ops@example.com", PASSWORD, true).await;
+    let ops = app.sign_in("ops@example.com", PASSWORD).await;
+    let team = plan(&ops, "team", 3, 10_000, 3_000, None).await;
+    subscribe(&ops, &fleet, &team).await;
+    let first = next_month(app.clock_now());
+    travel(&app, first);
+    let mut held: Held = ["admin", "tech", "mgr", "xstaff", "ystaff"]
+        .iter()
+        .map(|who| ((*who).to_owned(), first - Duration::days(1), None))
+        .collect();
+    let pool = ["ann", "bob", "cy", "dee", "eve", "fay"];
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let orgs = [fleet.coa, fleet.client_x, fleet.client_y];
+
+    // Act: three months of people joining, leaving and coming back at random moments.
+    let end = next_month(next_month(next_month(first)));
+    loop {
+        let step =
+            Duration::hours(rng.random_range(1..72)) + Duration::minutes(rng.random_range(0..60));
+        if app.clock_now() + step >= end {
+            break;
+        }
+        travel(&app, app.clock_now() + step);
+        let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+        let who = pool[rng.random_range(0..pool.len())];
+        let seated = held.iter().any(|(p, _, until)| p == who && until.is_none());
+        if seated {
+            let user = &ids[who];
+            let removed = admin
+                .delete(&format!("/api/v1/tenants/{}/users/{user}", fleet.coa))
+                .await;
+            assert_eq!(removed.status(), 204);
+            let now = app.clock_now();
+            for span in held
+                .iter_mut()
+                .filter(|(p, _, until)| p == who && until.is_none())
+            {
+                span.2 = Some(now);
+            }
+        } else {
+            let org = orgs[rng.random_range(0..orgs.len())];
+            let email = format!("{who}@example.com");
+            let accepted = join(&app, &admin, org, &email).await;
+            assert_eq!(accepted.status(), 200);
+            held.push((who.to_owned(), app.clock_now(), None));
+            if !ids.contains_key(who) {
+                let people = body(
+                    admin
+                        .get(&format!("/api/v1/tenants/{}/users", fleet.coa))
+                        .await,
+                )
+                .await;
+                let id = people
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["email"] == email.as_str())
+                    .map(|p| p["id"].as_str().unwrap().to_owned())
+                    .unwrap();
+                ids.insert(who.to_owned(), id);
+            }
+        }
+    }
+
+    // Assert: every day of the three months, now all past, the server's count is the naive one.
+    travel(&app, end + Duration::hours(1));
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let mut month = first;
+    while month < end {
+        let period = month.format("%Y-%m").to_string();
+        let bill = body(
+            admin
+                .get(&format!(
+                    "/api/v1/tenants/{}/billing?period={period}",
+                    fleet.coa
+                ))
+                .await,
+        )
+        .await;
+        let daily: Vec<u64> = bill["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["seats"].as_u64().unwrap())
+            .collect();
+        assert_eq!(daily, reference_days(&held, month), "{period}");
+        month = next_month(month);
+    }
+    assert!(
+        held.len() > 12,
+        "enough happened: {} seat spans",
+        held.len()
+    );
+}
