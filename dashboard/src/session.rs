@@ -2,7 +2,7 @@
 //! The UI uses it to hide what the person can't do; the server still decides every request.
 use fleetwarden_wire::auth::{AdministeredResponse, MeResponse};
 use fleetwarden_wire::directory::OrganizationResponse;
-use fleetwarden_wire::tenancy::MembershipRole;
+use fleetwarden_wire::tenancy::{MembershipRole, TenantResponse};
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -15,9 +15,11 @@ pub struct Session {
     pub me: RwSignal<Option<Option<MeResponse>>>,
     /// The tenant the pages show.
     pub tenant: RwSignal<Option<Uuid>>,
+    /// For a platform admin, every tenant (they may administer any); empty for everyone else.
+    all_tenants: RwSignal<Vec<TenantResponse>>,
 }
 
-/// A tenant I belong to.
+/// A tenant I belong to (or, for a platform admin, any tenant).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantChoice {
     /// Tenant id.
@@ -34,20 +36,26 @@ impl Session {
         Self {
             me: RwSignal::new(None),
             tenant: RwSignal::new(None),
+            all_tenants: RwSignal::new(Vec::new()),
         }
     }
 
     /// Asks the server who I am; signed out on any error.
     pub async fn refresh(self) {
         let me = api::account::me().await.ok();
-        let first = me
-            .as_ref()
-            .and_then(|m| tenants_of(m).first().map(|t| t.id));
-        let keep = self.tenant.get_untracked().filter(|current| {
-            me.as_ref()
-                .is_some_and(|m| tenants_of(m).iter().any(|t| t.id == *current))
-        });
-        self.tenant.set(keep.or(first));
+        // A platform admin may belong to no tenant, yet administers every one. Should
+        // the list fail, they keep the tenants they belong to.
+        let all = match &me {
+            Some(m) if m.user.is_platform_admin => api::tenants::list().await.unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let choices = me.as_ref().map(|m| tenants_of(m, &all)).unwrap_or_default();
+        let keep = self
+            .tenant
+            .get_untracked()
+            .filter(|current| choices.iter().any(|t| t.id == *current));
+        self.all_tenants.set(all);
+        self.tenant.set(keep.or(choices.first().map(|t| t.id)));
         self.me.set(Some(me));
     }
 
@@ -55,13 +63,20 @@ impl Session {
     pub fn clear(self) {
         self.me.set(Some(None));
         self.tenant.set(None);
+        self.all_tenants.set(Vec::new());
     }
 
-    /// The tenants I belong to, in a stable order.
+    /// The tenants I belong to (every one, for a platform admin), in a stable order.
     pub fn tenants(self) -> Vec<TenantChoice> {
-        self.me
-            .with(|me| me.as_ref().and_then(Option::as_ref).map(tenants_of))
-            .unwrap_or_default()
+        self.all_tenants.with(|all| {
+            self.me
+                .with(|me| {
+                    me.as_ref()
+                        .and_then(Option::as_ref)
+                        .map(|m| tenants_of(m, all))
+                })
+                .unwrap_or_default()
+        })
     }
 
     /// Whether I run the platform (plans, subscriptions, closing months).
@@ -150,7 +165,9 @@ impl Default for Session {
     }
 }
 
-fn tenants_of(me: &MeResponse) -> Vec<TenantChoice> {
+/// My tenants from my memberships, plus `all` (a platform admin's list of every tenant), which
+/// I administer: the server lets a platform admin do what a tenant admin does.
+fn tenants_of(me: &MeResponse, all: &[TenantResponse]) -> Vec<TenantChoice> {
     let mut out: Vec<TenantChoice> = Vec::new();
     for m in &me.memberships {
         // Tenant administrators are admins of the tenant's root organization.
@@ -167,6 +184,19 @@ fn tenants_of(me: &MeResponse) -> Vec<TenantChoice> {
                 id: m.tenant_id,
                 name: m.organization_name.clone(),
                 admin,
+            }),
+        }
+    }
+    for t in all {
+        match out.iter_mut().find(|c| c.id == t.id) {
+            Some(c) => {
+                c.admin = true;
+                c.name.clone_from(&t.name);
+            }
+            None => out.push(TenantChoice {
+                id: t.id,
+                name: t.name.clone(),
+                admin: true,
             }),
         }
     }

@@ -1,7 +1,9 @@
 // A tenant admin's bill in Debian's headless Chromium: the tenant is on a plan including
 // fewer seats than its people, so Billing says so prominently, bills the extra seats and
 // projects the month; the seats chart draws a bar a day and downloads as CSV; an earlier
-// month is one pick away; no invoice has been issued yet.
+// month is one pick away; no invoice has been issued yet. Then a platform admin, who belongs
+// to no tenant, picks the tenant, sees the plans, moves it onto a plan including all its people
+// (the warning goes) and closes last month.
 // Run by tests/e2e/main.rs (`cargo test --test e2e`), which starts the server, puts the tenant
 // on the plan and sets the env. Every wait is on a condition, never on time.
 import fs from 'node:fs';
@@ -9,8 +11,12 @@ import { env, scenario, step } from './browser.mjs';
 
 const base = env('FW_E2E_BASE_URL');
 const adminEmail = env('FW_E2E_ADMIN_EMAIL');
+const opsEmail = env('FW_E2E_OPS_EMAIL');
 const password = env('FW_E2E_PASSWORD');
+const tenantName = env('FW_E2E_TENANT');
 const planName = env('FW_E2E_PLAN');
+const newPlanName = env('FW_E2E_NEW_PLAN');
+const newIncluded = env('FW_E2E_NEW_INCLUDED');
 const seats = env('FW_E2E_SEATS');
 const included = env('FW_E2E_INCLUDED');
 const period = env('FW_E2E_PERIOD');
@@ -24,7 +30,15 @@ function check(condition, what) {
   if (!condition) throw new Error(what);
 }
 
-const summary = 'plan, seats over the included ones, bill so far, projection, chart, CSV, earlier month';
+function monthName(periodText) {
+  const [y, m] = periodText.split('-');
+  const name = new Date(Date.UTC(Number(y), Number(m) - 1, 1))
+    .toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
+  return `${name} ${y}`;
+}
+
+const summary = 'plan, seats over the included ones, bill so far, projection, chart, CSV, '
+  + 'earlier month; a platform admin moves the tenant onto another plan and closes last month';
 await scenario(summary, async ({ newPerson, screenshot }) => {
   const admin = await newPerson('admin');
 
@@ -84,11 +98,9 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
 
   step('last month is one pick away');
   await admin.getByLabel('Month').selectOption(previousPeriod);
-  const [y, m] = previousPeriod.split('-');
-  const monthName = new Date(Date.UTC(Number(y), Number(m) - 1, 1))
-    .toLocaleString('en-US', { month: 'long', timeZone: 'UTC' });
-  await admin.getByRole('heading', { name: `Seats per day, ${monthName} ${y}` }).waitFor();
-  await admin.getByRole('heading', { name: `${monthName} ${y}: bill`, exact: true }).waitFor();
+  const lastMonth = monthName(previousPeriod);
+  await admin.getByRole('heading', { name: `Seats per day, ${lastMonth}` }).waitFor();
+  await admin.getByRole('heading', { name: `${lastMonth}: bill`, exact: true }).waitFor();
   check(await admin.getByTestId('projected').count() === 0, 'no projection for a past month');
   await screenshot(admin, 'billing-last-month');
 
@@ -97,4 +109,54 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
   await admin.getByTestId('projected').waitFor();
   await admin.setViewportSize({ width: 768, height: 1024 });
   await screenshot(admin, 'billing-tablet');
+
+  step('a platform admin, in no tenant, signs in and picks the tenant');
+  const ops = await newPerson('ops');
+  await ops.goto(`${base}/devices`);
+  await ops.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await ops.getByLabel('Email').fill(opsEmail);
+  await ops.getByLabel('Password').fill(password);
+  await ops.getByLabel('Password').press('Enter');
+  await ops.getByRole('heading', { name: 'Devices' }).waitFor();
+  const tenant = ops.getByLabel('Tenant');
+  await tenant.locator('option', { hasText: tenantName }).waitFor({ state: 'attached' });
+  check(await tenant.locator('option').count() >= 2, 'every tenant is offered');
+  await tenant.selectOption({ label: tenantName });
+  await screenshot(ops, 'ops-tenant-picked');
+
+  step('Billing is in the navigation; the page shows the tenant\'s plan and the plans');
+  await ops.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Billing' }).click();
+  await ops.getByRole('heading', { name: 'Billing', level: 1 }).waitFor();
+  check(await ops.getByText("You don't belong to a tenant yet").count() === 0, 'no "no tenant" note');
+  await ops.getByTestId('plan').filter({ hasText: planName }).waitFor();
+  await ops.getByTestId('seat-warning').waitFor();
+  const plans = ops.locator('table.plans');
+  await plans.locator('tbody tr', { hasText: planName }).waitFor();
+  const team = plans.locator('tbody tr', { hasText: newPlanName });
+  await team.waitFor();
+  const teamCells = await team.locator('td').allTextContents();
+  check(teamCells[1].trim() === newIncluded, `${newPlanName} includes ${newIncluded}: ${teamCells}`);
+  await screenshot(ops, 'ops-billing-plans');
+
+  step('ops moves the tenant onto the larger plan: the new plan shows, the warning goes');
+  const planPicker = ops.getByLabel('Move this tenant onto');
+  const newPlanId = await planPicker.locator('option', { hasText: newPlanName }).getAttribute('value');
+  await planPicker.selectOption(newPlanId);
+  await ops.getByRole('button', { name: 'Move to this plan' }).click();
+  await ops.getByRole('status').filter({ hasText: `The tenant is now on ${newPlanName}.` }).waitFor();
+  await ops.getByTestId('plan').filter({ hasText: newPlanName }).waitFor();
+  await ops.getByTestId('seats').filter({ hasText: `Seats: ${seats} of ${newIncluded} included` }).waitFor();
+  await ops.getByTestId('seat-warning').waitFor({ state: 'detached' });
+  await screenshot(ops, 'ops-moved-plan');
+
+  step('ops closes last month, which the tenant had no plan in: the page says so in words');
+  const close = ops.getByRole('button', { name: `Close last month (${lastMonth})` });
+  await close.click();
+  const closed = ops.getByRole('status').filter({ hasText: `Closed ${lastMonth}` });
+  await closed.waitFor();
+  const said = (await closed.textContent()).trim();
+  check(said === `Closed ${lastMonth}: no invoices for that month.`, `close answered: ${said}`);
+  check(await ops.getByRole('alert').filter({ hasText: /./ }).count() === 0, 'no error or warning');
+  await ops.getByTestId('no-invoices').waitFor();
+  await screenshot(ops, 'ops-closed-last-month');
 });

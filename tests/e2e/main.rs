@@ -1,10 +1,11 @@
 //! End-to-end: the dashboard in Debian's headless Chromium, driven by playwright-core (npm),
 //! against a real server on loopback over the test fleet (`spawn_fleet`). The browser scripts
 //! (`share_revoke.mjs`: a tenant admin's journey; `client_manager.mjs`: a client company's
-//! manager's; `billing.mjs`: a tenant admin's bill over the plan) do the clicking and asserting; each test starts the server, hands its script the
-//! address and logins, and fails with the script's output unless it exits 0. A script that needs
-//! the server's side of something (an emailed link) says so on a line of its own and waits for
-//! this side's answer on its stdin.
+//! manager's; `billing.mjs`: a tenant admin's bill over the plan, then a platform admin moving
+//! the tenant onto a larger plan) do the clicking and asserting; each test starts the server,
+//! hands its script the address and logins, and fails with the script's output unless it exits
+//! 0. A script that needs the server's side of something (an emailed link) says so on a line of
+//! its own and waits for this side's answer on its stdin.
 //!
 //! No Chromium (`/usr/bin/chromium`) or node: skipped with a loud message, or a failure when
 //! `FW_E2E_REQUIRED=1` (CI sets it). Screenshots of every step go to
@@ -141,7 +142,8 @@ async fn a_client_companys_manager_invites_groups_shares_and_edits_within_their_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_admin_sees_seats_over_the_plan_the_bill_so_far_and_the_chart_in_the_browser() {
-    // Arrange: a platform admin puts CustomerCoA (five people) on a plan including two seats.
+    // Arrange: a platform admin puts CustomerCoA (five people) on a plan including two seats,
+    // and makes a larger one, which they move the tenant onto in the browser afterwards.
     let Some(node) = browser_tools() else { return };
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
     let artifacts = artifacts_dir().join("billing");
@@ -167,6 +169,16 @@ async fn a_tenant_admin_sees_seats_over_the_plan_the_bill_so_far_and_the_chart_i
         )
         .await;
     assert_eq!(set.status(), 200);
+    // The plan ops moves the tenant onto in the browser, including all its people.
+    let team = ops
+        .post(
+            "/api/v1/plans",
+            &json!({"code": "team", "name": "Team", "included_seats": 10,
+                    "monthly_price_minor": 19900, "extra_seat_price_minor": 900,
+                    "currency": "USD"}),
+        )
+        .await;
+    assert_eq!(team.status(), 201);
     // The page must show what the API says (the server's clock stands still meanwhile).
     let admin = app.sign_in("admin@coa.example", PASSWORD).await;
     let billing: serde_json::Value = admin
@@ -189,8 +201,12 @@ async fn a_tenant_admin_sees_seats_over_the_plan_the_bill_so_far_and_the_chart_i
     let env = [
         ("FW_E2E_BASE_URL", app.address.clone()),
         ("FW_E2E_ADMIN_EMAIL", "admin@coa.example".to_owned()),
+        ("FW_E2E_OPS_EMAIL", "ops@example.com".to_owned()),
         ("FW_E2E_PASSWORD", PASSWORD.to_owned()),
+        ("FW_E2E_TENANT", "CustomerCoA".to_owned()),
         ("FW_E2E_PLAN", "Starter".to_owned()),
+        ("FW_E2E_NEW_PLAN", "Team".to_owned()),
+        ("FW_E2E_NEW_INCLUDED", "10".to_owned()),
         ("FW_E2E_SEATS", "5".to_owned()),
         ("FW_E2E_INCLUDED", "2".to_owned()),
         ("FW_E2E_PERIOD", period),

@@ -20,6 +20,7 @@ pub mod devices;
 pub mod directory;
 pub mod invitations;
 pub mod sharing;
+pub mod tenants;
 
 const BASE: &str = "/api/v1";
 

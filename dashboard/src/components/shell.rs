@@ -1,5 +1,6 @@
 //! The frame around every page: brand, navigation (only what the person can use), the tenant
-//! switcher when they belong to several tenants, and signing out.
+//! switcher when they belong to several tenants (a platform admin: when there are several),
+//! and signing out.
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;

@@ -276,11 +276,14 @@ fn PlatformAdmin(
         spawn_local(async move {
             match api::billing::close_period(&period).await {
                 Ok(issued) => {
-                    feedback.done(format!(
-                        "Closed {}: {} issued.",
-                        month_name(&period),
-                        plural(issued.len(), "invoice")
-                    ));
+                    // The answer lists the month's invoices, those issued before included.
+                    let month = month_name(&period);
+                    feedback.done(if issued.is_empty() {
+                        format!("Closed {month}: no invoices for that month.")
+                    } else {
+                        let n = plural(issued.len(), "invoice");
+                        format!("Closed {month}: {n} for that month.")
+                    });
                     reload.run(());
                 }
                 Err(e) => feedback.failed(e.words()),
