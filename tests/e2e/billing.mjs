@@ -136,6 +136,7 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
   await team.waitFor();
   const teamCells = await team.locator('td').allTextContents();
   check(teamCells[1].trim() === newIncluded, `${newPlanName} includes ${newIncluded}: ${teamCells}`);
+  await plans.locator('tbody tr', { hasText: planName }).filter({ hasText: "this tenant's" }).waitFor();
   await screenshot(ops, 'ops-billing-plans');
 
   step('ops moves the tenant onto the larger plan: the new plan shows, the warning goes');
@@ -147,6 +148,9 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
   await ops.getByTestId('plan').filter({ hasText: newPlanName }).waitFor();
   await ops.getByTestId('seats').filter({ hasText: `Seats: ${seats} of ${newIncluded} included` }).waitFor();
   await ops.getByTestId('seat-warning').waitFor({ state: 'detached' });
+  await team.filter({ hasText: "this tenant's" }).waitFor();
+  check(await plans.locator('tbody tr', { hasText: "this tenant's" }).count() === 1,
+    'only the new plan is marked as the tenant\'s');
   await screenshot(ops, 'ops-moved-plan');
 
   step('ops closes last month, which the tenant had no plan in: the page says so in words');

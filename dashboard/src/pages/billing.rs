@@ -47,6 +47,13 @@ fn billing_page(tenant: Uuid) -> AnyView {
             this_month.set(Some(b.period));
         }
     });
+    // Today's plan, marked in the platform admins' list of plans.
+    let current_plan = Signal::derive(move || {
+        billing.with(|b| match b {
+            Some(Ok(b)) => b.plan.as_ref().map(|p| p.id),
+            _ => None,
+        })
+    });
     let reload = Callback::new(move |()| {
         billing.refetch();
         invoices.refetch();
@@ -89,7 +96,7 @@ fn billing_page(tenant: Uuid) -> AnyView {
             }}
         </section>
         <Show when=move || session.is_platform_admin()>
-            <PlatformAdmin tenant this_month reload/>
+            <PlatformAdmin tenant this_month current_plan reload/>
         </Show>
     }
     .into_any()
@@ -245,6 +252,7 @@ fn invoice_table(list: Vec<InvoiceResponse>) -> impl IntoView {
 fn PlatformAdmin(
     tenant: Uuid,
     this_month: RwSignal<Option<String>>,
+    current_plan: Signal<Option<Uuid>>,
     reload: Callback<()>,
 ) -> impl IntoView {
     let plans = LocalResource::new(api::billing::plans);
@@ -311,14 +319,20 @@ fn PlatformAdmin(
                             </thead>
                             <tbody>
                                 {list.iter().map(|p| {
-                                    let notes = [
-                                        p.default.then_some("default"),
-                                        p.archived_at.is_some().then_some("archived"),
-                                    ]
-                                    .into_iter()
-                                    .flatten()
-                                    .collect::<Vec<_>>()
-                                    .join(", ");
+                                    let (id, default) = (p.id, p.default);
+                                    let archived = p.archived_at.is_some();
+                                    let notes = move || {
+                                        [
+                                            (current_plan.get() == Some(id))
+                                                .then_some("this tenant's"),
+                                            default.then_some("default"),
+                                            archived.then_some("archived"),
+                                        ]
+                                        .into_iter()
+                                        .flatten()
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                    };
                                     view! {
                                         <tr>
                                             <td>{p.name.clone()}" "<span class="mono muted">{p.code.clone()}</span></td>
