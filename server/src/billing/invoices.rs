@@ -7,7 +7,6 @@ use fleetwarden_wire::billing::{InvoiceLineResponse, InvoiceResponse};
 use uuid::Uuid;
 
 use super::bill::may_read;
-use super::plans::platform_admin;
 use super::{line_response, parse_period, plan_spans, seat_spans};
 use crate::audit;
 use crate::domain::billing::{self, Period};
@@ -50,7 +49,7 @@ pub async fn list(ctx: &Ctx<'_>, tenant: TenantId) -> Result<Vec<InvoiceResponse
 /// # Errors
 /// 403; 422 for a month not over.
 pub async fn close_now(ctx: &Ctx<'_>, period: &str) -> Result<Vec<InvoiceResponse>, TenancyError> {
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     let period = parse_period(period)?;
     if period.end() > ctx.now() {
         return Err(TenancyError::invalid("period", "that month isn't over yet"));

@@ -11,15 +11,6 @@ use crate::domain::billing::Currency;
 use crate::store;
 use crate::tenancy::{Ctx, TenancyError, conflict, name};
 
-/// 403 unless the caller is a platform admin.
-pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), TenancyError> {
-    if ctx.principal.user.is_platform_admin {
-        Ok(())
-    } else {
-        Err(TenancyError::Forbidden)
-    }
-}
-
 fn entry(ctx: &Ctx<'_>, action: &'static str, id: Uuid) -> audit::Entry {
     audit::Entry {
         tenant_id: None,
@@ -32,7 +23,7 @@ fn entry(ctx: &Ctx<'_>, action: &'static str, id: Uuid) -> audit::Entry {
 /// # Errors
 /// 403.
 pub async fn list(ctx: &Ctx<'_>) -> Result<Vec<PlanResponse>, TenancyError> {
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     Ok(store::billing::plans(&ctx.state.db)
         .await?
         .iter()
@@ -67,7 +58,7 @@ fn seats(field: &str, value: u32, least: u32) -> Result<i32, TenancyError> {
 /// # Errors
 /// 403; 422 for a bad field; 409 for a code in use.
 pub async fn create(ctx: &Ctx<'_>, body: &CreatePlan) -> Result<PlanResponse, TenancyError> {
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     let code = body.code.trim();
     let valid_code = !code.is_empty()
         && code.len() <= 50
@@ -124,7 +115,7 @@ pub async fn update(
     id: Uuid,
     body: &UpdatePlan,
 ) -> Result<PlanResponse, TenancyError> {
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     let current = store::billing::plan(&ctx.state.db, id)
         .await?
         .ok_or(TenancyError::NotFound)?;

@@ -6,7 +6,6 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::plan_response;
-use super::plans::platform_admin;
 use crate::audit;
 use crate::domain::ids::TenantId;
 use crate::store;
@@ -21,7 +20,7 @@ pub async fn set(
     tenant: TenantId,
     body: &SetSubscription,
 ) -> Result<SubscriptionResponse, TenancyError> {
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     let tenant = Uuid::from(tenant);
     ctx.tenant(tenant).await?;
     let plan = store::billing::plan(&ctx.state.db, body.plan_id)

@@ -143,6 +143,19 @@ impl<'a> Ctx<'a> {
         self.actions_on(scope).await.contains(action.as_str())
     }
 
+    /// 403 unless the caller operates the platform (products, onboarding, plans and invoices
+    /// are theirs).
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub fn require_platform_admin(&self) -> Result<(), TenancyError> {
+        if self.principal.user.is_platform_admin {
+            Ok(())
+        } else {
+            Err(TenancyError::Forbidden)
+        }
+    }
+
     /// 403 unless the caller holds `action` on `scope`.
     ///
     /// # Errors

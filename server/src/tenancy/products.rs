@@ -20,15 +20,6 @@ use crate::domain::ids::ProductId;
 use crate::store;
 use crate::tenancy::TenancyError;
 
-/// 403 unless the caller operates the platform (products and onboarding are theirs).
-pub(super) fn platform_admin(ctx: &Ctx<'_>) -> Result<(), TenancyError> {
-    if ctx.principal.user.is_platform_admin {
-        Ok(())
-    } else {
-        Err(TenancyError::Forbidden)
-    }
-}
-
 /// Notes a refused attempt on a product for the audit log (products are platform-level).
 fn refused(ctx: &Ctx<'_>, attempted: &'static str, target: impl ToString, reason: &'static str) {
     ctx.state.refusals.record(Refusal {
@@ -97,7 +88,7 @@ fn audit_entry(ctx: &Ctx<'_>, action: &'static str, id: Uuid) -> audit::Entry {
 /// # Errors
 /// 403 for non-operators, 422 for bad fields, 409 for a product registered already.
 pub async fn create(ctx: &Ctx<'_>, body: &CreateProduct) -> Result<ProductResponse, TenancyError> {
-    platform_admin(ctx)
+    ctx.require_platform_admin()
         .inspect_err(|_| refused(ctx, "product.create", body.particle_id, "forbidden"))?;
     let mode = stored_mode(body.mode);
     if body.particle_id <= 0 {
@@ -259,7 +250,7 @@ pub async fn put_catalog(
     entries: &[CatalogEntry],
 ) -> Result<Vec<CatalogEntry>, TenancyError> {
     let product = Uuid::from(product);
-    platform_admin(ctx)
+    ctx.require_platform_admin()
         .inspect_err(|_| refused(ctx, "product.catalog_update", product, "forbidden"))?;
     particle_product::Entity::find_by_id(product)
         .one(&ctx.state.db)

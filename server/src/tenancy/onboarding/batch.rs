@@ -8,7 +8,6 @@ use super::{Checked, store};
 use crate::audit;
 use crate::domain::ids::{ProductId, TenantId};
 use crate::tenancy::TenancyError;
-use crate::tenancy::products::platform_admin;
 use crate::tenancy::{Ctx, batch_file};
 
 /// Onboards every device of a CSV file. The file is checked whole first: any bad line is a
@@ -26,7 +25,7 @@ pub async fn onboard_csv(
 ) -> Result<BatchResult, TenancyError> {
     let tenant = Uuid::from(tenant);
     let default_product = default_product.map(Uuid::from);
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     ctx.tenant(tenant).await?;
     batch_file::check_size(&csv_text)?;
     let db = &ctx.state.db;

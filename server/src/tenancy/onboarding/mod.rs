@@ -20,7 +20,6 @@ use fleetwarden_wire::sharing::DeviceResponse;
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use super::products::platform_admin;
 use super::{Ctx, name};
 use crate::audit;
 use crate::changes::Change;
@@ -133,7 +132,7 @@ pub async fn onboard(
     body: &OnboardDevice,
 ) -> Result<DeviceResponse, TenancyError> {
     let tenant = Uuid::from(tenant);
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     ctx.tenant(tenant).await?;
     let checked = check(ctx, tenant, body).await?;
     let id = checked.id.clone();

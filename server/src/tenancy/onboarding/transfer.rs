@@ -13,7 +13,6 @@ use crate::changes::rebuild::device_entry;
 use crate::domain::ids::DeviceId;
 use crate::store;
 use crate::tenancy::TenancyError;
-use crate::tenancy::products::platform_admin;
 use crate::tenancy::{Ctx, name};
 
 /// Moves a device to another tenant: in shadow-customer mode the old tenant's customer
@@ -33,7 +32,7 @@ pub async fn transfer(
     id: &DeviceId,
     body: &TransferDevice,
 ) -> Result<DeviceResponse, TenancyError> {
-    platform_admin(ctx)?;
+    ctx.require_platform_admin()?;
     let db = &ctx.state.db;
     let current = device::Entity::find_by_id(id.as_str().to_owned())
         .one(db)
