@@ -73,8 +73,8 @@ async fn subscribe(ops: &Session, fleet: &Fleet, plan: &Value) {
     assert_eq!(set.status(), 200, "{}", set.text().await.unwrap());
 }
 
-/// Invites `email` into `org` as the tenant admin and accepts the emailed link.
-async fn join(app: &TestApp, admin: &Session, org: uuid::Uuid, email: &str) -> reqwest::Response {
+/// Invites `email` into `org` as the tenant admin; the emailed link's token.
+async fn invite(app: &TestApp, admin: &Session, org: uuid::Uuid, email: &str) -> String {
     let invited = admin
         .post(
             &format!("/api/v1/organizations/{org}/invitations"),
@@ -83,7 +83,33 @@ async fn join(app: &TestApp, admin: &Session, org: uuid::Uuid, email: &str) -> r
         .await;
     assert_eq!(invited.status(), 201);
     let link = app.mail.next_message().await.link("/invite").unwrap();
-    let token = link.split("token=").nth(1).unwrap().to_owned();
+    link.split("token=").nth(1).unwrap().to_owned()
+}
+
+/// Seats per day of the month `period` (`YYYY-MM`) as the tenant admin reads them, and the
+/// whole answer.
+async fn month(admin: &Session, fleet: &Fleet, period: &str) -> (Vec<u64>, Value) {
+    let bill = body(
+        admin
+            .get(&format!(
+                "/api/v1/tenants/{}/billing?period={period}",
+                fleet.coa
+            ))
+            .await,
+    )
+    .await;
+    let daily = bill["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["seats"].as_u64().unwrap())
+        .collect();
+    (daily, bill)
+}
+
+/// Invites `email` into `org` as the tenant admin and accepts the emailed link.
+async fn join(app: &TestApp, admin: &Session, org: uuid::Uuid, email: &str) -> reqwest::Response {
+    let token = invite(app, admin, org, email).await;
     app.post_json(
         "/api/v1/invitations/accept",
         &json!({"token": token, "password": PASSWORD}),
@@ -152,23 +178,9 @@ async fn a_month_bills_each_person_once_a_day_through_their_removal_and_each_day
         .await,
     )
     .await;
-    let month = body(
-        admin
-            .get(&format!(
-                "/api/v1/tenants/{}/billing?period={period}",
-                fleet.coa
-            ))
-            .await,
-    )
-    .await;
+    let (daily, month) = month(&admin, &fleet, &period).await;
 
     // Assert: 5 people through the 10th, 4 after.
-    let daily: Vec<u64> = month["daily"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["seats"].as_u64().unwrap())
-        .collect();
     let expected: Vec<u64> = (1..=days).map(|d| if d <= 10 { 5 } else { 4 }).collect();
     assert_eq!(daily, expected);
     assert_eq!(
@@ -344,15 +356,7 @@ async fn two_acceptances_at_once_can_not_both_take_the_last_seat() {
     subscribe(&ops, &fleet, &six).await;
     let mut tokens = Vec::new();
     for email in ["ann@clientx.example", "bob@clientx.example"] {
-        let invited = admin
-            .post(
-                &format!("/api/v1/organizations/{}/invitations", fleet.client_x),
-                &json!({"email": email, "role": "member"}),
-            )
-            .await;
-        assert_eq!(invited.status(), 201);
-        let link = app.mail.next_message().await.link("/invite").unwrap();
-        tokens.push(link.split("token=").nth(1).unwrap().to_owned());
+        tokens.push(invite(&app, &admin, fleet.client_x, email).await);
     }
 
     // Act
@@ -475,21 +479,7 @@ async fn seats_per_day_agree_with_a_naive_count_over_three_months_of_random_join
     let mut month = first;
     while month < end {
         let period = month.format("%Y-%m").to_string();
-        let bill = body(
-            admin
-                .get(&format!(
-                    "/api/v1/tenants/{}/billing?period={period}",
-                    fleet.coa
-                ))
-                .await,
-        )
-        .await;
-        let daily: Vec<u64> = bill["daily"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["seats"].as_u64().unwrap())
-            .collect();
+        let (daily, _) = self::month(&admin, &fleet, &period).await;
         assert_eq!(daily, reference_days(&held, month), "{period}");
         month = next_month(month);
     }
