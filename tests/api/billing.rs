@@ -9,12 +9,12 @@ use fleetwarden_tests::{Session, TestApp, spawn_fleet};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn body(response: reqwest::Response) -> Value {
+pub(crate) async fn body(response: reqwest::Response) -> Value {
     response.json().await.unwrap_or(Value::Null)
 }
 
 /// `num / den` rounded half to even: the rule the invoice states for each line.
-fn half_even(num: i64, den: i64) -> i64 {
+pub(crate) fn half_even(num: i64, den: i64) -> i64 {
     let (q, r) = (num / den, num % den);
     match (2 * r).cmp(&den) {
         std::cmp::Ordering::Less => q,
@@ -24,7 +24,7 @@ fn half_even(num: i64, den: i64) -> i64 {
 }
 
 /// The first instant of the month after `at`'s.
-fn next_month(at: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn next_month(at: DateTime<Utc>) -> DateTime<Utc> {
     let (y, m) = if at.month() == 12 {
         (at.year() + 1, 1)
     } else {
@@ -33,16 +33,16 @@ fn next_month(at: DateTime<Utc>) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).unwrap()
 }
 
-fn days_in(month_start: DateTime<Utc>) -> i64 {
+pub(crate) fn days_in(month_start: DateTime<Utc>) -> i64 {
     (next_month(month_start) - month_start).num_days()
 }
 
 /// Moves the server's clock to `to`.
-fn travel(app: &TestApp, to: DateTime<Utc>) {
+pub(crate) fn travel(app: &TestApp, to: DateTime<Utc>) {
     app.clock.advance(to - app.clock_now());
 }
 
-async fn plan(
+pub(crate) async fn plan(
     ops: &Session,
     code: &str,
     included: u32,
@@ -74,7 +74,7 @@ async fn subscribe(ops: &Session, fleet: &Fleet, plan: &Value) {
 }
 
 /// Invites `email` into `org` as the tenant admin; the emailed link's token.
-async fn invite(app: &TestApp, admin: &Session, org: uuid::Uuid, email: &str) -> String {
+pub(crate) async fn invite(app: &TestApp, admin: &Session, org: uuid::Uuid, email: &str) -> String {
     let invited = admin
         .post(
             &format!("/api/v1/organizations/{org}/invitations"),
@@ -265,6 +265,15 @@ async fn a_seat_limit_refuses_a_newcomer_with_409_and_never_a_removal() {
     let refused = join(&app, &admin, fleet.client_x, "sixth@clientx.example").await;
     let refused_status = refused.status();
     let refused_body = body(refused).await;
+    let audited = body(
+        admin
+            .get(&format!(
+                "/api/v1/tenants/{}/audit?refused=true&per_page=200",
+                fleet.coa
+            ))
+            .await,
+    )
+    .await;
     let removed = admin
         .delete(&format!(
             "/api/v1/tenants/{}/users/{}",
@@ -283,6 +292,24 @@ async fn a_seat_limit_refuses_a_newcomer_with_409_and_never_a_removal() {
     assert_eq!(
         refused_body["message"],
         "your plan includes at most 5 people; a platform administrator can change the plan"
+    );
+    // The refusal is in the tenant's audit log, saying whom the limit turned away.
+    let limited: Vec<(&str, &str)> = audited["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["after"]["reason"] == "seat_limit")
+        .map(|r| {
+            (
+                r["after"]["attempted"].as_str().unwrap(),
+                r["actor_email"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        limited,
+        [("invitation.accept", "sixth@clientx.example")],
+        "{audited}"
     );
     assert_eq!(removed.status(), 204, "billing never blocks a removal");
     assert_eq!(billing["seats_now"], 4);

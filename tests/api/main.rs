@@ -3,6 +3,7 @@ mod access_differential;
 mod access_matrix;
 mod auth;
 mod billing;
+mod billing_year;
 mod calls;
 mod email;
 mod faults;

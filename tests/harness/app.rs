@@ -301,6 +301,45 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Signs in and makes a personal API token that lasts until revoked; the session sends it
+    /// as a bearer. For tests that move the clock across months, where a signed-in session
+    /// would expire at every step.
+    pub async fn token_session(&self, email: &str, password: &str) -> Session {
+        let signed_in = self.sign_in(email, password).await;
+        let made = signed_in
+            .post(
+                "/api/v1/me/tokens",
+                &serde_json::json!({"name": "test run"}),
+            )
+            .await;
+        assert_eq!(made.status(), 201, "a token for {email}");
+        #[expect(clippy::expect_used, reason = "test helper")]
+        let made: serde_json::Value = made.json().await.expect("token JSON");
+        let token = made["token"].as_str().unwrap_or_default().to_owned();
+        let mut headers = reqwest::header::HeaderMap::new();
+        #[expect(clippy::expect_used, reason = "test helper")]
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("header value"),
+        );
+        #[expect(clippy::expect_used, reason = "test set-up")]
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .expect("reqwest client");
+        Session {
+            client,
+            csrf: String::new(),
+            token,
+            login: signed_in.login,
+            address: self.address.clone(),
+        }
+    }
+}
+
 impl Session {
     /// The server's address.
     pub fn address(&self) -> &str {

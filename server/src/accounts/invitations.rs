@@ -189,6 +189,41 @@ pub async fn pending(
     Ok((inv, org, exists))
 }
 
+/// Leaves an acceptance the plan's seat limit refused in the tenant's audit log, as a refusal,
+/// so its admins learn that someone was turned away. Written on its own: the acceptance's own
+/// transaction is gone. A failure to write it is logged; the 409 stands either way.
+async fn note_seat_limit(
+    state: &AppState,
+    client: &ClientInfo,
+    inv: &invitation::Model,
+    actor: Option<uuid::Uuid>,
+    why: &str,
+) {
+    let entry = audit::Entry {
+        tenant_id: Some(inv.tenant_id),
+        organization_id: Some(inv.organization_id),
+        actor_user_id: actor,
+        actor_email: Some(inv.email.clone()),
+        action: store::audit_log::REFUSED,
+        target_kind: "invitation",
+        target_id: Some(inv.id.to_string()),
+        after: Some(serde_json::json!({
+            "attempted": "invitation.accept", "reason": "seat_limit", "count": 1, "message": why,
+        })),
+        ip: client.ip.clone(),
+        request_id: client.request_id.clone(),
+        ..Default::default()
+    };
+    let written = async {
+        let txn = state.writer.begin().await?;
+        txn.audit(entry).await?;
+        txn.commit().await
+    };
+    if let Err(err) = written.await {
+        tracing::error!(error = %err, "the seat-limit refusal's audit record was not written");
+    }
+}
+
 /// Accepts: an existing account gains the membership; otherwise an account is created with
 /// the given password.
 ///
@@ -204,6 +239,7 @@ pub async fn accept(
     let (inv, org, _) = pending(state, token).await?;
     let now = state.clock.now();
     let existing = store::users::find_by_email_lower(&state.db, &inv.email_lower).await?;
+    let existed = existing.as_ref().map(|user| user.id);
     let new_hash = match (&existing, password_given) {
         (Some(_), _) => None,
         (None, None) => {
@@ -244,12 +280,16 @@ pub async fn accept(
     // Checked inside the transaction that seats them, taking turns with every other change
     // that may seat someone in the tenant, so two acceptances can't both take the last seat.
     store::seats::take_turn(&*txn, inv.tenant_id).await?;
-    crate::billing::limits::check(&*txn, inv.tenant_id, user.id, now)
-        .await
-        .map_err(|e| match e {
-            crate::tenancy::TenancyError::Conflict(why) => AccountError::Conflict(why),
+    if let Err(refused) = crate::billing::limits::check(&*txn, inv.tenant_id, user.id, now).await {
+        drop(txn);
+        return Err(match refused {
+            crate::tenancy::TenancyError::SeatLimit(why) => {
+                note_seat_limit(state, client, &inv, existed, &why).await;
+                AccountError::Conflict(why)
+            }
             other => AccountError::Internal(anyhow::anyhow!(other)),
-        })?;
+        });
+    }
     store::memberships::ensure(&*txn, user.id, &org, inv.role, now).await?;
     store::seats::settle(&*txn, inv.tenant_id, Some(&[user.id]), now).await?;
     txn.audit(audit::Entry {

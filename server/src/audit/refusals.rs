@@ -43,7 +43,7 @@ pub struct Refusal {
     pub target_kind: &'static str,
     /// Its id, as given.
     pub target_id: String,
-    /// `not_found`, `forbidden` or `exceeds_own_rights`.
+    /// `not_found`, `forbidden`, `exceeds_own_rights` or `seat_limit`.
     pub reason: &'static str,
     /// Client address.
     pub ip: Option<String>,

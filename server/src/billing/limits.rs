@@ -30,7 +30,7 @@ pub async fn check(
     let seated = store::seats::seated_people(db, tenant, now).await?;
     let count = u32::try_from(seated.len()).unwrap_or(u32::MAX);
     match would_exceed(&terms(&plan)?, count, seated.contains(&person)) {
-        Some(exceeded) => Err(TenancyError::Conflict(exceeded.to_string())),
+        Some(exceeded) => Err(TenancyError::SeatLimit(exceeded.to_string())),
         None => Ok(()),
     }
 }

@@ -19,6 +19,10 @@ pub enum TenancyError {
     /// 409: clashes with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// 409: it would seat one person more than the tenant's plan allows; says the limit and
+    /// who can raise it. Audited as a refusal.
+    #[error("{0}")]
+    SeatLimit(String),
     /// 422: fields and their problems.
     #[error("invalid request")]
     Invalid(BTreeMap<String, Vec<String>>),
@@ -51,7 +55,9 @@ impl TenancyError {
         match self {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
-            Self::Conflict(_) | Self::Device(ResolveError::NotReady(_)) => "conflict",
+            Self::Conflict(_) | Self::SeatLimit(_) | Self::Device(ResolveError::NotReady(_)) => {
+                "conflict"
+            }
             Self::Invalid(_) => "invalid_request",
             Self::ExceedsOwnRights(_) => "exceeds_own_rights",
             Self::Unavailable(_) => "unavailable",
@@ -99,7 +105,9 @@ impl From<TenancyError> for ApiError {
         match err {
             TenancyError::Forbidden => ApiError::Forbidden,
             TenancyError::NotFound => ApiError::NotFound,
-            TenancyError::Conflict(what) => ApiError::Conflict(what),
+            TenancyError::Conflict(what) | TenancyError::SeatLimit(what) => {
+                ApiError::Conflict(what)
+            }
             TenancyError::Invalid(fields) => ApiError::Invalid(fields),
             TenancyError::ExceedsOwnRights(what) => ApiError::ExceedsOwnRights(what),
             TenancyError::Unavailable(why) => ApiError::Unavailable(why),

@@ -209,8 +209,8 @@ impl Attempt {
 }
 
 impl Ctx<'_> {
-    /// Passes `result` on. A refusal (403, or 404 for what the caller may not see or what
-    /// doesn't exist) is first noted for the audit log, where the tenant's admins (and, for a
+    /// Passes `result` on. A refusal (403, 404 for what the caller may not see or what
+    /// doesn't exist, 409 for a plan's seat limit) is first noted for the audit log, where the tenant's admins (and, for a
     /// device, its organization's) see it: noted in memory, coalesced and written in the
     /// background, so the refusal is not slowed and a scan of many ids writes few records.
     pub async fn noting<T>(
@@ -222,6 +222,7 @@ impl Ctx<'_> {
             Err(TenancyError::NotFound) => "not_found",
             Err(TenancyError::Forbidden) => "forbidden",
             Err(TenancyError::ExceedsOwnRights(_)) => "exceeds_own_rights",
+            Err(TenancyError::SeatLimit(_)) => "seat_limit",
             _ => return result,
         };
         let (mut tenant, mut organization) = (attempt.tenant, None);
