@@ -26,6 +26,9 @@ pub struct Model {
     /// Ciphertext; never the plain secret.
     #[sea_orm(column_type = "Text")]
     pub oauth_client_secret_enc: String,
+    /// SHA-256 (hex) of the secret its Particle webhook presents; `None`: no webhook.
+    #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
+    pub webhook_secret_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(has_many)]

@@ -128,6 +128,7 @@ pub fn run() -> anyhow::Result<()> {
                     devices,
                     seed,
                     keepalive_secs,
+                    telemetry_every: std::time::Duration::from_secs(5),
                     ..Default::default()
                 })
                 .await

@@ -33,6 +33,35 @@ pub struct Settings {
     pub brand: BrandSettings,
     /// The Particle cloud (or, with no `api_base_url`, the built-in simulator).
     pub particle: ParticleSettings,
+    /// Device history: the event stream's ingest and how long events are kept.
+    pub history: HistorySettings,
+}
+
+/// Device history.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HistorySettings {
+    /// Consume each product's event stream (one instance of a deployment at a time).
+    pub ingest: bool,
+    /// Days events are kept; older ones are pruned in the background (0: for ever).
+    pub retention_days: u32,
+    /// Seconds without a byte (keep-alives included) before an event stream counts as dead
+    /// and is opened again.
+    pub stream_idle_secs: u64,
+    /// Longest wait, in seconds, between attempts to open a failing stream (the wait doubles
+    /// from one second up to this).
+    pub max_backoff_secs: u64,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        Self {
+            ingest: true,
+            retention_days: 90,
+            stream_idle_secs: 30,
+            max_backoff_secs: 60,
+        }
+    }
 }
 
 /// How to reach the Particle cloud.

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod edge;
 pub mod email;
 pub mod error;
+pub mod history;
 pub mod input;
 pub mod openapi;
 pub mod particle;

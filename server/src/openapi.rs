@@ -29,6 +29,7 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
         (name = "devices", description = "Devices I can see, and who has access and why"),
         (name = "products", description = "Particle products, function catalogs, onboarding (operators)"),
         (name = "billing", description = "Plans, subscriptions, seats, bills and invoices"),
+        (name = "history", description = "Device history (raw, bucketed, CSV) and the live activity stream"),
     )
 )]
 struct ApiDoc;

@@ -15,6 +15,9 @@ use crate::email::Mailer;
 use crate::state::AppState;
 use crate::{accounts, db, domain, edge, openapi, routes, telemetry};
 
+/// Events a live stream may fall behind by before it skips some.
+const LIVE_BACKLOG: usize = 4_096;
+
 /// A bound, migrated, ready-to-run server.
 pub struct Application {
     port: u16,
@@ -31,6 +34,8 @@ pub struct Application {
     shutdown_wait: Duration,
     /// This instance's follower of the change log.
     changes: crate::changes::FollowerHandle,
+    /// What every request reaches.
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -128,8 +133,12 @@ impl Application {
             public_url: public_url.clone(),
             dummy_hash,
             particle,
+            live: tokio::sync::broadcast::channel(LIVE_BACKLOG).0,
         });
         tokio::spawn(crate::billing::invoices::close_every_hour(state.clone()));
+        crate::history::stream::spawn(state.clone());
+        crate::history::retention::spawn(state.clone());
+        let kept_state = state.clone();
         let document = web::Data::new(openapi::Document::build());
         let route_table = web::Data::new(document.routes.clone());
         let proxies = web::Data::new(
@@ -178,6 +187,7 @@ impl Application {
             refusals,
             shutdown_wait: Duration::from_secs(shutdown_timeout.max(1)),
             changes: follower,
+            state: kept_state,
         })
     }
 
@@ -199,6 +209,11 @@ impl Application {
     /// This instance's follower of the change log: its index, caches and position.
     pub fn changes(&self) -> crate::changes::FollowerHandle {
         self.changes.clone()
+    }
+
+    /// The shared state every request reaches (tests run background jobs through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// The refused attempts waiting for the audit log; tests flush them instead of waiting.
@@ -311,6 +326,7 @@ async fn connect_particle(
             let sim = simulator::Simulator::start(simulator::SimConfig {
                 devices: 40,
                 seed: 1,
+                telemetry_every: Duration::from_secs(5),
                 ..Default::default()
             })
             .await

@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("shared state", &["state"]),
     (
         "services",
-        &["auth", "accounts", "tenancy", "billing", "demo"],
+        &["auth", "accounts", "tenancy", "billing", "history", "demo"],
     ),
     ("http", &["routes", "edge", "openapi"]),
     ("wiring", &["startup"]),

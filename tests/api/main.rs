@@ -9,6 +9,7 @@ mod email;
 mod faults;
 mod hardening;
 mod health;
+mod history;
 mod instances;
 mod layers;
 mod migrations;

@@ -125,10 +125,19 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let manager = SchemaManager::new(&db.conn);
     assert!(manager.has_index("grants", "uq_grants_identity").await?);
 
-    // Act: the newest migration only adds seat spans and invoices and two plan columns; the
+    // Act: the newest migration only adds device events' value and key and a product's
+    // webhook secret; the one before it only seat spans and invoices and two plan columns; the
     // one before it only gives groups and audit records an organization; then only the change
     // log's two tables; then only unique indexes; then only the table of diverted audit
     // records; then only foreign-key indexes.
+    assert!(manager.has_column("device_events", "event_key").await?);
+    Migrator::down(&db.conn, Some(1)).await?;
+    let tables_after_history = existing_tables(&db.conn).await?;
+    let event_key_after = manager.has_column("device_events", "event_key").await?;
+    let event_value_after = manager.has_column("device_events", "value").await?;
+    let webhook_after = manager
+        .has_column("particle_products", "webhook_secret_hash")
+        .await?;
     assert!(manager.has_column("plans", "max_seats").await?);
     Migrator::down(&db.conn, Some(1)).await?;
     let tables_after_billing = existing_tables(&db.conn).await?;
@@ -156,6 +165,8 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let index_after_three = manager.has_index("grants", "idx_grants_role_id").await?;
 
     // Assert
+    assert_eq!(tables_after_history, TABLES);
+    assert!(!event_key_after && !event_value_after && !webhook_after);
     let before_billing = &TABLES[..TABLES.len() - 2];
     assert_eq!(tables_after_billing, before_billing);
     assert!(!plan_limit_after);

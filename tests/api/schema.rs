@@ -223,6 +223,7 @@ async fn fleet() -> anyhow::Result<Fleet> {
         api_base_url: None,
         oauth_client_id: "pump-controller-2001".to_owned(),
         oauth_client_secret_enc: "v1:nonce:ciphertext".to_owned(),
+        webhook_secret_hash: None,
         created_at: at,
         updated_at: at,
     }
@@ -358,8 +359,10 @@ async fn a_device_at_a_site_reads_back_with_its_product_catalog_and_events() -> 
         tenant_id: f.tenant.id,
         name: "pump/pressure".to_owned(),
         data: Some("4.2".to_owned()),
+        value: Some(4.2),
         published_at: at - Duration::seconds(2),
         received_at: at,
+        event_key: Some("0123456789abcdef0123456789abcdef".to_owned()),
     };
 
     // Act
@@ -1233,8 +1236,10 @@ async fn a_device_event_keeps_the_tenant_that_owned_the_device_when_it_happened(
         tenant_id: f.tenant.id,
         name: "pump/start".to_owned(),
         data: None,
+        value: None,
         published_at: at,
         received_at: at,
+        event_key: None,
     };
     event.clone().into_active_model().insert(f.conn()).await?;
     let buyer = a_tenant("CustomerCoB")

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub changes: fleetwarden_server::changes::FollowerHandle,
     /// The refused attempts waiting for the audit log.
     pub refusals: fleetwarden_server::audit::refusals::Refusals,
+    /// The instance's shared state, for running its background jobs now.
+    pub state: actix_web::web::Data<fleetwarden_server::state::AppState>,
     settings: Settings,
     handle: ServerHandle,
 }
@@ -113,6 +115,7 @@ async fn launch(
     let handle = app.handle();
     let changes = app.changes();
     let refusals = app.refusals();
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
 
     #[expect(clippy::expect_used, reason = "test set-up")]
@@ -132,6 +135,7 @@ async fn launch(
         mail,
         changes,
         refusals,
+        state,
         settings,
         handle,
     }

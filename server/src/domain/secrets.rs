@@ -19,6 +19,8 @@ pub enum Kind {
     PasswordReset,
     /// An invitation link.
     Invitation,
+    /// What a product's Particle webhook presents (`fwh_…`).
+    Webhook,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
         match self {
             Self::Session => "fws_",
             Self::ApiToken => "fw_",
+            Self::Webhook => "fwh_",
             Self::Csrf | Self::PasswordReset | Self::Invitation => "",
         }
     }

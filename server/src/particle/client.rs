@@ -15,11 +15,14 @@ use super::types::{RawDevicePage, TokenResponse};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::ParticleSettings;
 
+mod events;
+
 pub use super::transport::{DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BACKOFF};
 pub use super::types::{
     Device, DevicePage, FunctionResult, ImportResult, OAuthClient, ProductCustomer, Token,
     VariableValue,
 };
+pub use events::{CloudEvent, EventStream};
 
 /// A client for the Particle REST API. Cheap to clone: clones share the connection pools.
 #[derive(Clone)]

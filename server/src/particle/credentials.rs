@@ -95,6 +95,37 @@ pub enum ResolveError {
 }
 
 impl Particle {
+    /// The product's own token (from the cache, minted when needed), whatever the product's
+    /// mode: the product event stream and device list take it.
+    ///
+    /// # Errors
+    /// [`ResolveError::NotReady`] when the stored secret can't be opened; the mint's failure.
+    pub async fn product_token(
+        &self,
+        product: &particle_product::Model,
+    ) -> Result<SecretString, ResolveError> {
+        let oauth = OAuthClient {
+            client_id: product.oauth_client_id.clone(),
+            client_secret: self
+                .secrets
+                .open(&product.oauth_client_secret_enc)
+                .map_err(|e| ResolveError::NotReady(format!("product credentials: {e}")))?,
+        };
+        let key = TokenCache::product_key(product.particle_id);
+        Ok(self
+            .tokens
+            .get_or_mint(&key, self.clock.now(), self.margin, || {
+                self.client.mint_product_token(&oauth)
+            })
+            .await?)
+    }
+
+    /// Forgets the product's cached token (the cloud refused it).
+    pub fn forget_product_token(&self, product: &particle_product::Model) {
+        self.tokens
+            .invalidate(&TokenCache::product_key(product.particle_id));
+    }
+
     /// Runs `call(token, product_path)` for a device of `tenant` and `product` with the right
     /// credential.
     /// `product_path` is `Some(product id)` in product-token mode (product routes).

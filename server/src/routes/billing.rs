@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::billing::{bill, export, invoices, plans, subscriptions};
 use crate::domain::ids::TenantId;
 use crate::error::ApiError;
-use crate::routes::Json;
 use crate::routes::extract::Caller;
+use crate::routes::{Json, csv_file};
 
 /// Every plan (platform admins).
 #[utoipa::path(tag = "billing", security(("session" = []), ("bearer" = [])),
@@ -130,14 +130,4 @@ pub async fn export_invoices(
 ) -> Result<HttpResponse, ApiError> {
     let csv = export::invoices(&caller.ctx(), *tenant).await?;
     Ok(csv_file(csv, &format!("invoices-{}.csv", *tenant)))
-}
-
-fn csv_file(body: Vec<u8>, name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body)
 }

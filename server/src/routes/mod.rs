@@ -19,12 +19,24 @@ pub fn page_request(paging: &PagingQuery) -> Result<PageRequest, ApiError> {
     PageRequest::new(paging.page, paging.per_page).map_err(ApiError::Invalid)
 }
 
+/// A CSV file to download as `name`.
+pub fn csv_file(body: Vec<u8>, name: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
 pub mod auth;
 pub mod billing;
 pub mod dashboard;
 pub mod directory;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod me;
 pub mod pages;
 pub mod products;
@@ -105,7 +117,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(billing::export_seats)
             .service(billing::export_invoices)
             .service(billing::list_invoices)
-            .service(billing::close_period),
+            .service(billing::close_period)
+            .service(history::device_events)
+            .service(history::export_device_events)
+            .service(history::device_history)
+            .service(history::live_activity)
+            .service(history::new_webhook_secret)
+            .service(history::particle_webhook),
     );
 }
 

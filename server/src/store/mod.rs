@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod audit_log;
 pub mod billing;
 pub mod change_log;
+pub mod device_events;
 pub mod devices;
 pub mod directory;
 pub mod grants;

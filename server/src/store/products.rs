@@ -48,11 +48,37 @@ pub async fn insert(
         api_base_url: Set(new.api_base_url),
         oauth_client_id: Set(new.oauth_client_id),
         oauth_client_secret_enc: Set(new.oauth_client_secret_enc),
+        webhook_secret_hash: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
     .insert(db)
     .await
+}
+
+/// Sets the hash of the secret the product's webhook presents.
+///
+/// # Errors
+/// Database failures.
+pub async fn set_webhook_secret(
+    db: &impl ConnectionTrait,
+    product: Uuid,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let changed = particle_product::Entity::update_many()
+        .col_expr(
+            particle_product::Column::WebhookSecretHash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .col_expr(
+            particle_product::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(particle_product::Column::Id.eq(product))
+        .exec(db)
+        .await?;
+    Ok(changed.rows_affected > 0)
 }
 
 /// New OAuth credentials (and API address) for a registered product.

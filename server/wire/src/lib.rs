@@ -38,6 +38,7 @@ pub mod billing;
 pub mod directory;
 pub mod error;
 pub mod health;
+pub mod history;
 pub mod products;
 pub mod sharing;
 pub mod tenancy;

@@ -47,6 +47,9 @@ pub struct SimConfig {
     pub product_id: i64,
     /// The product's slug, accepted wherever the id is.
     pub product_slug: String,
+    /// How often every connected pump publishes its pressure and flow; zero publishes only
+    /// when [`SimulatorHandle::publish_telemetry`] asks (tests).
+    pub telemetry_every: Duration,
 }
 
 impl Default for SimConfig {
@@ -60,6 +63,7 @@ impl Default for SimConfig {
             max_arg_bytes: 1024,
             product_id: 30_301,
             product_slug: "fleetwarden-pumps-v101".to_owned(),
+            telemetry_every: Duration::ZERO,
         }
     }
 }
@@ -111,6 +115,22 @@ impl Simulator {
                 tracing::error!(%error, "particle simulator stopped with an error");
             }
         });
+        if !shared.config.telemetry_every.is_zero() {
+            let (shared, every) = (Arc::downgrade(&shared), shared.config.telemetry_every);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    // Ends with the simulator.
+                    let Some(shared) = shared.upgrade() else {
+                        return;
+                    };
+                    let now = shared.clock.now();
+                    shared.state().telemetry(now);
+                }
+            });
+        }
         tracing::info!(port, product_id, "particle simulator listening");
         Ok(SimulatorHandle {
             base_url: format!("http://127.0.0.1:{port}"),
@@ -266,6 +286,17 @@ impl SimulatorHandle {
         }
         state.device_event(device, name, data.map(str::to_owned), now);
         true
+    }
+
+    /// How many event streams are open now.
+    pub fn open_streams(&self) -> usize {
+        self.shared.state().open_streams()
+    }
+
+    /// One round of telemetry now: every connected pump publishes `pressure` and `flow`.
+    pub fn publish_telemetry(&self) {
+        let now = self.shared.clock.now();
+        self.shared.state().telemetry(now);
     }
 
     /// The device's state, if it exists.

@@ -1,5 +1,6 @@
 //! The firmware of a simulated pump controller: its cloud functions, variables and the events
 //! it publishes.
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// `Particle.function` names, in registration order (the order the cloud lists them).
@@ -50,6 +51,21 @@ impl Pump {
         } else {
             0.0
         }
+    }
+
+    /// What the pressure sensor reads at `now`: the set pressure while running, with a small
+    /// ripple (so a chart shows a live line), and nothing when stopped.
+    pub(crate) fn measured_pressure(&self, now: DateTime<Utc>) -> f64 {
+        if self.running {
+            (self.pressure * (1.0 + 0.02 * ripple(now))).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// What the flow sensor reads at `now`: the flow for the measured pressure.
+    pub(crate) fn measured_flow(&self, now: DateTime<Utc>) -> f64 {
+        self.measured_pressure(now) * FLOW_PER_BAR
     }
 
     /// Runs a cloud function; `None` when the firmware registered no such function.
@@ -106,6 +122,12 @@ impl Pump {
             _ => None,
         }
     }
+}
+
+/// A slow wave between -1 and 1 over each minute: deterministic, so tests can predict it.
+fn ripple(now: DateTime<Utc>) -> f64 {
+    let second = f64::from(now.timestamp().rem_euclid(60) as u32);
+    (second / 60.0 * std::f64::consts::TAU).sin()
 }
 
 fn parse_pressure(arg: &str) -> Option<f64> {

@@ -488,6 +488,28 @@ impl State {
         });
     }
 
+    /// One round of telemetry: every connected pump publishes `pressure` (bar) and `flow`
+    /// (litres per minute), as its firmware does every few seconds.
+    pub(crate) fn telemetry(&mut self, now: DateTime<Utc>) {
+        let readings: Vec<(String, f64, f64)> = self
+            .devices
+            .iter()
+            .filter(|d| d.online)
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    d.pump.measured_pressure(now),
+                    d.pump.measured_flow(now),
+                )
+            })
+            .collect();
+        for (id, pressure, flow) in readings {
+            self.device_event(&id, "pressure", Some(format!("{pressure:.2}")), now);
+            self.device_event(&id, "flow", Some(format!("{flow:.2}")), now);
+            self.touch(&id, now);
+        }
+    }
+
     /// An event published through the REST API (`coreid: "api"`).
     pub(crate) fn api_event(
         &mut self,
@@ -562,6 +584,14 @@ impl State {
 
     pub(crate) fn drop_streams(&mut self) {
         self.subscribers.clear();
+    }
+
+    /// Event streams open now (their clients still there).
+    pub(crate) fn open_streams(&self) -> usize {
+        self.subscribers
+            .iter()
+            .filter(|s| !s.tx.is_closed())
+            .count()
     }
 }
 

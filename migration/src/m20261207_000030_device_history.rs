@@ -1,0 +1,112 @@
+//! Device history: each stored event keeps its payload as a number when it is one (so the
+//! database can aggregate it) and a key that identifies it whichever way it arrived (the event
+//! stream, a webhook, a repeated delivery), unique so an event is stored once. An index on the
+//! time alone lets retention prune across every device. A product gains the hash of the secret
+//! its Particle webhook presents.
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Two statements: SQLite adds one column per ALTER TABLE.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(DeviceEvents::Table)
+                    .add_column(ColumnDef::new(DeviceEvents::Value).double().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(DeviceEvents::Table)
+                    .add_column(ColumnDef::new(DeviceEvents::EventKey).string_len(32).null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("uq_device_events_event_key")
+                    .table(DeviceEvents::Table)
+                    .col(DeviceEvents::EventKey)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_device_events_published_at")
+                    .table(DeviceEvents::Table)
+                    .col(DeviceEvents::PublishedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ParticleProducts::Table)
+                    .add_column(
+                        ColumnDef::new(ParticleProducts::WebhookSecretHash)
+                            .string_len(64)
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ParticleProducts::Table)
+                    .drop_column(ParticleProducts::WebhookSecretHash)
+                    .to_owned(),
+            )
+            .await?;
+        for name in [
+            "idx_device_events_published_at",
+            "uq_device_events_event_key",
+        ] {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(DeviceEvents::Table)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for column in [DeviceEvents::EventKey, DeviceEvents::Value] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(DeviceEvents::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum DeviceEvents {
+    Table,
+    Value,
+    EventKey,
+    PublishedAt,
+}
+
+#[derive(DeriveIden)]
+enum ParticleProducts {
+    Table,
+    WebhookSecretHash,
+}

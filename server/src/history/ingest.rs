@@ -1,0 +1,119 @@
+//! Taking in events, however they arrive (the product stream, a webhook): each stored once,
+//! with the tenant that owns its device now (so a device transferred later takes none of its
+//! history along), the device's last-heard time and connection moved forward, and what was new
+//! passed to the live stream. Events of devices Fleetwarden doesn't know are counted and
+//! dropped.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DbErr, TransactionTrait};
+
+use crate::domain::history::{LiveEvent, STATUS_EVENT, event_key, numeric, status};
+use crate::particle::client::CloudEvent;
+use crate::state::AppState;
+use crate::store::device_events::{self, NewEvent};
+
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Taken {
+    /// Stored for the first time.
+    pub stored: u64,
+    /// Already stored (a repeated delivery).
+    pub repeated: u64,
+    /// Of devices Fleetwarden doesn't know, or with a name the cloud never sends (empty or
+    /// over 64 bytes): dropped.
+    pub unknown: u64,
+}
+
+/// The longest event name the cloud sends, in bytes.
+const MAX_NAME_BYTES: usize = 64;
+
+/// The newest report of one device in a batch.
+struct Heard {
+    at: DateTime<Utc>,
+    online: Option<bool>,
+}
+
+/// Stores `events` (in one transaction) and passes the new ones to the live stream.
+///
+/// # Errors
+/// Database failures: nothing of the batch is stored, and it may be offered again.
+pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, DbErr> {
+    let received_at = state.clock.now();
+    let mut taken = Taken::default();
+    let mut known = Vec::with_capacity(events.len());
+    {
+        let index = state.access.read().await;
+        for event in events {
+            if event.name.is_empty() || event.name.len() > MAX_NAME_BYTES {
+                taken.unknown += 1;
+                continue;
+            }
+            match index.device(&event.device) {
+                Some(device) => known.push((device.tenant, event)),
+                None => taken.unknown += 1,
+            }
+        }
+    }
+    let mut heard: HashMap<String, Heard> = HashMap::new();
+    let mut live = Vec::new();
+    let txn = state.db.begin().await?;
+    for (tenant, event) in known {
+        let online = (event.name == STATUS_EVENT)
+            .then(|| status(event.data.as_deref()))
+            .flatten();
+        let value = numeric(event.data.as_deref());
+        let row = NewEvent {
+            key: event_key(
+                &event.device,
+                &event.name,
+                event.published_at,
+                event.data.as_deref(),
+            ),
+            device: event.device.clone(),
+            tenant,
+            name: event.name.clone(),
+            data: event.data.clone(),
+            value,
+            published_at: event.published_at,
+            received_at,
+        };
+        if device_events::insert(&txn, vec![row]).await? == 0 {
+            taken.repeated += 1;
+            continue;
+        }
+        taken.stored += 1;
+        // A device publishes only while connected: any other event of it says it is online.
+        let connected = if event.name == STATUS_EVENT {
+            online
+        } else {
+            Some(true)
+        };
+        let newest = heard.entry(event.device.clone()).or_insert(Heard {
+            at: event.published_at,
+            online: connected,
+        });
+        if event.published_at >= newest.at {
+            newest.at = event.published_at;
+            newest.online = connected.or(newest.online);
+        }
+        live.push(LiveEvent {
+            device: event.device,
+            tenant,
+            name: event.name,
+            data: event.data,
+            value,
+            published_at: event.published_at,
+            online,
+        });
+    }
+    for (device, report) in heard {
+        device_events::heard(&txn, &device, report.at, report.online).await?;
+    }
+    txn.commit().await?;
+    for event in live {
+        // No one listening is fine.
+        let _ = state.live.send(event);
+    }
+    Ok(taken)
+}
