@@ -134,6 +134,7 @@ impl Application {
             dummy_hash,
             particle,
             live: tokio::sync::broadcast::channel(LIVE_BACKLOG).0,
+            recent_reads: Default::default(),
         });
         tokio::spawn(crate::billing::invoices::close_every_hour(state.clone()));
         crate::history::stream::spawn(state.clone());

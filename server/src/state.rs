@@ -46,6 +46,8 @@ pub struct AppState {
     /// A hash of a random password with the configured parameters: sign-ins for unknown
     /// accounts verify against it, so they take as long as real ones.
     pub dummy_hash: String,
+    /// Variable reads recorded lately: later ones in the same window are not audited.
+    pub recent_reads: crate::audit::reads::RecentReads,
     /// Device events as they are taken in, for every live stream of this instance.
     pub live: tokio::sync::broadcast::Sender<crate::domain::history::LiveEvent>,
 }

@@ -1,11 +1,11 @@
-//! A year of random memberships, grants to members (expiring, changed, revoked: never a second
-//! seat) and plan changes in 50 tenants, driven over the API with the injected clock; every month's issued invoice and daily
+//! A (leap) year of random memberships, grants to members (expiring, changed, revoked: never a
+//! second seat) and plan changes in 50 tenants, driven over the API with the injected clock; every month's issued invoice and daily
 //! seats are compared with a naive per-day computation written here, sharing no code with the
 //! server's.
 #![expect(clippy::unwrap_used, reason = "tests")]
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use fleetwarden_tests::fleet::PASSWORD;
 use fleetwarden_tests::{Session, TestApp, spawn_app};
 use rand::rngs::StdRng;
@@ -285,7 +285,12 @@ async fn a_year_of_random_changes_in_fifty_tenants_bills_what_a_naive_daily_coun
             grants: Vec::new(),
         });
     }
-    let first = next_month(app.clock_now());
+    // The next leap year, so the year holds months of 29, 30 and 31 days.
+    let mut year = app.clock_now().year() + 1;
+    while NaiveDate::from_ymd_opt(year, 2, 29).is_none() {
+        year += 1;
+    }
+    let first = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap();
     travel(&app, first + Duration::minutes(rng.random_range(0..600)));
 
     // Act: a change every few hours for a year.

@@ -387,6 +387,67 @@ async fn while_the_audit_trail_cannot_be_written_a_call_waits_for_its_record_and
         "{error}"
     );
     assert_eq!(answered.status(), 200);
+    // Other writers may still be catching up after the lock (the log says retry meanwhile).
+    let path = format!(
+        "/api/v1/tenants/{}/audit?action=device.function_call",
+        fleet.coa
+    );
+    admin
+        .until_status(&path, 200, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
     let audit = function_calls_audited(&admin, &fleet).await;
     assert_eq!(audit["items"][0]["after"]["arg"], "1.5");
+}
+
+#[tokio::test]
+async fn looking_at_a_pump_again_and_again_audits_one_read_per_variable_per_ten_minutes() {
+    // Arrange
+    let (app, fleet, admin, tech) = with_boston_techs().await;
+    let (pump, offline) = (&fleet.boston_devices[0], &fleet.boston_devices[1]);
+    let read =
+        |device: &str, variable: &str| format!("/api/v1/devices/{device}/variables/{variable}");
+    let path = format!(
+        "/api/v1/tenants/{}/audit?action=device.variable_read&per_page=200",
+        fleet.coa
+    );
+    let audited = async |admin: &Session| -> Vec<Value> {
+        body(admin.get(&path).await).await["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+
+    // Act: a page refreshing two values twenty times, a failing read, then ten minutes on.
+    for _ in 0..20 {
+        assert_eq!(tech.get(&read(pump, "pressure")).await.status(), 200);
+        assert_eq!(tech.get(&read(pump, "flow")).await.status(), 200);
+    }
+    fleet.sim.set_fault(Fault::Offline {
+        device: offline.clone(),
+    });
+    assert_eq!(tech.get(&read(offline, "pressure")).await.status(), 504);
+    assert_eq!(tech.get(&read(offline, "pressure")).await.status(), 504);
+    let within = audited(&admin).await;
+    app.clock.advance(chrono::Duration::minutes(10));
+    let tech = app.sign_in("tech@coa.example", PASSWORD).await;
+    assert_eq!(tech.get(&read(pump, "pressure")).await.status(), 200);
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let later = audited(&admin).await;
+
+    // Assert: one record per variable for the twenty looks; every failure; a new window.
+    let count = |records: &[Value], device: &str, variable: &str, failed: bool| {
+        records
+            .iter()
+            .filter(|r| {
+                r["target_id"] == device
+                    && r["after"]["variable"] == variable
+                    && r["after"]["error"].is_string() == failed
+            })
+            .count()
+    };
+    assert_eq!(count(&within, pump, "pressure", false), 1);
+    assert_eq!(count(&within, pump, "flow", false), 1);
+    assert_eq!(count(&within, offline, "pressure", true), 2);
+    assert_eq!(count(&later, pump, "pressure", false), 2);
 }

@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, Set};
 use uuid::Uuid;
 
 mod group_commit;
+pub mod reads;
 pub mod refusals;
 pub mod retention;
 pub use group_commit::{AuditWriter, NotCaughtUp, NotWritten};

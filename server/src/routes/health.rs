@@ -88,6 +88,7 @@ mod tests {
             public_url: "http://127.0.0.1".into(),
             dummy_hash: String::new(),
             live: tokio::sync::broadcast::channel(1).0,
+            recent_reads: Default::default(),
             particle: crate::particle::credentials::Particle {
                 client: crate::particle::client::ParticleClient::new(
                     "http://127.0.0.1:9",

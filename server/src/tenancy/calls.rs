@@ -200,7 +200,15 @@ pub async fn read_variable(
         Ok(v) => serde_json::json!({ "variable": name, "value": v.result }),
         Err(e) => serde_json::json!({ "variable": name, "error": e.code() }),
     };
-    record(ctx, &device, "device.variable_read", detail).await?;
+    // Successful reads are sampled (`audit::reads`); failures always recorded.
+    let recorded = result.is_err()
+        || ctx
+            .state
+            .recent_reads
+            .should_record(ctx.user(), &device.id, name, ctx.now());
+    if recorded {
+        record(ctx, &device, "device.variable_read", detail).await?;
+    }
     let v = result?;
     Ok(VariableResponse {
         name: name.to_owned(),
