@@ -16,9 +16,12 @@ pub const WINDOW: TimeDelta = TimeDelta::minutes(10);
 /// Windows remembered at most; past it, expired ones are dropped (and, failing that, all).
 const MAX_REMEMBERED: usize = 100_000;
 
-/// The reads recorded lately: (person, device, variable) → when.
+/// A person's read of a device's variable.
+type Read = (Uuid, String, String);
+
+/// The reads recorded lately, and when.
 #[derive(Debug, Clone, Default)]
-pub struct RecentReads(Arc<Mutex<HashMap<(Uuid, String, String), DateTime<Utc>>>>);
+pub struct RecentReads(Arc<Mutex<HashMap<Read, DateTime<Utc>>>>);
 
 impl RecentReads {
     /// Whether a successful read of `variable` on `device` by `person` at `now` should be
