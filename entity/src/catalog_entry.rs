@@ -24,6 +24,14 @@ pub struct Model {
     pub action: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub description: Option<String>,
+    /// The label of its control or value.
+    #[sea_orm(column_type = "String(StringLen::N(100))", nullable)]
+    pub label: Option<String>,
+    /// A function's argument, as the API's `ArgumentSpec` JSON.
+    #[sea_orm(column_type = "Json", nullable)]
+    pub argument: Option<Json>,
+    /// Ask to confirm before calling.
+    pub confirm: bool,
     pub created_at: DateTimeUtc,
     #[sea_orm(belongs_to, from = "product_id", to = "id", on_delete = "Cascade")]
     pub product: BelongsTo<super::particle_product::Entity>,

@@ -2,7 +2,8 @@
 //! database can aggregate it) and a key that identifies it whichever way it arrived (the event
 //! stream, a webhook, a repeated delivery), unique so an event is stored once. An index on the
 //! time alone lets retention prune across every device. A product gains the hash of the secret
-//! its Particle webhook presents.
+//! its Particle webhook presents; a catalog entry a label, its argument's description and
+//! whether calling it needs a confirmation.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -58,10 +59,49 @@ impl MigrationTrait for Migration {
                     )
                     .to_owned(),
             )
-            .await
+            .await?;
+        for column in [
+            ColumnDef::new(CatalogEntries::Label)
+                .string_len(100)
+                .null()
+                .to_owned(),
+            ColumnDef::new(CatalogEntries::Argument)
+                .json()
+                .null()
+                .to_owned(),
+            ColumnDef::new(CatalogEntries::Confirm)
+                .boolean()
+                .not_null()
+                .default(false)
+                .to_owned(),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(CatalogEntries::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            CatalogEntries::Confirm,
+            CatalogEntries::Argument,
+            CatalogEntries::Label,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(CatalogEntries::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .alter_table(
                 Table::alter()
@@ -109,4 +149,12 @@ enum DeviceEvents {
 enum ParticleProducts {
     Table,
     WebhookSecretHash,
+}
+
+#[derive(DeriveIden)]
+enum CatalogEntries {
+    Table,
+    Label,
+    Argument,
+    Confirm,
 }

@@ -57,6 +57,27 @@ pub const PUMP_CATALOG: [(CatalogKind, &str, Needs); 8] = [
     (CatalogKind::Variable, "firmware", READ),
 ];
 
+/// How the pump's functions and variables are shown: a label, a function's argument (as the
+/// API's `ArgumentSpec`) and whether calling it needs a confirmation.
+fn pump_control(name: &str) -> (&'static str, Option<serde_json::Value>, bool) {
+    use serde_json::json;
+    let button = Some(json!({"kind": "none"}));
+    match name {
+        "setPressure" => (
+            "Set pressure",
+            Some(json!({"kind": "number", "unit": "bar", "min": 0.0, "max": 10.0})),
+            false,
+        ),
+        "start" => ("Start", button, false),
+        "stop" => ("Stop", button, false),
+        "reset" => ("Reset", button, true),
+        "pressure" => ("Pressure (bar)", None, false),
+        "flow" => ("Flow (l/min)", None, false),
+        "running" => ("Running", None, false),
+        _ => ("Firmware", None, false),
+    }
+}
+
 /// Registers (or refreshes) the simulator's product and its catalog; returns the product id.
 ///
 /// # Errors
@@ -99,11 +120,17 @@ pub async fn register_product(
     let id = store::products::insert(db, new, now).await?.id;
     let catalog = PUMP_CATALOG
         .iter()
-        .map(|(kind, name, needs)| store::products::NewCatalogEntry {
-            kind: *kind,
-            name: (*name).into(),
-            action: needs.action(name),
-            description: None,
+        .map(|(kind, name, needs)| {
+            let (label, argument, confirm) = pump_control(name);
+            store::products::NewCatalogEntry {
+                kind: *kind,
+                name: (*name).into(),
+                action: needs.action(name),
+                description: None,
+                label: Some(label.to_owned()),
+                argument,
+                confirm,
+            }
         })
         .collect();
     store::products::replace_catalog(db, id, catalog, now).await?;

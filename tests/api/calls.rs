@@ -278,18 +278,18 @@ fn session_address(session: &Session) -> String {
     session.address().to_owned()
 }
 
-/// Makes the database refuse, for good, any audit record of a call with `arg` "poison", as
-/// PostgreSQL refuses a value it can't store.
+/// Makes the database refuse, for good, any audit record of a call with `arg` "6.66" (a
+/// pressure the pump takes), as PostgreSQL refuses a value it can't store.
 async fn refuse_poisoned_records(db: &sea_orm::DatabaseConnection) {
     use sea_orm::{ConnectionTrait, DbBackend};
     let sql = match db.get_database_backend() {
         DbBackend::Postgres => {
             "ALTER TABLE audit_records ADD CONSTRAINT no_poison \
-             CHECK ((after->>'arg') IS DISTINCT FROM 'poison')"
+             CHECK ((after->>'arg') IS DISTINCT FROM '6.66')"
         }
         _ => {
             "CREATE TRIGGER no_poison BEFORE INSERT ON audit_records \
-             WHEN json_extract(NEW.after, '$.arg') = 'poison' \
+             WHEN json_extract(NEW.after, '$.arg') = '6.66' \
              BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
         }
     };
@@ -314,7 +314,7 @@ async fn a_record_the_database_refuses_is_diverted_and_never_blocks_the_calls_be
     };
 
     // Act: at once, so the poisoned record shares a commit with the others.
-    let statuses = tokio::join!(call("1.5"), call("poison"), call("2.5"));
+    let statuses = tokio::join!(call("1.5"), call("6.66"), call("2.5"));
     let after = call("3.5").await;
 
     // Assert
@@ -335,7 +335,7 @@ async fn a_record_the_database_refuses_is_diverted_and_never_blocks_the_calls_be
         .unwrap();
     assert_eq!(diverted.len(), 1, "kept, where an operator sees it");
     assert!(
-        diverted[0].record.contains(r#""arg":"poison""#),
+        diverted[0].record.contains(r#""arg":"6.66""#),
         "{}",
         diverted[0].record
     );
@@ -450,4 +450,75 @@ async fn looking_at_a_pump_again_and_again_audits_one_read_per_variable_per_ten_
     assert_eq!(count(&within, pump, "flow", false), 1);
     assert_eq!(count(&within, offline, "pressure", true), 2);
     assert_eq!(count(&later, pump, "pressure", false), 2);
+}
+
+#[tokio::test]
+async fn the_catalog_describes_each_control_and_an_argument_outside_it_never_reaches_the_pump() {
+    // Arrange
+    let (app, fleet, _admin, tech) = with_boston_techs().await;
+    let pump = &fleet.boston_devices[0];
+    let before = fleet.sim.device_state(pump).unwrap().pressure;
+
+    // Act
+    let catalog = body(tech.get(&format!("/api/v1/devices/{pump}/catalog")).await).await;
+    let too_high = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/setPressure"),
+            &json!({"arg": "12"}),
+        )
+        .await;
+    let too_high_status = too_high.status();
+    let too_high = body(too_high).await;
+    let with_arg = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/start"),
+            &json!({"arg": "now"}),
+        )
+        .await;
+    app.create_user("ops@example.com", PASSWORD, true).await;
+    let ops = app.sign_in("ops@example.com", PASSWORD).await;
+    let products = body(ops.get("/api/v1/products").await).await;
+    let product = products[0]["id"].as_str().unwrap();
+    let senseless = ops
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/products/{product}/catalog"),
+            Some(
+                &json!({"entries": [{"kind": "function", "name": "setPressure",
+                "action": "device.function.call",
+                "argument": {"kind": "number", "min": 5, "max": 1}}]}),
+            ),
+        )
+        .await;
+
+    // Assert: a pressure field in bar from 0 to 10, buttons, and a reset that asks first.
+    let entry = |name: &str| -> Value {
+        catalog
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        entry("setPressure")["argument"],
+        json!({"kind": "number", "unit": "bar", "min": 0.0, "max": 10.0})
+    );
+    assert_eq!(entry("setPressure")["label"], "Set pressure");
+    assert_eq!(entry("start")["argument"], json!({"kind": "none"}));
+    assert_eq!(entry("reset")["confirm"], true);
+    assert_eq!(entry("setPressure")["confirm"], false);
+    assert_eq!(too_high_status, 422);
+    assert_eq!(
+        too_high["fields"]["arg"][0],
+        "must be a number from 0 to 10 bar"
+    );
+    assert_eq!(with_arg.status(), 422);
+    assert_eq!(
+        fleet.sim.device_state(pump).unwrap().pressure,
+        before,
+        "nothing was sent to the pump"
+    );
+    assert_eq!(senseless.status(), 422);
 }

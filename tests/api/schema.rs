@@ -343,6 +343,11 @@ async fn a_device_at_a_site_reads_back_with_its_product_catalog_and_events() -> 
         name: "setPressure".to_owned(),
         action: "device.function.call".to_owned(),
         description: Some("Target pressure in bar".to_owned()),
+        label: Some("Set pressure".to_owned()),
+        argument: Some(
+            serde_json::json!({"kind": "number", "unit": "bar", "min": 0.0, "max": 10.0}),
+        ),
+        confirm: false,
         created_at: at,
     };
     let variable = catalog_entry::Model {
@@ -414,6 +419,9 @@ async fn a_catalog_lists_each_function_name_once_per_product() -> anyhow::Result
         name: "reset".to_owned(),
         action: "device.function.call.reset".to_owned(),
         description: None,
+        label: None,
+        argument: None,
+        confirm: true,
         created_at: now(),
     };
     entry.clone().into_active_model().insert(f.conn()).await?;

@@ -112,6 +112,12 @@ pub struct NewCatalogEntry {
     pub action: String,
     /// What it does.
     pub description: Option<String>,
+    /// The label of its control or value.
+    pub label: Option<String>,
+    /// A function's argument (the API's `ArgumentSpec` JSON).
+    pub argument: Option<serde_json::Value>,
+    /// Ask to confirm before calling.
+    pub confirm: bool,
 }
 
 /// Replaces a product's catalog with `entries`.
@@ -137,6 +143,9 @@ pub async fn replace_catalog(
             name: Set(e.name),
             action: Set(e.action),
             description: Set(e.description),
+            label: Set(e.label),
+            argument: Set(e.argument),
+            confirm: Set(e.confirm),
             created_at: Set(now),
         })
         .collect();

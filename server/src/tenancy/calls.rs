@@ -4,6 +4,7 @@
 use entity::enums::CatalogKind;
 use std::sync::Arc;
 
+use fleetwarden_wire::products::ArgumentSpec;
 use fleetwarden_wire::sharing::{FunctionCallResponse, VariableResponse};
 
 use super::Ctx;
@@ -138,6 +139,16 @@ pub async fn call_function(
             "arg",
             format!("must be at most {MAX_ARG_BYTES} bytes"),
         ));
+    }
+    // The catalog's description of the argument, checked before anything reaches the device.
+    let spec = product
+        .entry(CatalogKind::Function, name)
+        .and_then(|e| e.argument.clone())
+        .and_then(|a| serde_json::from_value::<ArgumentSpec>(a).ok());
+    if let Some(spec) = spec {
+        crate::tenancy::products::argument(&spec)
+            .check(arg)
+            .map_err(|why| TenancyError::invalid("arg", why))?;
     }
     let particle = &ctx.state.particle;
     let device_id = device.id.as_str();

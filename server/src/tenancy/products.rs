@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use entity::enums::{CatalogKind, ProductMode};
 use entity::{catalog_entry, particle_product};
 use fleetwarden_wire::products::{
-    self as wire, CatalogEntry, CreateProduct, ProductListing, ProductResponse,
+    self as wire, ArgumentSpec, CatalogEntry, CreateProduct, ProductListing, ProductResponse,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use crate::audit;
 use crate::audit::refusals::Refusal;
 use crate::changes::Change;
 use crate::domain::actions::{Action, FUNCTION_CALL_PREFIX};
+use crate::domain::controls::Argument;
 use crate::domain::ids::ProductId;
 use crate::store;
 use crate::tenancy::TenancyError;
@@ -173,6 +174,30 @@ fn entry_response(e: &catalog_entry::Model) -> CatalogEntry {
         name: e.name.clone(),
         action: e.action.clone(),
         description: e.description.clone(),
+        label: e.label.clone(),
+        argument: e
+            .argument
+            .clone()
+            .and_then(|a| serde_json::from_value(a).ok()),
+        confirm: e.confirm,
+    }
+}
+
+/// The domain's reading of a wire argument description.
+pub fn argument(spec: &ArgumentSpec) -> Argument {
+    match spec {
+        ArgumentSpec::None => Argument::None,
+        ArgumentSpec::Number { unit, min, max } => Argument::Number {
+            unit: unit.clone(),
+            min: *min,
+            max: *max,
+        },
+        ArgumentSpec::Choice { options } => Argument::Choice {
+            options: options.clone(),
+        },
+        ArgumentSpec::Text { max_length } => Argument::Text {
+            max_length: *max_length as usize,
+        },
     }
 }
 
@@ -237,6 +262,29 @@ fn check_entry(e: &CatalogEntry) -> Result<CatalogKind, TenancyError> {
             format!("{}: action {:?} doesn't fit a {}", e.name, e.action, e.kind),
         ));
     }
+    if kind == CatalogKind::Variable && (e.argument.is_some() || e.confirm) {
+        return Err(TenancyError::invalid(
+            "entries",
+            format!(
+                "{}: a variable takes no argument and no confirmation",
+                e.name
+            ),
+        ));
+    }
+    if let Some(spec) = &e.argument {
+        argument(spec)
+            .validate()
+            .map_err(|why| TenancyError::invalid("entries", format!("{}: {why}", e.name)))?;
+    }
+    if e.label
+        .as_ref()
+        .is_some_and(|l| l.trim().is_empty() || l.len() > 100)
+    {
+        return Err(TenancyError::invalid(
+            "entries",
+            format!("{}: a label is 1 to 100 bytes", e.name),
+        ));
+    }
     Ok(kind)
 }
 
@@ -271,6 +319,12 @@ pub async fn put_catalog(
             name: e.name.clone(),
             action: e.action.clone(),
             description: e.description.clone(),
+            label: e.label.clone(),
+            argument: e
+                .argument
+                .as_ref()
+                .and_then(|a| serde_json::to_value(a).ok()),
+            confirm: e.confirm,
         });
     }
     let before = stored_catalog(ctx, product).await?;

@@ -155,7 +155,36 @@ impl From<ProductResponse> for ProductListing {
 }
 
 /// One function or variable of a product, with the action it asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a function's argument is, so the dashboard draws a control that fits it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ArgumentSpec {
+    /// No argument: a button.
+    None,
+    /// A number in a range (inclusive), in a unit.
+    Number {
+        /// Shown beside the field, e.g. `bar`.
+        #[serde(default)]
+        unit: Option<String>,
+        /// The smallest accepted.
+        min: f64,
+        /// The largest accepted.
+        max: f64,
+    },
+    /// One of a few words.
+    Choice {
+        /// The accepted words (1 to 20).
+        options: Vec<String>,
+    },
+    /// Free text.
+    Text {
+        /// The longest accepted, in bytes.
+        max_length: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CatalogEntry {
@@ -173,6 +202,16 @@ pub struct CatalogEntry {
     /// What it does.
     #[serde(default)]
     pub description: Option<String>,
+    /// The label of its control or value, e.g. `Pressure`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub label: Option<String>,
+    /// A function's argument (absent: any text, as the cloud takes it).
+    #[serde(default)]
+    pub argument: Option<ArgumentSpec>,
+    /// A function the dashboard asks to confirm before calling (a reset).
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// `PUT /api/v1/products/{id}/catalog`: the whole catalog.
