@@ -7,8 +7,9 @@ use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::pages::directory::DirectoryPage;
-use crate::pages::{access::AccessPage, device::DevicePage, devices::DevicesPage};
+use crate::pages::{access::AccessPage, activity::ActivityPage};
 use crate::pages::{account::AccountPage, audit::AuditPage, billing::BillingPage};
+use crate::pages::{device::DevicePage, devices::DevicesPage};
 use crate::pages::{forgot::ForgotPage, login::LoginPage, not_found::NotFound, people::PeoplePage};
 use crate::session::{Session, use_session};
 
@@ -36,6 +37,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/devices/:id/access")
                         view=|| view! { <Protected><AccessPage/></Protected> }
+                    />
+                    <Route
+                        path=path!("/activity")
+                        view=|| view! { <Protected><ActivityPage/></Protected> }
                     />
                     <Route
                         path=path!("/directory")

@@ -1,4 +1,6 @@
-//! Text for people: counts in words and indented tree labels, and what they typed, tidied.
+//! Text for people: counts in words and indented tree labels, readings and times, and what
+//! they typed, tidied.
+use chrono::{DateTime, Utc};
 
 /// `1 site`, `3 sites`.
 pub fn plural(n: usize, what: &str) -> String {
@@ -19,6 +21,49 @@ pub fn non_blank(text: &str) -> Option<String> {
     Some(text.trim())
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
+}
+
+/// A reading kept in thousandths, to at most two decimals: `6630` → `6.63`, `4200` → `4.2`.
+pub fn thousandths(milli: i64) -> String {
+    let sign = if milli < 0 { "-" } else { "" };
+    let hundredths = milli.unsigned_abs().div_ceil(5) / 2;
+    let (whole, part) = (hundredths / 100, hundredths % 100);
+    match part {
+        0 => format!("{sign}{whole}"),
+        p if p % 10 == 0 => format!("{sign}{whole}.{}", p / 10),
+        p => format!("{sign}{whole}.{p:02}"),
+    }
+}
+
+/// How long ago `then` was, in the largest whole unit: `just now`, `12 s ago`, `3 min ago`,
+/// `5 h ago`, `2 days ago`.
+pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds().max(0);
+    match seconds {
+        0..5 => "just now".into(),
+        5..60 => format!("{seconds} s ago"),
+        60..3_600 => format!("{} min ago", seconds / 60),
+        3_600..86_400 => format!("{} h ago", seconds / 3_600),
+        _ => {
+            plural(
+                usize::try_from(seconds / 86_400).unwrap_or(usize::MAX),
+                "day",
+            ) + " ago"
+        }
+    }
+}
+
+/// The browser's time of day for `t`, to the second (`14:05:09`), as the device page shows
+/// when a value arrived.
+pub fn time_of_day(t: DateTime<Utc>) -> String {
+    // Milliseconds are exact in an f64 for the next 280,000 years.
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.timestamp_millis() as f64));
+    String::from(date.to_locale_time_string("en-GB"))
+}
+
+/// Now, by the browser's clock.
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
 /// Currencies whose minor unit is the major one (ISO 4217 exponent 0).
@@ -83,6 +128,28 @@ fn scaled(text: &str, digits: usize) -> Option<u128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readings_show_at_most_two_decimals() {
+        assert_eq!(thousandths(6_630), "6.63");
+        assert_eq!(thousandths(4_200), "4.2");
+        assert_eq!(thousandths(8_000), "8");
+        assert_eq!(thousandths(6_374), "6.37");
+        assert_eq!(thousandths(6_375), "6.38");
+        assert_eq!(thousandths(-2_500), "-2.5");
+        assert_eq!(thousandths(0), "0");
+    }
+
+    #[test]
+    fn times_ago_use_the_largest_unit() {
+        let now = DateTime::from_timestamp(1_000_000, 0).unwrap_or_default();
+        let before = |s| now - chrono::TimeDelta::seconds(s);
+        assert_eq!(ago(before(2), now), "just now");
+        assert_eq!(ago(before(42), now), "42 s ago");
+        assert_eq!(ago(before(200), now), "3 min ago");
+        assert_eq!(ago(before(7_300), now), "2 h ago");
+        assert_eq!(ago(before(86_400), now), "1 day ago");
+    }
 
     #[test]
     fn money_has_two_decimals_and_its_currency() {

@@ -5,6 +5,7 @@ mod app;
 mod browser;
 mod components;
 mod format;
+mod live;
 mod order;
 mod pages;
 mod session;

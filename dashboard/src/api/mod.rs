@@ -18,6 +18,7 @@ pub mod auth;
 pub mod billing;
 pub mod devices;
 pub mod directory;
+pub mod history;
 pub mod invitations;
 pub mod sharing;
 pub mod tenants;

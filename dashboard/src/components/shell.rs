@@ -21,6 +21,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <Show when=signed_in>
                 <nav aria-label="Main">
                     <A href="/devices">"Devices"</A>
+                    <A href="/activity">"Live activity"</A>
                     // Also for the managers of client organizations: each page offers what they
                     // may do there.
                     <Show when=move || session.may_administer()>

@@ -1,5 +1,6 @@
 //! The devices I can see: search, filters by organization and site, status, my role, and
 //! pages. Admins can share the site or organization they filtered by.
+use chrono::{DateTime, Utc};
 use fleetwarden_wire::directory::{
     OrganizationKind, OrganizationResponse, PagingQuery, SiteResponse,
 };
@@ -9,9 +10,10 @@ use leptos_router::components::A;
 use uuid::Uuid;
 
 use crate::api;
+use crate::components::admin::when;
 use crate::components::role_badge::{RoleBadge, role_of};
 use crate::components::share_dialog::{ShareDialog, ShareScope};
-use crate::format::non_blank;
+use crate::format::{ago, non_blank, now};
 use crate::session::use_session;
 
 const PER_PAGE: u64 = 25;
@@ -166,6 +168,8 @@ pub fn DevicesPage() -> impl IntoView {
                 view! { <p class="empty" data-testid="devices-empty">{text}</p> }.into_any()
             }
             Some(Ok(result)) => {
+                // One clock reading for the whole list: "last heard" as of the list's load.
+                let now = now();
                 let pages = result.total.div_ceil(result.per_page.max(1)).max(1);
                 let current = result.page;
                 // Worked out here: a `<` or `>=` inside an attribute in `view!` is read as markup.
@@ -178,12 +182,13 @@ pub fn DevicesPage() -> impl IntoView {
                                 <th scope="col">"Name"</th>
                                 <th scope="col">"Site"</th>
                                 <th scope="col">"Status"</th>
+                                <th scope="col">"Last heard"</th>
                                 <th scope="col">"My role"</th>
                                 <th scope="col">"Actions"</th>
                             </tr>
                         </thead>
                         <tbody>
-                            {result.items.into_iter().map(device_row).collect_view()}
+                            {result.items.into_iter().map(|d| device_row(d, now)).collect_view()}
                         </tbody>
                     </table>
                     <nav class="pager" aria-label="Pages">
@@ -220,7 +225,7 @@ pub fn DevicesPage() -> impl IntoView {
     }
 }
 
-fn device_row(d: DeviceResponse) -> impl IntoView {
+fn device_row(d: DeviceResponse, now: DateTime<Utc>) -> impl IntoView {
     let href = format!("/devices/{}", d.id);
     let access = format!("/devices/{}/access", d.id);
     let may_share = d.actions.iter().any(|a| a == "device.share");
@@ -236,6 +241,12 @@ fn device_row(d: DeviceResponse) -> impl IntoView {
                 <span class=if d.online { "status online" } else { "status offline" }>
                     {if d.online { "Online" } else { "Offline" }}
                 </span>
+            </td>
+            <td class="last-heard">
+                {match d.last_heard_at {
+                    Some(t) => view! { <time datetime=t.to_rfc3339() title=when(t)>{ago(t, now.max(t))}</time> }.into_any(),
+                    None => view! { <span class="muted">"Never"</span> }.into_any(),
+                }}
             </td>
             <td><RoleBadge actions=d.actions.clone()/></td>
             <td>

@@ -1,6 +1,7 @@
 //! One module per route.
 pub mod access;
 pub mod account;
+pub mod activity;
 pub mod audit;
 pub mod billing;
 pub mod device;

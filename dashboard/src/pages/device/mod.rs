@@ -1,10 +1,10 @@
-//! One device: its variables, refreshed every few seconds; a control for each function my
-//! role may call, each with its result; sharing and "who has access" for those who may share.
-use std::cell::Cell;
+//! One device: whether it is online and when it was last heard, its current values from the
+//! live stream, charts of its telemetry, a control for each function my role may call, each
+//! with its result; sharing and "who has access" for those who may share.
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::time::Duration;
 
+use fleetwarden_wire::history::LiveMessage;
 use fleetwarden_wire::products::{CatalogEntry, CatalogKind};
 use fleetwarden_wire::sharing::{DeviceResponse, FunctionCallResponse, ScopeKind, ScopeRef};
 use leptos::prelude::*;
@@ -13,12 +13,21 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
+use crate::components::history_chart::milli;
 use crate::components::role_badge::RoleBadge;
 use crate::components::share_dialog::{ShareDialog, ShareScope};
+use crate::format::{ago, now};
+use crate::live::{self, Link};
 use crate::session::use_session;
 
-/// How often variables are read again.
-const REFRESH: Duration = Duration::from_secs(3);
+mod charts;
+mod current;
+
+use charts::Charts;
+use current::{Latest, Now};
+
+/// How often "last heard … ago" is worked out again (no request: the browser's clock).
+const TICK: Duration = Duration::from_secs(5);
 
 /// The device page.
 #[component]
@@ -82,12 +91,55 @@ fn DeviceView(
     let my_actions = (!session.is_tenant_admin()).then(|| device.actions.clone());
     let tenant = device.tenant_id;
 
+    // What the live stream keeps current while the page is open.
+    let online = RwSignal::new(device.online);
+    let last_heard = RwSignal::new(device.last_heard_at);
+    let values: current::Values = RwSignal::new(BTreeMap::new());
+    let charts: charts::ChartState = RwSignal::new(None);
+    let link = RwSignal::new(Link::Connecting);
+    let this = device.id.clone();
+    live::follow(link, move |m: LiveMessage| {
+        if m.device_id != this {
+            return;
+        }
+        last_heard.update(|t| *t = Some(t.map_or(m.published_at, |t| t.max(m.published_at))));
+        if m.name == live::STATUS {
+            if let Some(connected) = m.online {
+                online.set(connected);
+            }
+            return;
+        }
+        // Only a connected device publishes.
+        online.set(true);
+        if let Some(value) = m.value {
+            charts::live_reading(charts, &m.name, m.published_at, milli(value));
+        }
+        values.update(|v| {
+            v.insert(
+                m.name,
+                Latest::Value {
+                    text: m.data.unwrap_or_default(),
+                    at: m.published_at,
+                    live: true,
+                },
+            );
+        });
+    });
+    let clock = RwSignal::new(now());
+    if let Ok(handle) = set_interval_with_handle(move || clock.set(now()), TICK) {
+        on_cleanup(move || handle.clear());
+    }
+    let heard = move || match last_heard.get() {
+        Some(t) => ago(t, clock.get().max(t)),
+        None => "Never".into(),
+    };
+
     let panels = move || match catalog.get() {
         None => view! { <p class="muted" role="status">"Loading functions…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="error" role="alert">{e.words()}</p> }.into_any(),
         Some(Ok(entries)) => {
             let allowed = |e: &CatalogEntry| actions.contains(&e.action);
-            let variables: Vec<String> = entries
+            let readable: Vec<String> = entries
                 .iter()
                 .filter(|e| e.kind == CatalogKind::Variable && allowed(e))
                 .map(|e| e.name.clone())
@@ -99,9 +151,9 @@ fn DeviceView(
                 .collect();
             let id = id.clone();
             view! {
-                <section class="card">
-                    <h2>"Variables"</h2>
-                    <Variables id=id.clone() names=variables kick=kick/>
+                <section class="card" aria-labelledby="now-title">
+                    <h2 id="now-title">"Now"</h2>
+                    <Now id=id.clone() readable values link kick/>
                 </section>
                 <section class="card">
                     <h2>"Functions"</h2>
@@ -143,11 +195,13 @@ fn DeviceView(
         </div>
         <dl class="facts">
             <dt>"Status"</dt>
-            <dd>
-                <span class=if device.online { "status online" } else { "status offline" }>
-                    {if device.online { "Online" } else { "Offline" }}
+            <dd data-testid="device-status">
+                <span class=move || if online.get() { "status online" } else { "status offline" }>
+                    {move || if online.get() { "Online" } else { "Offline" }}
                 </span>
             </dd>
+            <dt>"Last heard"</dt>
+            <dd data-testid="last-heard">{heard}</dd>
             <dt>"Site"</dt>
             <dd>{device.site_name.clone().unwrap_or_else(|| "Not placed at a site".into())}</dd>
             <dt>"My role"</dt>
@@ -155,6 +209,10 @@ fn DeviceView(
         </dl>
         {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
         <div class="panels">{panels}</div>
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <Charts id=device.id.clone() charts/>
+        </section>
         {move || sharing.get().then(|| view! {
             <ShareDialog
                 tenant=tenant
@@ -167,85 +225,6 @@ fn DeviceView(
                 })
             />
         })}
-    }
-}
-
-/// The readable variables, read now, every [`REFRESH`], and whenever `kick` changes (after a
-/// function call). One round at a time, so a slow device cloud doesn't pile up requests.
-#[component]
-fn Variables(id: String, names: Vec<String>, kick: RwSignal<u64>) -> impl IntoView {
-    type Reading = Result<serde_json::Value, ApiError>;
-    let values = RwSignal::new(BTreeMap::<String, Reading>::new());
-    let updated = RwSignal::new(None::<String>);
-    if names.is_empty() {
-        return view! { <p class="empty">"Your role can't read this device's variables."</p> }
-            .into_any();
-    }
-    let busy = Rc::new(Cell::new(false));
-    let load = {
-        let names = names.clone();
-        move || {
-            if busy.replace(true) {
-                return;
-            }
-            let busy = busy.clone();
-            let (id, names) = (id.clone(), names.clone());
-            spawn_local(async move {
-                let mut fresh = BTreeMap::new();
-                for name in names {
-                    let reading = api::devices::read_variable(&id, &name)
-                        .await
-                        .map(|v| v.value);
-                    fresh.insert(name, reading);
-                }
-                values.try_set(fresh);
-                updated.try_set(Some(String::from(
-                    js_sys::Date::new_0().to_locale_time_string("en-GB"),
-                )));
-                busy.set(false);
-            });
-        }
-    };
-    let on_kick = load.clone();
-    Effect::new(move |_| {
-        kick.track();
-        on_kick();
-    });
-    if let Ok(handle) = set_interval_with_handle(load, REFRESH) {
-        on_cleanup(move || handle.clear());
-    }
-    view! {
-        <table class="variables">
-            <tbody>
-                {names.into_iter().map(|name| {
-                    let cell = format!("var-{name}");
-                    let key = name.clone();
-                    view! {
-                        <tr>
-                            <th scope="row">{name}</th>
-                            <td id=cell>
-                                {move || values.with(|v| match v.get(&key) {
-                                    None => view! { <span class="muted">"…"</span> }.into_any(),
-                                    Some(Ok(value)) => view! { <span class="value">{show(value)}</span> }.into_any(),
-                                    Some(Err(e)) => view! { <span class="error">{e.words()}</span> }.into_any(),
-                                })}
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
-        <p class="hint" aria-live="off">
-            {move || updated.get().map(|t| format!("Updated {t}; refreshes every {} seconds.", REFRESH.as_secs()))}
-        </p>
-    }
-    .into_any()
-}
-
-fn show(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
