@@ -26,7 +26,7 @@ pub fn non_blank(text: &str) -> Option<String> {
 /// A reading kept in thousandths, to at most two decimals: `6630` → `6.63`, `4200` → `4.2`.
 pub fn thousandths(milli: i64) -> String {
     let sign = if milli < 0 { "-" } else { "" };
-    let hundredths = milli.unsigned_abs().div_ceil(5) / 2;
+    let hundredths = (milli.unsigned_abs() + 5) / 10;
     let (whole, part) = (hundredths / 100, hundredths % 100);
     match part {
         0 => format!("{sign}{whole}"),

@@ -2,7 +2,8 @@
 //! against a real server on loopback over the test fleet (`spawn_fleet`). The browser scripts
 //! (`share_revoke.mjs`: a tenant admin's journey; `client_manager.mjs`: a client company's
 //! manager's; `billing.mjs`: a tenant admin's bill over the plan, then a platform admin moving
-//! the tenant onto a larger plan) do the clicking and asserting; each test starts the server,
+//! the tenant onto a larger plan; `live_device.mjs`: a technician watching a pump live) do the
+//! clicking and asserting; each test starts the server,
 //! hands its script the address and logins, and fails with the script's output unless it exits
 //! 0. A script that needs the server's side of something (an emailed link) says so on a line of
 //! its own and waits for this side's answer on its stdin.
@@ -21,6 +22,7 @@ use fleetwarden_tests::{TestApp, spawn_fleet};
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+const OPERATOR: &str = "00000000-0000-7000-8000-000000000002";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_shares_a_site_with_technicians_then_revokes_it_in_the_browser() {
@@ -240,6 +242,131 @@ async fn a_tenant_admin_sees_seats_over_the_plan_the_bill_so_far_and_the_chart_i
         "the billing scenario failed ({status}); its output is above, screenshots in {}",
         artifacts.display()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_technician_sees_a_pumps_chart_fill_and_a_new_pressure_arrive_live_in_the_browser() {
+    // Arrange: Boston's technicians operate its pumps; the pump has an hour of stored history,
+    // sent as Particle's webhook would have delivered it.
+    let Some(node) = browser_tools() else { return };
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
+    let artifacts = artifacts_dir().join("live-device");
+    std::fs::create_dir_all(&artifacts).ok();
+    let (app, fleet) = spawn_fleet().await;
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let granted = admin
+        .post(
+            &format!("/api/v1/tenants/{}/grants", fleet.coa),
+            &json!({"subject": {"kind": "group", "id": fleet.boston_techs},
+                    "scope": {"kind": "site", "id": fleet.boston}, "role_id": OPERATOR}),
+        )
+        .await;
+    assert_eq!(granted.status(), 201);
+    let pump = fleet.boston_devices[0].clone();
+    let minutes = 50;
+    backfill(&app, &pump, minutes).await;
+    let env = [
+        ("FW_E2E_BASE_URL", app.address.clone()),
+        ("FW_E2E_TECH_EMAIL", "tech@coa.example".to_owned()),
+        ("FW_E2E_PASSWORD", PASSWORD.to_owned()),
+        ("FW_E2E_DEVICE", "bos-1".to_owned()),
+        ("FW_E2E_DEVICE_ID", pump.clone()),
+        ("FW_E2E_BACKFILLED_MINUTES", minutes.to_string()),
+        ("FW_E2E_NEW_PRESSURE", "6.5".to_owned()),
+        ("FW_E2E_ARTIFACTS", artifacts.display().to_string()),
+    ];
+
+    // Act: the pumps publish a round of telemetry every 300 ms while the browser watches.
+    let sim = fleet.sim.clone();
+    let telemetry = tokio::spawn(async move {
+        loop {
+            sim.publish_telemetry();
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    });
+    let started = std::time::Instant::now();
+    let (status, output) =
+        run_script(node, &e2e, "live_device.mjs", &env, |_| async { None }).await;
+    telemetry.abort();
+
+    // Assert
+    println!("{output}");
+    println!(
+        "e2e: {:.1} s; screenshots in {}",
+        started.elapsed().as_secs_f64(),
+        artifacts.display()
+    );
+    assert!(
+        status.success(),
+        "the live device scenario failed ({status}); its output is above, screenshots in {}",
+        artifacts.display()
+    );
+    // The page read the pump's variables once on opening and after each call, not every few
+    // seconds: a few audited reads for a minute of watching.
+    let reads: serde_json::Value = admin
+        .get(&format!(
+            "/api/v1/tenants/{}/audit?action=device.variable_read&actor={}&per_page=200",
+            fleet.coa, fleet.tech
+        ))
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let reads = reads["total"].as_u64().unwrap_or(u64::MAX);
+    assert!(
+        reads <= 8,
+        "{reads} audited variable reads for one page view"
+    );
+}
+
+/// An hour-like history for `device`: a pressure and a flow reading a minute for the last
+/// `minutes` minutes, delivered through the product's webhook as Particle would.
+async fn backfill(app: &TestApp, device: &str, minutes: i64) {
+    app.create_user("ops@example.com", PASSWORD, true).await;
+    let ops = app.sign_in("ops@example.com", PASSWORD).await;
+    let products: serde_json::Value = ops
+        .get("/api/v1/products")
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let product = products[0]["id"].as_str().unwrap_or_default().to_owned();
+    let made: serde_json::Value = ops
+        .post(
+            &format!("/api/v1/products/{product}/webhook-secret"),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
+    let secret = made["secret"].as_str().unwrap_or_default().to_owned();
+    // Real time, as the browser and the simulator see it (the server's test clock stands still).
+    let now = chrono::Utc::now();
+    for minute in 1..=minutes {
+        let at = now - chrono::Duration::minutes(minute);
+        // A slow rise and fall between 2.5 and 3.5 bar.
+        let tenths = 25 + (minute % 20 - 10).abs();
+        let pressure = format!("{}.{}", tenths / 10, tenths % 10);
+        let flow = format!(
+            "{:.2}",
+            f64::from(u32::try_from(tenths).unwrap_or(0)) * 0.37
+        );
+        for (name, data) in [("pressure", pressure), ("flow", flow)] {
+            let delivered = fleetwarden_tests::browser()
+                .post(format!(
+                    "{}/api/v1/webhooks/particle/{product}",
+                    app.address
+                ))
+                .header("X-Fleetwarden-Secret", &secret)
+                .json(&json!({"event": name, "data": data, "coreid": device,
+                              "published_at": at.to_rfc3339()}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16());
+            assert_eq!(delivered.ok(), Some(200), "backfilling {name} at {at}");
+        }
+    }
 }
 
 /// The invitation emailed to `email`, accepted through its link's token as a new person.

@@ -205,7 +205,8 @@ mod tests {
     #[test]
     fn numbers_become_thousandths_and_axes_round_up() {
         assert_eq!(milli(4.2), 4_200);
-        assert_eq!(milli(-0.0015), -2);
+        assert_eq!(milli(-2.5), -2_500);
+        assert_eq!(milli(6.4999), 6_500);
         assert_eq!(nice_ceiling(6_630), 8_000);
         assert_eq!(nice_ceiling(24_500), 25_000);
         assert_eq!(nice_ceiling(1), 10);
