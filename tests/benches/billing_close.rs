@@ -17,10 +17,11 @@
     clippy::unwrap_used,
     reason = "a benchmark: any failure should stop it"
 )]
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{Datelike, TimeDelta, TimeZone, Utc};
 use fleetwarden_tests::fleet::PASSWORD;
+use fleetwarden_tests::measure::cpu_time;
 use fleetwarden_tests::spawn_app;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -33,17 +34,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PEOPLE: usize = 20;
 const SPANS: usize = 60;
-
-/// User plus system CPU time of this process so far, from `/proc/self/stat`.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    // Linux reports in USER_HZ, 100 on every architecture it runs on.
-    Duration::from_millis(ticks * 10)
-}
 
 #[tokio::main]
 async fn main() {

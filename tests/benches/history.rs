@@ -28,21 +28,13 @@ use chrono::{TimeDelta, Utc};
 use eventsource_stream::Eventsource;
 use fleetwarden_server::particle::client::CloudEvent;
 use fleetwarden_tests::fleet::PASSWORD;
+use fleetwarden_tests::measure::cpu_time;
 use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use tokio::sync::Mutex;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// User plus system CPU time of this process so far, from `/proc/self/stat`.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    Duration::from_millis(ticks * 10)
-}
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)

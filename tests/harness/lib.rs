@@ -5,6 +5,7 @@ mod app;
 pub mod companies;
 mod db;
 pub mod fleet;
+pub mod measure;
 mod smtp;
 
 pub use app::{

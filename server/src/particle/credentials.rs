@@ -95,6 +95,17 @@ pub enum ResolveError {
 }
 
 impl Particle {
+    /// The product's OAuth client, its secret opened.
+    fn oauth_client(&self, product: &particle_product::Model) -> Result<OAuthClient, ResolveError> {
+        Ok(OAuthClient {
+            client_id: product.oauth_client_id.clone(),
+            client_secret: self
+                .secrets
+                .open(&product.oauth_client_secret_enc)
+                .map_err(|e| ResolveError::NotReady(format!("product credentials: {e}")))?,
+        })
+    }
+
     /// The product's own token (from the cache, minted when needed), whatever the product's
     /// mode: the product event stream and device list take it.
     ///
@@ -104,13 +115,7 @@ impl Particle {
         &self,
         product: &particle_product::Model,
     ) -> Result<SecretString, ResolveError> {
-        let oauth = OAuthClient {
-            client_id: product.oauth_client_id.clone(),
-            client_secret: self
-                .secrets
-                .open(&product.oauth_client_secret_enc)
-                .map_err(|e| ResolveError::NotReady(format!("product credentials: {e}")))?,
-        };
+        let oauth = self.oauth_client(product)?;
         let key = TokenCache::product_key(product.particle_id);
         Ok(self
             .tokens
@@ -143,13 +148,7 @@ impl Particle {
         C: Fn(SecretString, Option<i64>) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let oauth = OAuthClient {
-            client_id: product.oauth_client_id.clone(),
-            client_secret: self
-                .secrets
-                .open(&product.oauth_client_secret_enc)
-                .map_err(|e| ResolveError::NotReady(format!("product credentials: {e}")))?,
-        };
+        let oauth = self.oauth_client(product)?;
         let now = self.clock.now();
         match product.mode {
             ProductMode::ProductToken => {
