@@ -20,6 +20,9 @@ pub struct Model {
     /// At most this many seats (accepting an invitation or a grant that would add one more is
     /// refused); `None` for no limit.
     pub max_seats: Option<i32>,
+    /// Its tenants' device history is kept this many days; `None`: the deployment's
+    /// `history.retention_days`.
+    pub history_retention_days: Option<i32>,
     /// New tenants start on it (one plan at a time).
     pub is_default: bool,
     pub created_at: DateTimeUtc,

@@ -345,6 +345,7 @@ pub async fn seed(
         extra_seat_price_minor: 1_200,
         currency: "USD",
         max_seats: None,
+        history_retention_days: None,
     };
     let plan = store::billing::insert_plan(&*txn, starter, now).await?;
     store::billing::make_default(&*txn, plan.id).await?;

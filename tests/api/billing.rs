@@ -62,7 +62,8 @@ pub(crate) async fn plan(
     body(made).await
 }
 
-async fn subscribe(ops: &Session, fleet: &Fleet, plan: &Value) {
+/// Moves CustomerCoA onto `plan`.
+pub(crate) async fn subscribe(ops: &Session, fleet: &Fleet, plan: &Value) {
     let set = ops
         .send(
             Method::PUT,

@@ -131,7 +131,21 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     // log's two tables; then only unique indexes; then only the table of diverted audit
     // records; then only foreign-key indexes.
     assert!(manager.has_column("device_events", "event_key").await?);
+    let per_device = "idx_device_events_device_id_tenant_id_published_at";
+    assert!(manager.has_index("device_events", per_device).await?);
+    assert!(
+        manager
+            .has_column("plans", "history_retention_days")
+            .await?
+    );
     Migrator::down(&db.conn, Some(1)).await?;
+    let plan_history_after = manager
+        .has_column("plans", "history_retention_days")
+        .await?;
+    let per_device_after = manager.has_index("device_events", per_device).await?;
+    let old_index_back = manager
+        .has_index("device_events", "idx_device_events_device_id_published_at")
+        .await?;
     let tables_after_history = existing_tables(&db.conn).await?;
     let event_key_after = manager.has_column("device_events", "event_key").await?;
     let event_value_after = manager.has_column("device_events", "value").await?;
@@ -167,6 +181,8 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     // Assert
     assert_eq!(tables_after_history, TABLES);
     assert!(!event_key_after && !event_value_after && !webhook_after);
+    assert!(!per_device_after && old_index_back);
+    assert!(!plan_history_after);
     let before_billing = &TABLES[..TABLES.len() - 2];
     assert_eq!(tables_after_billing, before_billing);
     assert!(!plan_limit_after);

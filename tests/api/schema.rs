@@ -771,6 +771,7 @@ async fn plans_subscriptions_and_seat_usage_read_back() -> anyhow::Result<()> {
         extra_seat_price_cents: 1_500,
         currency: "USD".to_owned(),
         max_seats: Some(40),
+        history_retention_days: Some(30),
         is_default: false,
         created_at: at,
         archived_at: None,

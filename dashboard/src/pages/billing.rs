@@ -314,6 +314,7 @@ fn PlatformAdmin(
                                     <th scope="col" class="num">"Included"</th>
                                     <th scope="col" class="num">"Monthly"</th>
                                     <th scope="col" class="num">"Extra seat"</th>
+                                    <th scope="col">"History kept"</th>
                                     <th scope="col">"Notes"</th>
                                 </tr>
                             </thead>
@@ -321,6 +322,11 @@ fn PlatformAdmin(
                                 {list.iter().map(|p| {
                                     let (id, default) = (p.id, p.default);
                                     let archived = p.archived_at.is_some();
+                                    let kept = match p.history_retention_days {
+                                        Some(1) => "1 day".to_owned(),
+                                        Some(days) => format!("{days} days"),
+                                        None => "the deployment's".to_owned(),
+                                    };
                                     let notes = move || {
                                         [
                                             (current_plan.get() == Some(id))
@@ -339,6 +345,7 @@ fn PlatformAdmin(
                                             <td class="num">{p.included_seats}</td>
                                             <td class="num">{money(p.monthly_price_minor, &p.currency)}</td>
                                             <td class="num">{money(p.extra_seat_price_minor, &p.currency)}</td>
+                                            <td>{kept}</td>
                                             <td>{notes}</td>
                                         </tr>
                                     }

@@ -46,6 +46,7 @@ fn plan_response(p: &plan::Model) -> PlanResponse {
         extra_seat_price_minor: p.extra_seat_price_cents,
         currency: p.currency.clone(),
         max_seats: p.max_seats.and_then(|m| u32::try_from(m).ok()),
+        history_retention_days: p.history_retention_days.and_then(|d| u32::try_from(d).ok()),
         default: p.is_default,
         archived_at: p.archived_at,
     }

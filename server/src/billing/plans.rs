@@ -53,6 +53,14 @@ fn seats(field: &str, value: u32, least: u32) -> Result<i32, TenancyError> {
     }
 }
 
+fn days(field: &str, value: u32) -> Result<i32, TenancyError> {
+    if (1..=36_500).contains(&value) {
+        Ok(i32::try_from(value).unwrap_or(i32::MAX))
+    } else {
+        Err(TenancyError::invalid(field, "between 1 and 36500 days"))
+    }
+}
+
 /// Makes a plan.
 ///
 /// # Errors
@@ -86,6 +94,10 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreatePlan) -> Result<PlanResponse, Te
             .max_seats
             .map(|m| seats("max_seats", m, 1))
             .transpose()?,
+        history_retention_days: body
+            .history_retention_days
+            .map(|d| days("history_retention_days", d))
+            .transpose()?,
     };
     let now = ctx.now();
     let txn = ctx.write().await?;
@@ -106,7 +118,7 @@ pub async fn create(ctx: &Ctx<'_>, body: &CreatePlan) -> Result<PlanResponse, Te
     Ok(wire)
 }
 
-/// Renames, limits, archives or makes default a plan.
+/// Renames, limits, sets the history kept, archives or makes default a plan.
 ///
 /// # Errors
 /// 403; 404; 422.
@@ -125,6 +137,11 @@ pub async fn update(
     }
     if let Some(max) = body.max_seats {
         changed.max_seats = Set(max.map(|m| seats("max_seats", m, 1)).transpose()?);
+    }
+    if let Some(kept) = body.history_retention_days {
+        changed.history_retention_days = Set(kept
+            .map(|d| days("history_retention_days", d))
+            .transpose()?);
     }
     match body.archived {
         Some(true) if current.archived_at.is_none() => changed.archived_at = Set(Some(ctx.now())),

@@ -16,6 +16,7 @@ pub struct NewPlan<'a> {
     pub extra_seat_price_minor: i64,
     pub currency: &'a str,
     pub max_seats: Option<i32>,
+    pub history_retention_days: Option<i32>,
 }
 
 /// Every plan, by code.
@@ -55,6 +56,7 @@ pub async fn insert_plan(
         extra_seat_price_cents: Set(new.extra_seat_price_minor),
         currency: Set(new.currency.to_owned()),
         max_seats: Set(new.max_seats),
+        history_retention_days: Set(new.history_retention_days),
         is_default: Set(false),
         created_at: Set(now),
         archived_at: Set(None),
@@ -164,6 +166,32 @@ pub async fn subscribe(
     }
     .insert(db)
     .await
+}
+
+/// Tenants whose plan in force at `at` keeps device history for its own number of days, with
+/// those days.
+///
+/// # Errors
+/// Database failures.
+pub async fn history_retention_at(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+) -> Result<Vec<(Uuid, i32)>, DbErr> {
+    let rows = subscription::Entity::find()
+        .filter(subscription::Column::StartsAt.lte(at))
+        .filter(
+            Condition::any()
+                .add(subscription::Column::EndsAt.is_null())
+                .add(subscription::Column::EndsAt.gt(at)),
+        )
+        .find_also_related(plan::Entity)
+        .filter(plan::Column::HistoryRetentionDays.is_not_null())
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, p)| Some((s.tenant_id, p?.history_retention_days?)))
+        .collect())
 }
 
 /// Tenants with a subscription touching [`from`, `until`).

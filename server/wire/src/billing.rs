@@ -48,6 +48,11 @@ pub struct CreatePlan {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000))]
     pub max_seats: Option<u32>,
+    /// Keep its tenants' device history this many days instead of the deployment's
+    /// `history.retention_days`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 36_500))]
+    pub history_retention_days: Option<u32>,
     /// New tenants start on it (it replaces the current default).
     #[serde(default)]
     pub default: bool,
@@ -73,6 +78,10 @@ pub struct UpdatePlan {
     #[serde(default, with = "crate::sharing::double_option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, minimum = 1, maximum = 1_000_000))]
     pub max_seats: Option<Option<u32>>,
+    /// Days its tenants' device history is kept; `null`: the deployment's.
+    #[serde(default, with = "crate::sharing::double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, minimum = 1, maximum = 36_500))]
+    pub history_retention_days: Option<Option<u32>>,
     /// Archive (no new subscribers; the current ones stay) or bring back.
     #[serde(default)]
     pub archived: Option<bool>,
@@ -101,6 +110,9 @@ pub struct PlanResponse {
     pub currency: String,
     /// Most people at once, if limited.
     pub max_seats: Option<u32>,
+    /// Days its tenants' device history is kept, if not the deployment's.
+    #[serde(default)]
+    pub history_retention_days: Option<u32>,
     /// New tenants start on it.
     pub default: bool,
     /// Archived (keeps its subscribers, takes no new ones).
