@@ -133,11 +133,13 @@ impl Application {
             public_url: public_url.clone(),
             dummy_hash,
             particle,
+            instance: uuid::Uuid::new_v4(),
             live: tokio::sync::broadcast::channel(LIVE_BACKLOG).0,
             recent_reads: Default::default(),
         });
         tokio::spawn(crate::billing::invoices::close_every_hour(state.clone()));
         crate::history::stream::spawn(state.clone());
+        crate::history::relay::spawn(state.clone());
         crate::history::retention::spawn(state.clone());
         let kept_state = state.clone();
         let document = web::Data::new(openapi::Document::build());

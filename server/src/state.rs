@@ -48,7 +48,11 @@ pub struct AppState {
     pub dummy_hash: String,
     /// Variable reads recorded lately: later ones in the same window are not audited.
     pub recent_reads: crate::audit::reads::RecentReads,
-    /// Device events as they are taken in, for every live stream of this instance.
+    /// This instance, among the deployment's (random at each start): tells its own live
+    /// announcements from the others'.
+    pub instance: uuid::Uuid,
+    /// Device events as they are taken in, here or by another instance, for every live stream
+    /// of this instance.
     pub live: tokio::sync::broadcast::Sender<crate::domain::history::LiveEvent>,
 }
 

@@ -367,6 +367,94 @@ async fn the_live_stream_carries_exactly_the_devices_i_may_see_now() {
 }
 
 #[tokio::test]
+async fn on_postgresql_a_live_stream_on_any_instance_carries_what_the_leader_took_in() {
+    let (app, fleet) = spawn_fleet().await;
+    if !app.on_postgres() {
+        eprintln!("skipped on SQLite: one instance per SQLite file");
+        return;
+    }
+    // Arrange: two instances; one of them consumes the product's stream. The tech follows the
+    // live stream on each.
+    let sibling = app.spawn_sibling().await;
+    grant_boston_to_techs(&app, &fleet).await;
+    let (boston, chicago) = (&fleet.boston_devices[0], &fleet.chicago_devices[0]);
+    streaming(&fleet).await;
+    let mut streams = Vec::new();
+    for instance in [&app, &sibling] {
+        let tech = instance.sign_in("tech@coa.example", PASSWORD).await;
+        let opened = tech
+            .client
+            .get(format!("{}/api/v1/live", instance.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), 200);
+        streams.push(opened.bytes_stream().eventsource());
+    }
+
+    // Act
+    fleet.sim.publish(chicago, "marker", Some("chicago"));
+    fleet.sim.publish(boston, "marker", Some("boston 1"));
+    fleet.sim.publish(boston, "marker", Some("boston 2"));
+
+    // Assert: both instances' streams carry Boston's two events, once each, and not Chicago's.
+    for live in &mut streams {
+        for expected in ["boston 1", "boston 2"] {
+            let message = next_message(live).await;
+            assert_eq!(message["device_id"], boston.as_str());
+            assert_eq!(message["data"], expected);
+        }
+    }
+    drop(sibling);
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_in_one_go_each_event_once_whatever_it_repeats() {
+    // Arrange: a batch as the stream consumer takes it: two readings, one of them twice, an
+    // event of a device no one registered, and a reading stored before.
+    let (app, fleet) = fleetwarden_tests::spawn_fleet_with(|s| s.history.ingest = false).await;
+    let admin = app.sign_in("admin@coa.example", PASSWORD).await;
+    let pump = &fleet.boston_devices[0];
+    let at = app.clock_now();
+    let event = |data: &str, seconds: i64| fleetwarden_server::particle::client::CloudEvent {
+        name: "reading".to_owned(),
+        data: Some(data.to_owned()),
+        published_at: at + chrono::Duration::seconds(seconds),
+        device: pump.clone(),
+    };
+    let before = fleetwarden_server::history::ingest::take(&app.state, vec![event("0", 0)])
+        .await
+        .unwrap();
+
+    // Act
+    let taken = fleetwarden_server::history::ingest::take(
+        &app.state,
+        vec![
+            event("0", 0),
+            event("1", 1),
+            event("2", 2),
+            event("1", 1),
+            fleetwarden_server::particle::client::CloudEvent {
+                device: "0123456789abcdef01234567".to_owned(),
+                ..event("3", 3)
+            },
+        ],
+    )
+    .await
+    .unwrap();
+
+    // Assert
+    assert_eq!((before.stored, before.repeated), (1, 0));
+    assert_eq!((taken.stored, taken.repeated, taken.unknown), (2, 2, 1));
+    let data: Vec<String> = named(&admin, pump, "reading")
+        .await
+        .iter()
+        .map(|e| e["data"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(data, ["0", "1", "2"]);
+}
+
+#[tokio::test]
 async fn a_transferred_devices_history_stays_with_the_tenant_that_owned_it() {
     // Arrange
     let (app, fleet) = spawn_fleet().await;
@@ -545,6 +633,57 @@ async fn old_events_are_pruned_after_the_retention_period() {
     assert!(pruned >= 1, "{pruned}");
     let admin = app.sign_in("admin@coa.example", PASSWORD).await;
     assert!(named(&admin, pump, "reading").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_plan_that_keeps_history_fewer_days_prunes_its_tenants_sooner_and_no_one_else() {
+    // Arrange: CustomerCoA's plan keeps a week of history; the other tenant has the
+    // deployment's 90 days. Each has a reading stored.
+    let (app, fleet) = spawn_fleet().await;
+    app.create_user("ops@example.com", PASSWORD, true).await;
+    let ops = app.sign_in("ops@example.com", PASSWORD).await;
+    let made = ops
+        .post(
+            "/api/v1/plans",
+            &json!({"code": "week", "name": "A week of history", "included_seats": 10,
+                    "monthly_price_minor": 0, "extra_seat_price_minor": 0, "currency": "USD",
+                    "history_retention_days": 7}),
+        )
+        .await;
+    assert_eq!(made.status(), 201);
+    let plan: Value = made.json().await.unwrap();
+    crate::billing::subscribe(&ops, &fleet, &plan).await;
+    let (pump, theirs) = (&fleet.boston_devices[0], &fleet.other_device);
+    streaming(&fleet).await;
+    fleet.sim.publish(pump, "reading", Some("coa"));
+    fleet.sim.publish(theirs, "reading", Some("other"));
+    let (admin, other_admin) = (
+        app.sign_in("admin@coa.example", PASSWORD).await,
+        app.sign_in("admin@other.example", PASSWORD).await,
+    );
+    eventually("both readings are stored", || async {
+        (named(&admin, pump, "reading").await.len() == 1
+            && named(&other_admin, theirs, "reading").await.len() == 1)
+            .then_some(())
+    })
+    .await;
+    app.clock
+        .advance(chrono::Duration::days(8) + (fleet.sim.now() - app.clock_now()));
+
+    // Act
+    let pruned = fleetwarden_server::history::retention::prune_once(&app.state)
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(plan["history_retention_days"], 7);
+    assert!(pruned >= 1, "{pruned}");
+    let (admin, other_admin) = (
+        app.sign_in("admin@coa.example", PASSWORD).await,
+        app.sign_in("admin@other.example", PASSWORD).await,
+    );
+    assert!(named(&admin, pump, "reading").await.is_empty());
+    assert_eq!(named(&other_admin, theirs, "reading").await.len(), 1);
 }
 
 /// Who holds the ingest leader's lock now (a backend pid), if anyone.

@@ -1,8 +1,9 @@
 // A technician watches a pump live: its page charts the last hour (stored history the test
 // sent through the product's webhook) and the telemetry the simulator publishes meanwhile;
 // they start the pump and set a new pressure, and the pressure shown changes to about the new
-// value from the live stream, without reloading. Then the day and week charts, the live
-// activity page and the device list's online status and last heard.
+// value from the live stream, without reloading; a pressure out of the pump's range is refused
+// in words before anything is sent. Then the day and week charts, the live activity page and
+// the device list's online status and last heard; last, an admin's reset asks to be confirmed.
 // Run by tests/e2e/main.rs (`cargo test --test e2e`), which starts the server, publishes a
 // round of telemetry every 300 ms while this runs, and sets the env.
 // Every wait is on a condition (playwright's auto-waiting), never on time.
@@ -10,6 +11,7 @@ import { env, scenario, step } from './browser.mjs';
 
 const base = env('FW_E2E_BASE_URL');
 const techEmail = env('FW_E2E_TECH_EMAIL');
+const adminEmail = env('FW_E2E_ADMIN_EMAIL');
 const password = env('FW_E2E_PASSWORD');
 const deviceName = env('FW_E2E_DEVICE');
 const deviceId = env('FW_E2E_DEVICE_ID');
@@ -21,7 +23,7 @@ function liveValue(page, name) {
   return page.locator(`#var-${name}[data-source="live"] .value`);
 }
 
-const summary = 'live values, hour/day/week charts, set pressure seen live without reload, activity, last heard';
+const summary = 'live values, hour/day/week charts, set pressure seen live without reload, range checked, activity, last heard, reset confirmed';
 await scenario(summary, async ({ newPerson, screenshot }) => {
   const tech = await newPerson('technician');
 
@@ -53,10 +55,21 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
   step('the technician starts the pump and sets a new pressure; no reload');
   // Gone if the page reloads.
   await tech.evaluate(() => { window.sameDocument = true; });
-  await tech.getByRole('button', { name: 'Call start' }).click();
+  // The catalog's controls: buttons for start and stop, a pressure field in bar with its range,
+  // and no reset for an operator.
+  await tech.locator('#fn-setPressure-hint').getByText('From 0 to 10 bar.').waitFor();
+  if (await tech.getByRole('button', { name: 'Reset', exact: true }).count() !== 0) {
+    throw new Error('an operator is offered a reset');
+  }
+  await tech.getByRole('button', { name: 'Start', exact: true }).click();
   await tech.locator('#fn-start-result').getByText('the device returned').waitFor();
-  await tech.getByLabel('setPressure').fill(String(newPressure));
-  await tech.getByRole('button', { name: 'Call setPressure' }).click();
+  await tech.getByLabel('Set pressure (bar)').fill('12');
+  await tech.getByRole('button', { name: 'Set pressure', exact: true }).click();
+  await tech.locator('#fn-setPressure-result')
+    .getByText('Enter a number from 0 to 10 bar.').waitFor();
+  await screenshot(tech, 'pump-pressure-out-of-range');
+  await tech.getByLabel('Set pressure (bar)').fill(String(newPressure));
+  await tech.getByRole('button', { name: 'Set pressure', exact: true }).click();
   await tech.locator('#fn-setPressure-result').getByText('the device returned').waitFor();
   // Telemetry ripples ±2% around the set pressure.
   await tech.waitForFunction(([target]) => {
@@ -114,4 +127,26 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
   await listed.getByText('Online').waitFor();
   await listed.locator('td.last-heard').filter({ hasText: /just now|\d+ s ago/ }).waitFor();
   await screenshot(tech, 'devices-last-heard');
+
+  step('an admin\'s reset asks to be confirmed; cancelled, nothing is sent');
+  const admin = await newPerson('admin');
+  await admin.goto(`${base}/devices/${deviceId}`);
+  await admin.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await admin.getByLabel('Email').fill(adminEmail);
+  await admin.getByLabel('Password').fill(password);
+  await admin.getByLabel('Password').press('Enter');
+  await admin.getByRole('heading', { name: deviceName }).waitFor();
+  await admin.getByRole('button', { name: 'Reset', exact: true }).click();
+  const confirm = admin.getByRole('group', { name: 'Confirm reset' });
+  await confirm.getByText('Reset this device?').waitFor();
+  await screenshot(admin, 'pump-reset-confirm');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  if ((await admin.locator('#fn-reset-result').textContent()).trim() !== '') {
+    throw new Error('a cancelled reset said something happened');
+  }
+  await admin.getByRole('button', { name: 'Reset', exact: true }).click();
+  await confirm.getByRole('button', { name: 'Yes, reset' }).click();
+  await admin.locator('#fn-reset-result').getByText('the device returned').waitFor();
+  await screenshot(admin, 'pump-reset-done');
 });

@@ -268,6 +268,7 @@ async fn a_technician_sees_a_pumps_chart_fill_and_a_new_pressure_arrive_live_in_
     let env = [
         ("FW_E2E_BASE_URL", app.address.clone()),
         ("FW_E2E_TECH_EMAIL", "tech@coa.example".to_owned()),
+        ("FW_E2E_ADMIN_EMAIL", "admin@coa.example".to_owned()),
         ("FW_E2E_PASSWORD", PASSWORD.to_owned()),
         ("FW_E2E_DEVICE", "bos-1".to_owned()),
         ("FW_E2E_DEVICE_ID", pump.clone()),

@@ -83,8 +83,8 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
   const deviceUrl = tech.url();
   const deviceId = deviceUrl.split('/').pop();
   await tech.locator('#var-pressure .value').waitFor();
-  await tech.getByLabel('setPressure').fill('4.2');
-  await tech.getByRole('button', { name: 'Call setPressure' }).click();
+  await tech.getByLabel('Set pressure (bar)').fill('4.2');
+  await tech.getByRole('button', { name: 'Set pressure', exact: true }).click();
   await tech.locator('#fn-setPressure-result').getByText('the device returned').waitFor();
   await tech.locator('#var-pressure .value').filter({ hasText: /^4\.2$/ }).waitFor();
   await screenshot(tech, 'technician-set-pressure');
@@ -106,8 +106,8 @@ await scenario(summary, async ({ newPerson, screenshot }) => {
   await screenshot(admin, 'revoked');
 
   step('the technician\'s next call is refused, in words');
-  await tech.getByLabel('setPressure').fill('3.1');
-  await tech.getByRole('button', { name: 'Call setPressure' }).click();
+  await tech.getByLabel('Set pressure (bar)').fill('3.1');
+  await tech.getByRole('button', { name: 'Set pressure', exact: true }).click();
   await tech.locator('#fn-setPressure-result')
     .getByText('Refused: this device is no longer shared with you.').waitFor();
   await screenshot(tech, 'technician-refused');

@@ -59,7 +59,8 @@ pub fn status(data: Option<&str>) -> Option<bool> {
 }
 
 /// What the live stream carries: a device's event as stored, or a change of its connection.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialised as it travels between instances.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveEvent {
     /// The device.
     pub device: String,

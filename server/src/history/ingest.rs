@@ -1,13 +1,14 @@
 //! Taking in events, however they arrive (the product stream, a webhook): each stored once,
 //! with the tenant that owns its device now (so a device transferred later takes none of its
 //! history along), the device's last-heard time and connection moved forward, and what was new
-//! passed to the live stream. Events of devices Fleetwarden doesn't know are counted and
+//! passed to the live streams of every instance. Events of devices Fleetwarden doesn't know are counted and
 //! dropped.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DbErr, TransactionTrait};
 
+use super::relay;
 use crate::domain::history::{LiveEvent, STATUS_EVENT, event_key, numeric, status};
 use crate::particle::client::CloudEvent;
 use crate::state::AppState;
@@ -34,7 +35,8 @@ struct Heard {
     online: Option<bool>,
 }
 
-/// Stores `events` (in one transaction) and passes the new ones to the live stream.
+/// Stores `events` (in one transaction, one statement) and passes the new ones to the live
+/// streams.
 ///
 /// # Errors
 /// Database failures: nothing of the batch is stored, and it may be offered again.
@@ -55,15 +57,9 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
             }
         }
     }
-    let mut heard: HashMap<String, Heard> = HashMap::new();
-    let mut live = Vec::new();
-    let txn = state.db.begin().await?;
-    for (tenant, event) in known {
-        let online = (event.name == STATUS_EVENT)
-            .then(|| status(event.data.as_deref()))
-            .flatten();
-        let value = numeric(event.data.as_deref());
-        let row = NewEvent {
+    let rows: Vec<NewEvent> = known
+        .iter()
+        .map(|(tenant, event)| NewEvent {
             key: event_key(
                 &event.device,
                 &event.name,
@@ -71,18 +67,29 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
                 event.data.as_deref(),
             ),
             device: event.device.clone(),
-            tenant,
+            tenant: *tenant,
             name: event.name.clone(),
             data: event.data.clone(),
-            value,
+            value: numeric(event.data.as_deref()),
             published_at: event.published_at,
             received_at,
-        };
-        if device_events::insert(&txn, vec![row]).await? == 0 {
+        })
+        .collect();
+    let keys: Vec<String> = rows.iter().map(|row| row.key.clone()).collect();
+    let txn = state.db.begin().await?;
+    let mut new = device_events::insert(&txn, rows).await?;
+    let mut heard: HashMap<String, Heard> = HashMap::new();
+    let mut live = Vec::new();
+    for ((tenant, event), key) in known.into_iter().zip(keys) {
+        // The first of a key in the batch is the one stored.
+        if !new.remove(&key) {
             taken.repeated += 1;
             continue;
         }
         taken.stored += 1;
+        let online = (event.name == STATUS_EVENT)
+            .then(|| status(event.data.as_deref()))
+            .flatten();
         // A device publishes only while connected: any other event of it says it is online.
         let connected = if event.name == STATUS_EVENT {
             online
@@ -98,11 +105,11 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
             newest.online = connected.or(newest.online);
         }
         live.push(LiveEvent {
+            value: numeric(event.data.as_deref()),
             device: event.device,
             tenant,
             name: event.name,
             data: event.data,
-            value,
             published_at: event.published_at,
             online,
         });
@@ -110,6 +117,7 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
     for (device, report) in heard {
         device_events::heard(&txn, &device, report.at, report.online).await?;
     }
+    relay::announce(state, &txn, &live).await?;
     txn.commit().await?;
     for event in live {
         // No one listening is fine.

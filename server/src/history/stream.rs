@@ -245,7 +245,7 @@ async fn reconcile(state: &AppState, product: &particle_product::Model) -> anyho
             device_events::reconcile(&state.db, &device.id, device.online, device.last_heard)
                 .await?;
             if current.online != device.online {
-                let _ = state.live.send(LiveEvent {
+                let change = LiveEvent {
                     device: device.id.clone(),
                     tenant: current.tenant_id,
                     name: STATUS_EVENT.to_owned(),
@@ -253,7 +253,9 @@ async fn reconcile(state: &AppState, product: &particle_product::Model) -> anyho
                     value: None,
                     published_at: state.clock.now(),
                     online: Some(device.online),
-                });
+                };
+                super::relay::announce(state, &state.db, std::slice::from_ref(&change)).await?;
+                let _ = state.live.send(change);
             }
         }
         if page >= listed.total_pages {

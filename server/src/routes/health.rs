@@ -87,6 +87,7 @@ mod tests {
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             public_url: "http://127.0.0.1".into(),
             dummy_hash: String::new(),
+            instance: uuid::Uuid::nil(),
             live: tokio::sync::broadcast::channel(1).0,
             recent_reads: Default::default(),
             particle: crate::particle::credentials::Particle {

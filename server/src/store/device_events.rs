@@ -6,9 +6,30 @@ use entity::{device, device_event};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
+use std::collections::HashSet;
+
 use uuid::Uuid;
+
+/// The PostgreSQL channel live events travel on from the instance that took them in to the
+/// others.
+pub const LIVE_CHANNEL: &str = "fw_live";
+
+/// Sends `payload` on [`LIVE_CHANNEL`] (PostgreSQL only): inside a transaction, when and only if
+/// it commits.
+///
+/// # Errors
+/// Database failures.
+pub async fn announce(db: &impl ConnectionTrait, payload: String) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [LIVE_CHANNEL.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
+}
 
 /// An event to store.
 #[derive(Debug, Clone)]
@@ -31,13 +52,17 @@ pub struct NewEvent {
     pub key: String,
 }
 
-/// Stores the events not stored before (by key); returns how many were new.
+/// Stores, in one statement, the events not stored before (by key); returns the keys of those
+/// it stored (a key twice in `events` is stored once).
 ///
 /// # Errors
 /// Database failures.
-pub async fn insert(db: &impl ConnectionTrait, events: Vec<NewEvent>) -> Result<u64, DbErr> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    events: Vec<NewEvent>,
+) -> Result<HashSet<String>, DbErr> {
     if events.is_empty() {
-        return Ok(0);
+        return Ok(HashSet::new());
     }
     let rows = events.into_iter().map(|e| device_event::ActiveModel {
         id: sea_orm::Set(Uuid::now_v7()),
@@ -50,15 +75,21 @@ pub async fn insert(db: &impl ConnectionTrait, events: Vec<NewEvent>) -> Result<
         received_at: sea_orm::Set(e.received_at),
         event_key: sea_orm::Set(Some(e.key)),
     });
-    let inserted = device_event::Entity::insert_many(rows)
+    // `RETURNING` names only the rows inserted: those whose key was new (PostgreSQL, and SQLite
+    // since 3.35).
+    let mut statement = device_event::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::column(device_event::Column::EventKey)
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(db)
-        .await?;
-    Ok(inserted)
+        .into_query();
+    statement.returning_col(device_event::Column::EventKey);
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(backend.build(&statement)).await?;
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "event_key"))
+        .collect()
 }
 
 /// Which events of one device to read.
@@ -189,24 +220,37 @@ pub async fn buckets(
         .await
 }
 
-/// Deletes up to `batch` events published before `before` (of `tenant`, or of every tenant);
-/// returns how many went. Small batches keep each statement short, so ingest never waits long.
+/// Whose events to prune.
+#[derive(Debug, Clone, Copy)]
+pub enum Tenants<'a> {
+    /// One tenant's.
+    Only(Uuid),
+    /// Every tenant's but these.
+    AllBut(&'a [Uuid]),
+}
+
+/// Deletes up to `batch` events of `tenants` published before `before`; returns how many went.
+/// Small batches keep each statement short, so ingest never waits long.
 ///
 /// # Errors
 /// Database failures.
 pub async fn prune(
     db: &impl ConnectionTrait,
     before: DateTime<Utc>,
-    tenant: Option<Uuid>,
+    tenants: Tenants<'_>,
     batch: u64,
 ) -> Result<u64, DbErr> {
     let mut oldest = device_event::Entity::find()
         .select_only()
         .column(device_event::Column::Id)
         .filter(device_event::Column::PublishedAt.lt(before));
-    if let Some(tenant) = tenant {
-        oldest = oldest.filter(device_event::Column::TenantId.eq(tenant));
-    }
+    oldest = match tenants {
+        Tenants::Only(tenant) => oldest.filter(device_event::Column::TenantId.eq(tenant)),
+        Tenants::AllBut([]) => oldest,
+        Tenants::AllBut(kept) => {
+            oldest.filter(device_event::Column::TenantId.is_not_in(kept.iter().copied()))
+        }
+    };
     let ids: Vec<Uuid> = oldest.limit(batch).into_tuple().all(db).await?;
     if ids.is_empty() {
         return Ok(0);

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use fleetwarden_wire::history::LiveMessage;
 use fleetwarden_wire::products::{CatalogEntry, CatalogKind};
-use fleetwarden_wire::sharing::{DeviceResponse, FunctionCallResponse, ScopeKind, ScopeRef};
+use fleetwarden_wire::sharing::{DeviceResponse, ScopeKind, ScopeRef};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
@@ -21,9 +20,11 @@ use crate::live::{self, Link};
 use crate::session::use_session;
 
 mod charts;
+mod controls;
 mod current;
 
 use charts::Charts;
+use controls::FunctionControl;
 use current::{Latest, Now};
 
 /// How often "last heard … ago" is worked out again (no request: the browser's clock).
@@ -144,11 +145,13 @@ fn DeviceView(
                 .filter(|e| e.kind == CatalogKind::Variable && allowed(e))
                 .map(|e| e.name.clone())
                 .collect();
-            let functions: Vec<CatalogEntry> = entries
+            let mut functions: Vec<CatalogEntry> = entries
                 .iter()
                 .filter(|e| e.kind == CatalogKind::Function && allowed(e))
                 .cloned()
                 .collect();
+            // What asks to be confirmed (a reset) comes last, away from the everyday controls.
+            functions.sort_by_key(|e| e.confirm);
             let id = id.clone();
             view! {
                 <section class="card" aria-labelledby="now-title">
@@ -225,71 +228,5 @@ fn DeviceView(
                 })
             />
         })}
-    }
-}
-
-/// One function: an argument, a button, and the last result or error in words.
-#[component]
-fn FunctionControl(id: String, entry: CatalogEntry, kick: RwSignal<u64>) -> impl IntoView {
-    let arg = RwSignal::new(String::new());
-    let result = RwSignal::new(None::<Result<FunctionCallResponse, ApiError>>);
-    let busy = RwSignal::new(false);
-    let name = entry.name.clone();
-    let submit = {
-        let name = name.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            if busy.get_untracked() {
-                return;
-            }
-            busy.set(true);
-            let (id, name) = (id.clone(), name.clone());
-            spawn_local(async move {
-                let answer = api::devices::call_function(&id, &name, arg.get_untracked()).await;
-                if answer.is_ok() {
-                    kick.update(|k| *k += 1);
-                }
-                result.set(Some(answer));
-                busy.set(false);
-            });
-        }
-    };
-    let input_id = format!("fn-{name}-arg");
-    let result_id = format!("fn-{name}-result");
-    let placeholder = entry
-        .description
-        .clone()
-        .unwrap_or_else(|| "Argument (optional)".into());
-    view! {
-        <form class="function" on:submit=submit>
-            <label for=input_id.clone()>{name.clone()}</label>
-            <input id=input_id type="text" placeholder=placeholder bind:value=arg/>
-            <button type="submit" disabled=move || busy.get()>{format!("Call {name}")}</button>
-            <p id=result_id class="result" role="status">
-                {move || match result.get() {
-                    None => view! { <span></span> }.into_any(),
-                    Some(Ok(r)) => {
-                        let when = String::from(js_sys::Date::new_0().to_locale_time_string("en-GB"));
-                        let text = if r.connected {
-                            format!("Done at {when}: the device returned {}.", r.return_value)
-                        } else {
-                            format!("Sent at {when}, returned {}, but the device reported it \
-                                     is not connected.", r.return_value)
-                        };
-                        view! { <span class="ok">{text}</span> }.into_any()
-                    }
-                    Some(Err(e)) => view! { <span class="error">{call_error(&e)}</span> }.into_any(),
-                }}
-            </p>
-        </form>
-    }
-}
-
-/// Function-call errors, said for this place: a 404 here means the device was unshared.
-fn call_error(e: &ApiError) -> String {
-    match e.status() {
-        Some(404) => "Refused: this device is no longer shared with you.".into(),
-        Some(403) => "Refused: your role doesn't allow calling this function.".into(),
-        _ => e.words(),
     }
 }
