@@ -42,7 +42,8 @@ impl MigrationTrait for Migration {
             .await?;
         // A device's history is read per device and tenant over a time range: with the tenant
         // in the index as well, no planner prefers the tenant's index and scans every device of
-        // the tenant (measured at 10 million events: the README's figures).
+        // the tenant; with the name and the number too, buckets are computed from the index
+        // alone, without a lookup of each row (measured at 10 million events: the README).
         manager
             .drop_index(
                 Index::drop()
@@ -54,11 +55,13 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("idx_device_events_device_id_tenant_id_published_at")
+                    .name("idx_device_events_history")
                     .table(DeviceEvents::Table)
                     .col(DeviceEvents::DeviceId)
                     .col(DeviceEvents::TenantId)
                     .col(DeviceEvents::PublishedAt)
+                    .col(DeviceEvents::Name)
+                    .col(DeviceEvents::Value)
                     .to_owned(),
             )
             .await?;
@@ -152,7 +155,7 @@ impl MigrationTrait for Migration {
         for name in [
             "idx_device_events_published_at",
             "uq_device_events_event_key",
-            "idx_device_events_device_id_tenant_id_published_at",
+            "idx_device_events_history",
         ] {
             manager
                 .drop_index(
@@ -192,6 +195,7 @@ enum DeviceEvents {
     Table,
     DeviceId,
     TenantId,
+    Name,
     Value,
     EventKey,
     PublishedAt,

@@ -131,7 +131,7 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     // log's two tables; then only unique indexes; then only the table of diverted audit
     // records; then only foreign-key indexes.
     assert!(manager.has_column("device_events", "event_key").await?);
-    let per_device = "idx_device_events_device_id_tenant_id_published_at";
+    let per_device = "idx_device_events_history";
     assert!(manager.has_index("device_events", per_device).await?);
     assert!(
         manager

@@ -293,7 +293,7 @@ async fn seed_history(
         }
     }
     if backend == DbBackend::Postgres {
-        conn.execute_unprepared("ANALYZE device_events")
+        conn.execute_unprepared("VACUUM ANALYZE device_events")
             .await
             .expect("analyze");
     }
