@@ -375,6 +375,77 @@ async fn customer_creation_lower_cases_the_id_and_refuses_a_duplicate() {
 }
 
 #[tokio::test]
+async fn a_simple_auth_customer_signs_in_with_the_password_grant_and_the_password_the_product_sets()
+{
+    // Arrange: a customer made with a password, as a simple-auth app's sign-up does; another
+    // without one (two-legged).
+    let (sim, client) = start().await;
+    let created = client
+        .post(format!(
+            "{}/v1/products/{}/customers",
+            sim.base_url, sim.product_id
+        ))
+        .basic_auth(&sim.client_id, Some(&sim.client_secret))
+        .form(&[("email", "Ann@Example.com"), ("password", "first pass 1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    customer_token(&sim, &client, "shadow@example.com").await;
+    let login = |username: &'static str, password: &'static str| {
+        let (sim, client) = (&sim, &client);
+        async move {
+            json_of(
+                mint(
+                    sim,
+                    client,
+                    &[
+                        ("grant_type", "password"),
+                        ("username", username),
+                        ("password", password),
+                    ],
+                )
+                .await,
+            )
+            .await
+        }
+    };
+
+    // Act
+    let (first_status, first) = login("ann@example.com", "first pass 1").await;
+    let (shadow_status, shadow) = login("shadow@example.com", "").await;
+    let product = product_token(&sim, &client).await;
+    let changed = client
+        .put(format!(
+            "{}/v1/products/{}/customers/ann@example.com",
+            sim.base_url, sim.product_id
+        ))
+        .bearer_auth(&product)
+        .form(&[("password", "second pass 2")])
+        .send()
+        .await
+        .unwrap();
+    let (old_status, old) = login("ann@example.com", "first pass 1").await;
+    let (new_status, new) = login("ANN@example.com", "second pass 2").await;
+
+    // Assert
+    assert_eq!(first_status, StatusCode::OK);
+    let token = first["access_token"].as_str().unwrap();
+    let (_, current) = json_of(get(&sim, &client, token, "/v1/access_tokens/current").await).await;
+    assert_eq!(current["client"], sim.client_id.as_str());
+    assert_eq!(shadow_status, StatusCode::BAD_REQUEST);
+    assert_eq!(shadow["error"], "invalid_grant");
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(old_status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        old,
+        json!({"error": "invalid_grant", "error_description": "User credentials are invalid"})
+    );
+    assert_eq!(new_status, StatusCode::OK, "{new}");
+    assert!(new["access_token"].is_string());
+}
+
+#[tokio::test]
 async fn a_claimed_device_is_its_customers_alone() {
     // Arrange
     let (sim, client) = start().await;

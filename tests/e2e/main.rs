@@ -6,7 +6,9 @@
 //! clicking and asserting; each test starts the server,
 //! hands its script the address and logins, and fails with the script's output unless it exits
 //! 0. A script that needs the server's side of something (an emailed link) says so on a line of
-//! its own and waits for this side's answer on its stdin.
+//! its own and waits for this side's answer on its stdin. `particle_login.mjs` needs no browser:
+//! the official particle-api-js client (npm) signs in to the simulated cloud as a simple-auth
+//! customer.
 //!
 //! No Chromium (`/usr/bin/chromium`) or node: skipped with a loud message, or a failure when
 //! `FW_E2E_REQUIRED=1` (CI sets it). Screenshots of every step go to
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chrono::Datelike;
+use fleetwarden_server::particle::simulator::{SimConfig, Simulator};
 use fleetwarden_tests::companies;
 use fleetwarden_tests::fleet::PASSWORD;
 use fleetwarden_tests::{TestApp, spawn_fleet};
@@ -385,6 +388,50 @@ async fn accept_invitation(app: &TestApp, email: &str, name: &str) {
     assert_eq!(accepted.status(), 200, "accepting {link}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(clippy::expect_used, reason = "a test: a failed setup step should stop it")]
+async fn the_official_particle_client_signs_in_as_a_simple_auth_customer_of_the_simulator() {
+    // Arrange: a customer with a password, made as a simple-auth app's sign-up makes one.
+    let Some(node) = browser_tools() else { return };
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
+    let sim = Simulator::start(SimConfig::default())
+        .await
+        .expect("the simulator starts");
+    let (customer, password) = ("pump.owner@example.com", "Owner's pass 42");
+    let created = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client")
+        .post(format!(
+            "{}/v1/products/{}/customers",
+            sim.base_url, sim.product_id
+        ))
+        .basic_auth(&sim.client_id, Some(&sim.client_secret))
+        .form(&[("email", customer), ("password", password)])
+        .send()
+        .await
+        .expect("the customer is made");
+    assert_eq!(created.status(), 201);
+    let env = [
+        ("FW_E2E_PARTICLE_URL", sim.base_url.clone()),
+        ("FW_E2E_CLIENT_ID", sim.client_id.clone()),
+        ("FW_E2E_CLIENT_SECRET", sim.client_secret.clone()),
+        ("FW_E2E_CUSTOMER", customer.to_owned()),
+        ("FW_E2E_CUSTOMER_PASSWORD", password.to_owned()),
+    ];
+
+    // Act
+    let (status, output) =
+        run_script(node, &e2e, "particle_login.mjs", &env, |_| async { None }).await;
+
+    // Assert
+    println!("{output}");
+    assert!(
+        status.success(),
+        "particle-api-js could not sign in as the customer ({status}); its output is above"
+    );
+}
+
 /// Runs a browser script to its end, answering on its stdin each line of its output that
 /// `answer` has an answer for; its exit status and its output (stdout, then stderr).
 async fn run_script<F, Fut>(
@@ -476,7 +523,9 @@ fn browser_tools() -> Option<&'static str> {
         return missing("node is missing");
     }
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
-    if !e2e.join("node_modules/playwright-core").exists() {
+    if !e2e.join("node_modules/playwright-core").exists()
+        || !e2e.join("node_modules/particle-api-js").exists()
+    {
         // Pinned by package-lock.json; once per checkout.
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])

@@ -125,17 +125,29 @@ pub(crate) async fn token(
                 })?
         }
         "password" => {
-            if params.body("username").is_none() || params.body("password").is_none() {
+            let (Some(username), Some(password)) =
+                (params.body("username"), params.body("password"))
+            else {
                 return Err(SimError::oauth(
                     "invalid_client",
                     "Missing parameters. \"username\" and \"password\" are required",
                 ));
+            };
+            // A simple-auth product's app signs its customers in with the product's client:
+            // the simulated product has customers, not Particle users, and keeps their names
+            // lower-cased as Particle does. A customer without a password (two-legged) can't.
+            let username = username.to_lowercase();
+            let matches = state
+                .customer(&username)
+                .and_then(|c| c.password.as_deref())
+                .is_some_and(|stored| stored == password);
+            if !matches {
+                return Err(SimError::oauth(
+                    "invalid_grant",
+                    "User credentials are invalid",
+                ));
             }
-            // The simulated product has customers, not Particle users.
-            return Err(SimError::oauth(
-                "invalid_grant",
-                "User credentials are invalid",
-            ));
+            state.mint(Principal::Customer(username), lifetime, now)
         }
         _ => {
             return Err(SimError::oauth(
