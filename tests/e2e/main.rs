@@ -132,17 +132,7 @@ async fn a_client_companys_manager_invites_groups_shares_and_edits_within_their_
     .await;
 
     // Assert
-    println!("{output}");
-    println!(
-        "e2e: {:.1} s; screenshots in {}",
-        started.elapsed().as_secs_f64(),
-        artifacts.display()
-    );
-    assert!(
-        status.success(),
-        "the browser journey failed ({status}); its output is above, screenshots in {}",
-        artifacts.display()
-    );
+    verdict("the browser journey", status, &output, started, &artifacts);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,20 +220,10 @@ async fn a_tenant_admin_sees_seats_over_the_plan_the_bill_so_far_and_the_chart_i
     let (status, output) = run_script(node, &e2e, "billing.mjs", &env, |_| async { None }).await;
 
     // Assert
-    println!("{output}");
-    println!(
-        "e2e: {:.1} s; screenshots in {}",
-        started.elapsed().as_secs_f64(),
-        artifacts.display()
-    );
+    verdict("the billing scenario", status, &output, started, &artifacts);
     assert_eq!(
         billing["seats_now"], 5,
         "the fleet's five people hold seats"
-    );
-    assert!(
-        status.success(),
-        "the billing scenario failed ({status}); its output is above, screenshots in {}",
-        artifacts.display()
     );
 }
 
@@ -294,16 +274,12 @@ async fn a_technician_sees_a_pumps_chart_fill_and_a_new_pressure_arrive_live_in_
     telemetry.abort();
 
     // Assert
-    println!("{output}");
-    println!(
-        "e2e: {:.1} s; screenshots in {}",
-        started.elapsed().as_secs_f64(),
-        artifacts.display()
-    );
-    assert!(
-        status.success(),
-        "the live device scenario failed ({status}); its output is above, screenshots in {}",
-        artifacts.display()
+    verdict(
+        "the live device scenario",
+        status,
+        &output,
+        started,
+        &artifacts,
     );
     // The page read the pump's variables once on opening and after each call, not every few
     // seconds: a few audited reads for a minute of watching.
@@ -389,7 +365,10 @@ async fn accept_invitation(app: &TestApp, email: &str, name: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[expect(clippy::expect_used, reason = "a test: a failed setup step should stop it")]
+#[expect(
+    clippy::expect_used,
+    reason = "a test: a failed setup step should stop it"
+)]
 async fn the_official_particle_client_signs_in_as_a_simple_auth_customer_of_the_simulator() {
     // Arrange: a customer with a password, made as a simple-auth app's sign-up makes one.
     let Some(node) = browser_tools() else { return };
@@ -501,6 +480,27 @@ where
 
 /// `node`, with playwright-core installed next to the script; `None` (after saying so loudly)
 /// when Chromium or node is missing and the test isn't required.
+/// Prints a scenario's output and how long it took, and fails the test unless it passed.
+fn verdict(
+    what: &str,
+    status: std::process::ExitStatus,
+    output: &str,
+    started: std::time::Instant,
+    artifacts: &Path,
+) {
+    println!("{output}");
+    println!(
+        "e2e: {:.1} s; screenshots in {}",
+        started.elapsed().as_secs_f64(),
+        artifacts.display()
+    );
+    assert!(
+        status.success(),
+        "{what} failed ({status}); its output is above, screenshots in {}",
+        artifacts.display()
+    );
+}
+
 fn browser_tools() -> Option<&'static str> {
     let required = std::env::var("FW_E2E_REQUIRED").is_ok_and(|v| v == "1");
     let missing = |what: &str| {
