@@ -177,3 +177,53 @@ mod tests {
         );
     }
 }
+
+/// What a [`listen`]er hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard<'a> {
+    /// Listening (again): what was sent while it wasn't is lost.
+    Connected,
+    /// A notification's payload.
+    Notification(&'a str),
+    /// The connection is gone; it reconnects.
+    Lost,
+}
+
+/// The longest wait between attempts to listen again.
+const MAX_LISTEN_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Listens on the PostgreSQL `channel` for ever on a connection of its own, telling `on` what
+/// it hears; after any loss it connects again, waiting from 100 ms doubling up to 5 s.
+/// `what` names the listener in the log.
+pub async fn listen(
+    url: String,
+    channel: &'static str,
+    what: &'static str,
+    mut on: impl FnMut(Heard<'_>),
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let connected = async {
+            let mut listener = sea_orm::sqlx::postgres::PgListener::connect(&url).await?;
+            listener.listen(channel).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        };
+        match connected.await {
+            Ok(mut listener) => {
+                backoff = Duration::from_millis(100);
+                on(Heard::Connected);
+                while let Ok(Some(notification)) = listener.try_recv().await {
+                    on(Heard::Notification(notification.payload()));
+                }
+                tracing::warn!(
+                    listener = what,
+                    "lost a listener's connection; reconnecting"
+                );
+                on(Heard::Lost);
+            }
+            Err(err) => tracing::warn!(listener = what, error = %err, "cannot listen; retrying"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_LISTEN_BACKOFF);
+    }
+}

@@ -21,8 +21,6 @@ const BATCH: u64 = 500;
 const HEARTBEAT: Duration = Duration::from_secs(10);
 /// How often old entries are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
-/// Longest pause between attempts to reconnect the listener.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// What the follower keeps up to date, shared with the requests.
 #[derive(Clone)]
@@ -105,7 +103,15 @@ impl Follower {
             id,
         };
         if let Some(url) = listen_url {
-            tokio::spawn(listen(url, wake.clone()));
+            // Woken at every notification, and after every (re)connection and loss, since
+            // notifications sent while the listener was away are lost.
+            let wake = wake.clone();
+            tokio::spawn(crate::db::listen(
+                url,
+                change_log::CHANNEL,
+                "change log",
+                move |_| wake.notify_one(),
+            ));
         }
         let follower = Self {
             db,
@@ -209,34 +215,4 @@ impl Follower {
             Err(err) => tracing::warn!(error = %err, "pruning the change log failed"),
         }
     }
-}
-
-/// Wakes the follower at every notification, and after every (re)connection, since
-/// notifications sent while the listener was away are lost.
-async fn listen(url: String, wake: Arc<Notify>) {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        match connect(&url).await {
-            Ok(mut listener) => {
-                backoff = Duration::from_millis(100);
-                wake.notify_one();
-                while let Ok(Some(_)) = listener.try_recv().await {
-                    wake.notify_one();
-                }
-                tracing::warn!("lost the change-log listener's connection; reconnecting");
-                wake.notify_one();
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot listen for changes; retrying");
-            }
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-async fn connect(url: &str) -> Result<sea_orm::sqlx::postgres::PgListener, sea_orm::sqlx::Error> {
-    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen(change_log::CHANNEL).await?;
-    Ok(listener)
 }

@@ -1,8 +1,8 @@
 //! Taking in events, however they arrive (the product stream, a webhook): each stored once,
 //! with the tenant that owns its device now (so a device transferred later takes none of its
 //! history along), the device's last-heard time and connection moved forward, and what was new
-//! passed to the live streams of every instance. Events of devices Fleetwarden doesn't know are counted and
-//! dropped.
+//! passed to the live streams of every instance. Events of devices Fleetwarden doesn't know are
+//! counted and dropped.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -75,12 +75,16 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
             received_at,
         })
         .collect();
-    let keys: Vec<String> = rows.iter().map(|row| row.key.clone()).collect();
+    // What the loop below needs of each row once the insert has taken them.
+    let stored: Vec<(String, Option<f64>)> = rows
+        .iter()
+        .map(|row| (row.key.clone(), row.value))
+        .collect();
     let txn = state.db.begin().await?;
     let mut new = device_events::insert(&txn, rows).await?;
     let mut heard: HashMap<String, Heard> = HashMap::new();
     let mut live = Vec::new();
-    for ((tenant, event), key) in known.into_iter().zip(keys) {
+    for ((tenant, event), (key, value)) in known.into_iter().zip(stored) {
         // The first of a key in the batch is the one stored.
         if !new.remove(&key) {
             taken.repeated += 1;
@@ -105,11 +109,11 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
             newest.online = connected.or(newest.online);
         }
         live.push(LiveEvent {
-            value: numeric(event.data.as_deref()),
             device: event.device,
             tenant,
             name: event.name,
             data: event.data,
+            value,
             published_at: event.published_at,
             online,
         });

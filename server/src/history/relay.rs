@@ -3,13 +3,12 @@
 //! only what was committed travels, and in commit order), and every instance listens and
 //! passes on what other instances announced; its own it has already passed on. SQLite has one
 //! instance, so nothing travels.
-use std::time::Duration;
-
 use actix_web::web;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::db::Heard;
 use crate::domain::history::LiveEvent;
 use crate::state::AppState;
 use crate::store::device_events;
@@ -17,9 +16,6 @@ use crate::store::device_events;
 /// PostgreSQL refuses a notification payload of 8,000 bytes or more; a batch travels in
 /// notices below this.
 const MAX_NOTICE_BYTES: usize = 7_900;
-
-/// The longest wait between attempts to listen again.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// What one notification carries (written by [`notices`], an event at a time).
 #[derive(Deserialize)]
@@ -87,30 +83,17 @@ pub fn spawn(state: web::Data<AppState>) {
     if state.settings.database.url.is_sqlite() {
         return;
     }
-    tokio::spawn(async move {
-        let url = state.settings.database.url.expose().to_owned();
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            match listen(&url).await {
-                Ok(mut listener) => {
-                    backoff = Duration::from_millis(100);
-                    while let Ok(Some(notification)) = listener.try_recv().await {
-                        pass_on(&state, notification.payload());
-                    }
-                    tracing::warn!("lost the live events' listener connection; reconnecting");
-                }
-                Err(err) => tracing::warn!(error = %err, "cannot listen for live events; retrying"),
+    let url = state.settings.database.url.expose().to_owned();
+    tokio::spawn(crate::db::listen(
+        url,
+        device_events::LIVE_CHANNEL,
+        "live events",
+        move |heard| {
+            if let Heard::Notification(payload) = heard {
+                pass_on(&state, payload);
             }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
-    });
-}
-
-async fn listen(url: &str) -> Result<sea_orm::sqlx::postgres::PgListener, sea_orm::sqlx::Error> {
-    let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen(device_events::LIVE_CHANNEL).await?;
-    Ok(listener)
+        },
+    ));
 }
 
 fn pass_on(state: &AppState, payload: &str) {

@@ -1,6 +1,8 @@
 //! `device_events`: device history as ingested (stored once per event key), read back raw or
 //! in buckets the database aggregates, and pruned by age; and what the cloud last said of a
 //! device (`online`, `last_heard_at`).
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use entity::{device, device_event};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -8,8 +10,6 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
-use std::collections::HashSet;
-
 use uuid::Uuid;
 
 /// The PostgreSQL channel live events travel on from the instance that took them in to the

@@ -29,10 +29,10 @@ fn read_number(text: &str) -> Option<f64> {
     Some(js_sys::Number::parse_float(text))
 }
 
-/// "From 0 to 10 bar."
+/// "0 to 10 bar": a number field's range, for its hint and its error.
 fn range_words(min: f64, max: f64, unit: Option<&str>) -> String {
     let unit = unit.map(|u| format!(" {u}")).unwrap_or_default();
-    format!("From {} to {}{unit}.", number_text(min), number_text(max))
+    format!("{} to {}{unit}", number_text(min), number_text(max))
 }
 
 /// The argument to send for `raw` as `spec` wants it, or why not, in words.
@@ -43,10 +43,8 @@ fn argument(spec: Option<&ArgumentSpec>, raw: &str) -> Result<String, String> {
         Some(ArgumentSpec::Number { unit, min, max }) => match read_number(raw) {
             Some(n) if n >= *min && n <= *max => Ok(raw.trim().to_owned()),
             _ => Err(format!(
-                "Enter a number from {} to {}{}.",
-                number_text(*min),
-                number_text(*max),
-                unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+                "Enter a number from {}.",
+                range_words(*min, *max, unit.as_deref())
             )),
         },
         Some(ArgumentSpec::Choice { options }) => {
@@ -150,10 +148,8 @@ pub fn FunctionControl(id: String, entry: CatalogEntry, kick: RwSignal<u64>) -> 
                     min=number_text(*min) max=number_text(*max) required=true
                     aria-describedby=describe bind:value=arg/>
             };
-            (
-                field.into_any(),
-                Some(range_words(*min, *max, unit.as_deref())),
-            )
+            let hint = format!("From {}.", range_words(*min, *max, unit.as_deref()));
+            (field.into_any(), Some(hint))
         }
         Some(ArgumentSpec::Choice { options }) => {
             let options = options.clone();
