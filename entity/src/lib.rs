@@ -9,6 +9,9 @@ pub mod casbin_rule;
 pub mod catalog_entry;
 pub mod change_log;
 pub mod change_log_reader;
+pub mod customer_password_change;
+pub mod customer_password_update;
+pub mod customer_reset_token;
 pub mod device;
 pub mod device_event;
 pub mod grant;
@@ -22,6 +25,7 @@ pub mod organization;
 pub mod particle_product;
 pub mod password_reset_token;
 pub mod plan;
+pub mod product_family;
 pub mod role;
 pub mod seat_span;
 pub mod seat_usage;
@@ -40,6 +44,9 @@ pub mod prelude {
     pub use super::catalog_entry::Entity as CatalogEntry;
     pub use super::change_log::Entity as ChangeLog;
     pub use super::change_log_reader::Entity as ChangeLogReader;
+    pub use super::customer_password_change::Entity as CustomerPasswordChange;
+    pub use super::customer_password_update::Entity as CustomerPasswordUpdate;
+    pub use super::customer_reset_token::Entity as CustomerResetToken;
     pub use super::device::Entity as Device;
     pub use super::device_event::Entity as DeviceEvent;
     pub use super::enums::{
@@ -56,6 +63,7 @@ pub mod prelude {
     pub use super::particle_product::Entity as ParticleProduct;
     pub use super::password_reset_token::Entity as PasswordResetToken;
     pub use super::plan::Entity as Plan;
+    pub use super::product_family::Entity as ProductFamily;
     pub use super::role::Entity as Role;
     pub use super::seat_span::Entity as SeatSpan;
     pub use super::seat_usage::Entity as SeatUsage;

@@ -29,6 +29,9 @@ pub struct Model {
     /// SHA-256 (hex) of the secret its Particle webhook presents; `None`: no webhook.
     #[sea_orm(column_type = "String(StringLen::N(64))", nullable)]
     pub webhook_secret_hash: Option<String>,
+    /// Set when the product has simple-auth customers (Particle keeps their passwords): the
+    /// family whose brand their reset emails and page carry.
+    pub family_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(has_many)]

@@ -33,6 +33,7 @@ mod m20261207_000027_create_change_log;
 mod m20261207_000028_organization_scoped;
 mod m20261207_000029_seat_spans_and_invoices;
 mod m20261207_000030_device_history;
+mod m20261207_000031_simple_auth_families;
 
 /// ON DELETE RESTRICT, as each backend best reports it. SQLite reports a RESTRICT refusal as a
 /// trigger error (1811) that `DbErr::sql_err()` doesn't classify; NO ACTION refuses the same
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_organization_scoped::Migration),
             Box::new(m20261207_000029_seat_spans_and_invoices::Migration),
             Box::new(m20261207_000030_device_history::Migration),
+            Box::new(m20261207_000031_simple_auth_families::Migration),
         ]
     }
 }

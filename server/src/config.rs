@@ -155,6 +155,16 @@ pub struct AuthSettings {
     pub max_failures_per_address: i32,
     /// The window failures are counted in, and how long a lock lasts, in minutes.
     pub throttle_window_minutes: i64,
+    /// "Forgot password" requests for a maker's simple-auth customers: per email and family,
+    /// and per client address, within `customer_reset_window_minutes`, before 429.
+    pub customer_resets_per_email: i32,
+    /// See `customer_resets_per_email`.
+    pub customer_resets_per_address: i32,
+    /// The window those requests are counted in, and how long a limit lasts, in minutes.
+    pub customer_reset_window_minutes: i64,
+    /// Seconds between background rounds that retry new customer passwords Particle hasn't
+    /// taken yet.
+    pub customer_password_retry_secs: u64,
     /// argon2id memory in KiB (OWASP: 19456).
     pub argon2_memory_kib: u32,
     /// argon2id iterations (OWASP: 2).
@@ -173,6 +183,10 @@ impl Default for AuthSettings {
             max_failures_per_account: 5,
             max_failures_per_address: 50,
             throttle_window_minutes: 15,
+            customer_resets_per_email: 5,
+            customer_resets_per_address: 30,
+            customer_reset_window_minutes: 60,
+            customer_password_retry_secs: 30,
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,

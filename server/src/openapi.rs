@@ -28,6 +28,7 @@ pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
         (name = "sharing", description = "Grants: who holds which role on what, until when"),
         (name = "devices", description = "Devices I can see, and who has access and why"),
         (name = "products", description = "Particle products, function catalogs, onboarding (operators)"),
+        (name = "families", description = "Product families and simple-auth customers' password resets"),
         (name = "billing", description = "Plans, subscriptions, seats, bills and invoices"),
         (name = "history", description = "Device history (raw, bucketed, CSV) and the live activity stream"),
     )
@@ -80,12 +81,13 @@ impl Modify for EdgeAnswers {
         let mut bodies = Vec::new();
         for (path, item) in &mut openapi.paths.paths {
             let health = path.starts_with("/health");
-            let operations: [&mut Option<Operation>; 5] = [
+            let operations: [&mut Option<Operation>; 6] = [
                 &mut item.get,
                 &mut item.put,
                 &mut item.post,
                 &mut item.delete,
                 &mut item.patch,
+                &mut item.options,
             ];
             for op in operations.into_iter().flatten() {
                 let mut add = |status: &str, description: &str| {

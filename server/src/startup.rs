@@ -138,6 +138,9 @@ impl Application {
             recent_reads: Default::default(),
         });
         tokio::spawn(crate::billing::invoices::close_every_hour(state.clone()));
+        tokio::spawn(crate::accounts::customer_updates::retry_forever(
+            state.clone(),
+        ));
         crate::history::stream::spawn(state.clone());
         crate::history::relay::spawn(state.clone());
         crate::history::retention::spawn(state.clone());
@@ -330,6 +333,12 @@ async fn connect_particle(
                 devices: 40,
                 seed: 1,
                 telemetry_every: Duration::from_secs(5),
+                // The pump's cellular variant, for the simple-auth family.
+                more_products: vec![simulator::MoreProduct {
+                    id: 30_302,
+                    slug: "fleetwarden-pumps-cell".into(),
+                    devices: 0,
+                }],
                 ..Default::default()
             })
             .await
@@ -338,6 +347,8 @@ async fn connect_particle(
             // Through the change log, so instances already running on this database see it.
             let writer = crate::changes::Writer::detached(db.clone(), clock.clone());
             let product = crate::demo::register_product(&writer, &sim, &secrets).await?;
+            crate::demo::simple_auth_family(&writer, &sim, &secrets, product, &settings.email.from)
+                .await?;
             let logins = if demo {
                 let params = accounts::hash_params(&settings.auth);
                 crate::demo::seed(&writer, &sim, product, params).await?

@@ -19,5 +19,6 @@ mod particle_client;
 mod products_visibility;
 mod schema;
 mod sharing;
+mod simple_auth;
 mod simulator;
 mod subtenants;

@@ -4,7 +4,7 @@ use fleetwarden_tests::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 32] = [
     "users",
     "organizations",
     "memberships",
@@ -33,7 +33,14 @@ const TABLES: [&str; 28] = [
     "change_log_readers",
     "seat_spans",
     "invoices",
+    "product_families",
+    "customer_reset_tokens",
+    "customer_password_changes",
+    "customer_password_updates",
 ];
+
+/// The tables before the newest migration (product families and customers' resets).
+const BEFORE_FAMILIES: usize = TABLES.len() - 4;
 
 async fn existing_tables(conn: &DatabaseConnection) -> anyhow::Result<Vec<&'static str>> {
     let manager = SchemaManager::new(conn);
@@ -125,11 +132,21 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let manager = SchemaManager::new(&db.conn);
     assert!(manager.has_index("grants", "uq_grants_identity").await?);
 
-    // Act: the newest migration only adds device events' value and key and a product's
-    // webhook secret; the one before it only seat spans and invoices and two plan columns; the
+    // Act: the newest migration only adds product families and simple-auth customers' resets;
+    // the one before it only adds device events' value and key and a product's webhook secret; the one before it only seat spans and invoices and two plan columns; the
     // one before it only gives groups and audit records an organization; then only the change
     // log's two tables; then only unique indexes; then only the table of diverted audit
     // records; then only foreign-key indexes.
+    assert!(manager.has_column("particle_products", "family_id").await?);
+    Migrator::down(&db.conn, Some(1)).await?;
+    let tables_after_families = existing_tables(&db.conn).await?;
+    let family_after = manager.has_column("particle_products", "family_id").await?;
+    let family_index_after = manager
+        .has_index("particle_products", "ix_particle_products_family_id")
+        .await?;
+    let webhook_kept = manager
+        .has_column("particle_products", "webhook_secret_hash")
+        .await?;
     assert!(manager.has_column("device_events", "event_key").await?);
     let per_device = "idx_device_events_history";
     assert!(manager.has_index("device_events", per_device).await?);
@@ -179,11 +196,13 @@ async fn migrating_down_step_by_step_undoes_only_the_newest() -> anyhow::Result<
     let index_after_three = manager.has_index("grants", "idx_grants_role_id").await?;
 
     // Assert
-    assert_eq!(tables_after_history, TABLES);
+    assert_eq!(tables_after_families, TABLES[..BEFORE_FAMILIES]);
+    assert!(!family_after && !family_index_after && webhook_kept);
+    assert_eq!(tables_after_history, TABLES[..BEFORE_FAMILIES]);
     assert!(!event_key_after && !event_value_after && !webhook_after);
     assert!(!per_device_after && old_index_back);
     assert!(!plan_history_after);
-    let before_billing = &TABLES[..TABLES.len() - 2];
+    let before_billing = &TABLES[..BEFORE_FAMILIES - 2];
     assert_eq!(tables_after_billing, before_billing);
     assert!(!plan_limit_after);
     assert_eq!(tables_after_orgs, before_billing);

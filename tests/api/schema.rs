@@ -224,6 +224,7 @@ async fn fleet() -> anyhow::Result<Fleet> {
         oauth_client_id: "pump-controller-2001".to_owned(),
         oauth_client_secret_enc: "v1:nonce:ciphertext".to_owned(),
         webhook_secret_hash: None,
+        family_id: None,
         created_at: at,
         updated_at: at,
     }

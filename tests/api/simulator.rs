@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use fleetwarden_server::particle::simulator::{
-    Fault, Route, SimConfig, Simulator, SimulatorHandle,
+    Fault, MoreProduct, Route, SimConfig, Simulator, SimulatorHandle,
 };
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
@@ -1021,4 +1021,167 @@ async fn a_stopped_simulator_refuses_connections() {
     })
     .await;
     assert!(refused.is_ok());
+}
+
+#[tokio::test]
+async fn two_products_on_one_cloud_keep_their_own_clients_customers_and_tokens() {
+    // Arrange: the Wi-Fi product (the first) and a cellular one beside it.
+    let sim = Simulator::start(SimConfig {
+        devices: 2,
+        seed: 42,
+        more_products: vec![MoreProduct {
+            id: 30_302,
+            slug: "fleetwarden-pumps-cell".into(),
+            devices: 1,
+        }],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::builder().no_proxy().build().unwrap();
+    let cell = sim.more_products[0].clone();
+    let create = |product: i64, client_id: &str, secret: &str, password: &'static str| {
+        client
+            .post(format!("{}/v1/products/{product}/customers", sim.base_url))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("email", "ann@example.com"), ("password", password)])
+            .send()
+    };
+    let login = |client_id: &str, secret: &str, password: &'static str| {
+        client
+            .post(format!("{}/oauth/token", sim.base_url))
+            .basic_auth(client_id, Some(secret))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "ann@example.com"),
+                ("password", password),
+            ])
+            .send()
+    };
+
+    // Act
+    let wifi_created = create(
+        sim.product_id,
+        &sim.client_id,
+        &sim.client_secret,
+        "wifi pass 1",
+    )
+    .await
+    .unwrap();
+    let cell_created = create(cell.id, &cell.client_id, &cell.client_secret, "cell pass 2")
+        .await
+        .unwrap();
+    let wrong_client = create(sim.product_id, &cell.client_id, &cell.client_secret, "x")
+        .await
+        .unwrap();
+    let wifi_login = login(&sim.client_id, &sim.client_secret, "wifi pass 1")
+        .await
+        .unwrap();
+    let crossed_login = login(&cell.client_id, &cell.client_secret, "wifi pass 1")
+        .await
+        .unwrap();
+    let cell_login = login(&cell.client_id, &cell.client_secret, "cell pass 2")
+        .await
+        .unwrap();
+    let (_, cell_product): (StatusCode, Value) = json_of(
+        client
+            .post(format!("{}/oauth/token", sim.base_url))
+            .basic_auth(&cell.client_id, Some(&cell.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let cell_token = cell_product["access_token"].as_str().unwrap();
+    let own_devices = get(
+        &sim,
+        &client,
+        cell_token,
+        &format!("/v1/products/{}/devices", cell.id),
+    )
+    .await;
+    let other_devices = get(
+        &sim,
+        &client,
+        cell_token,
+        &format!("/v1/products/{}/devices", sim.product_id),
+    )
+    .await;
+
+    // Assert
+    assert_eq!(wifi_created.status(), StatusCode::CREATED);
+    assert_eq!(cell_created.status(), StatusCode::CREATED);
+    assert_eq!(wrong_client.status(), StatusCode::NOT_FOUND);
+    assert_eq!(wifi_login.status(), StatusCode::OK);
+    assert_eq!(crossed_login.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(cell_login.status(), StatusCode::OK);
+    let (status, devices) = json_of(own_devices).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(devices["devices"][0]["id"], cell.devices[0].as_str());
+    assert_eq!(other_devices.status(), StatusCode::NOT_FOUND);
+    assert_eq!(sim.customers_of(cell.id), vec!["ann@example.com"]);
+    assert!(!sim.devices.contains(&cell.devices[0]));
+}
+
+#[tokio::test]
+async fn a_fault_limited_to_one_product_leaves_the_other_alone() {
+    // Arrange
+    let sim = Simulator::start(SimConfig {
+        more_products: vec![MoreProduct {
+            id: 30_302,
+            slug: "cell".into(),
+            devices: 0,
+        }],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::builder().no_proxy().build().unwrap();
+    let cell = sim.more_products[0].clone();
+    sim.set_fault(Fault::OnProduct {
+        product: cell.id,
+        fault: Box::new(Fault::ServerError {
+            count: 1,
+            status: 503,
+        }),
+    });
+    let list = |product: i64, client_id: String, secret: String| {
+        let client = client.clone();
+        let base = sim.base_url.clone();
+        async move {
+            let token: Value = client
+                .post(format!("{base}/oauth/token"))
+                .basic_auth(&client_id, Some(&secret))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            client
+                .get(format!("{base}/v1/products/{product}/customers"))
+                .bearer_auth(token["access_token"].as_str().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+
+    // Act
+    let wifi = list(
+        sim.product_id,
+        sim.client_id.clone(),
+        sim.client_secret.clone(),
+    )
+    .await;
+    let cell_first = list(cell.id, cell.client_id.clone(), cell.client_secret.clone()).await;
+    let cell_again = list(cell.id, cell.client_id.clone(), cell.client_secret.clone()).await;
+
+    // Assert
+    assert_eq!(wifi, StatusCode::OK);
+    assert_eq!(cell_first, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(cell_again, StatusCode::OK);
 }

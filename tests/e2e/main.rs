@@ -8,7 +8,7 @@
 //! 0. A script that needs the server's side of something (an emailed link) says so on a line of
 //! its own and waits for this side's answer on its stdin. `particle_login.mjs` needs no browser:
 //! the official particle-api-js client (npm) signs in to the simulated cloud as a simple-auth
-//! customer.
+//! customer, with the password the customer chose on Fleetwarden's reset page.
 //!
 //! No Chromium (`/usr/bin/chromium`) or node: skipped with a loud message, or a failure when
 //! `FW_E2E_REQUIRED=1` (CI sets it). Screenshots of every step go to
@@ -18,10 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chrono::Datelike;
-use fleetwarden_server::particle::simulator::{SimConfig, Simulator};
 use fleetwarden_tests::companies;
 use fleetwarden_tests::fleet::PASSWORD;
-use fleetwarden_tests::{TestApp, spawn_fleet};
+use fleetwarden_tests::{TestApp, simple_auth, spawn_fleet, spawn_fleet_on};
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -369,46 +368,57 @@ async fn accept_invitation(app: &TestApp, email: &str, name: &str) {
     clippy::expect_used,
     reason = "a test: a failed setup step should stop it"
 )]
-async fn the_official_particle_client_signs_in_as_a_simple_auth_customer_of_the_simulator() {
-    // Arrange: a customer with a password, made as a simple-auth app's sign-up makes one.
+async fn the_official_particle_client_signs_in_with_the_password_a_customer_reset_through_fleetwarden()
+ {
+    // Arrange: a customer of the Wi-Fi and the cellular product, signed up with a password as
+    // a simple-auth app does, who then forgets it: the app asks Fleetwarden, the email's link
+    // opens the hosted page, and the new password is chosen there.
     let Some(node) = browser_tools() else { return };
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
-    let sim = Simulator::start(SimConfig::default())
-        .await
-        .expect("the simulator starts");
-    let (customer, password) = ("pump.owner@example.com", "Owner's pass 42");
-    let created = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a client")
-        .post(format!(
-            "{}/v1/products/{}/customers",
-            sim.base_url, sim.product_id
-        ))
-        .basic_auth(&sim.client_id, Some(&sim.client_secret))
-        .form(&[("email", customer), ("password", password)])
-        .send()
-        .await
-        .expect("the customer is made");
-    assert_eq!(created.status(), 201);
-    let env = [
-        ("FW_E2E_PARTICLE_URL", sim.base_url.clone()),
-        ("FW_E2E_CLIENT_ID", sim.client_id.clone()),
-        ("FW_E2E_CLIENT_SECRET", sim.client_secret.clone()),
-        ("FW_E2E_CUSTOMER", customer.to_owned()),
-        ("FW_E2E_CUSTOMER_PASSWORD", password.to_owned()),
-    ];
-
-    // Act
-    let (status, output) =
-        run_script(node, &e2e, "particle_login.mjs", &env, |_| async { None }).await;
-
-    // Assert
-    println!("{output}");
-    assert!(
-        status.success(),
-        "particle-api-js could not sign in as the customer ({status}); its output is above"
+    let (app, fleet) = spawn_fleet_on(simple_auth::two_products(), |_| {}).await;
+    let family = simple_auth::make_family(&app, &fleet, &[]).await;
+    let base = fleet.sim.base_url.clone();
+    let (customer, old, new) = (
+        "pump.owner@example.com",
+        "Owner's old pass 41",
+        "Owner's new pass 42",
     );
+    for product in [&family.wifi, &family.cell] {
+        simple_auth::sign_up(&base, product, customer, old).await;
+    }
+    let asked = simple_auth::forgot(&app, family.cell.id, customer).await;
+    assert_eq!(asked.status(), 202);
+    let link = app
+        .mail
+        .next_message()
+        .await
+        .link("/customer-reset")
+        .expect("the email has the page's link");
+    let page = simple_auth::choose(&link, new).await;
+    assert!(page.contains("Password changed"), "{page}");
+
+    for product in [&family.wifi, &family.cell] {
+        let env = [
+            ("FW_E2E_PARTICLE_URL", base.clone()),
+            ("FW_E2E_CLIENT_ID", product.client_id.clone()),
+            ("FW_E2E_CLIENT_SECRET", product.client_secret.clone()),
+            ("FW_E2E_CUSTOMER", customer.to_owned()),
+            ("FW_E2E_CUSTOMER_PASSWORD", new.to_owned()),
+            ("FW_E2E_OLD_PASSWORD", old.to_owned()),
+        ];
+
+        // Act
+        let (status, output) =
+            run_script(node, &e2e, "particle_login.mjs", &env, |_| async { None }).await;
+
+        // Assert
+        println!("{output}");
+        assert!(
+            status.success(),
+            "particle-api-js could not sign in to product {} with the new password ({status}); its output is above",
+            product.id
+        );
+    }
 }
 
 /// Runs a browser script to its end, answering on its stdin each line of its output that

@@ -1,9 +1,10 @@
 // The official Particle JavaScript client (particle-api-js, from npm) signs in as a
 // simple-auth customer against the simulated cloud with the password grant, as a maker's app
 // does, then lists the customer's devices with the token it got; a wrong password is refused
-// with Particle's own error. No browser: Node and the package only.
-// Run by tests/e2e/main.rs (`cargo test --test e2e`), which starts the simulator, makes the
-// customer and sets the env.
+// with Particle's own error, and so is the old one (FW_E2E_OLD_PASSWORD) after a reset
+// through Fleetwarden. No browser: Node and the package only.
+// Run by tests/e2e/main.rs (`cargo test --test e2e`), which starts the simulator and the
+// server, makes the customer, resets the password and sets the env.
 import Particle from 'particle-api-js';
 
 function env(name) {
@@ -19,6 +20,16 @@ const particle = new Particle({
 });
 const username = env('FW_E2E_CUSTOMER');
 const password = env('FW_E2E_CUSTOMER_PASSWORD');
+const oldPassword = process.env.FW_E2E_OLD_PASSWORD;
+
+async function refusedWith(attempt) {
+  try {
+    await particle.login({ username, password: attempt });
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 try {
   const login = await particle.login({ username, password });
@@ -30,16 +41,15 @@ try {
   if (devices.statusCode !== 200 || !Array.isArray(devices.body)) {
     throw new Error(`listing devices answered ${devices.statusCode}`);
   }
-  let refused;
-  try {
-    await particle.login({ username, password: `${password} but wrong` });
-  } catch (error) {
-    refused = error;
+  const wrong = [`${password} but wrong`, ...(oldPassword ? [oldPassword] : [])];
+  for (const attempt of wrong) {
+    const refused = await refusedWith(attempt);
+    if (!refused || refused.statusCode !== 400 || refused.body?.error !== 'invalid_grant') {
+      throw new Error(`a ${attempt === oldPassword ? 'old' : 'wrong'} password was not refused as invalid_grant: ${refused?.statusCode} ${JSON.stringify(refused?.body)}`);
+    }
   }
-  if (!refused || refused.statusCode !== 400 || refused.body?.error !== 'invalid_grant') {
-    throw new Error(`a wrong password was not refused as invalid_grant: ${refused?.statusCode} ${JSON.stringify(refused?.body)}`);
-  }
-  console.log(`PASS: particle-api-js signed in as ${username} (${devices.body.length} devices) and was refused with a wrong password`);
+  const old = oldPassword ? ' and with the old one' : '';
+  console.log(`PASS: particle-api-js signed in as ${username} (${devices.body.length} devices) and was refused with a wrong password${old}`);
 } catch (error) {
   console.log(`FAIL: ${error.message}`);
   process.exit(1);

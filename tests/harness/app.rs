@@ -56,13 +56,26 @@ pub async fn spawn_fleet() -> (TestApp, crate::fleet::Fleet) {
 pub async fn spawn_fleet_with(
     customise: impl FnOnce(&mut Settings),
 ) -> (TestApp, crate::fleet::Fleet) {
+    spawn_fleet_on(
+        fleetwarden_server::particle::simulator::SimConfig::default(),
+        customise,
+    )
+    .await
+}
+
+/// As [`spawn_fleet_with`], on a simulated cloud started from `sim` (its device count and
+/// seed are the fleet's own; more products may be asked for).
+pub async fn spawn_fleet_on(
+    sim: fleetwarden_server::particle::simulator::SimConfig,
+    customise: impl FnOnce(&mut Settings),
+) -> (TestApp, crate::fleet::Fleet) {
     use fleetwarden_server::particle::{secret_box::SecretBox, simulator};
     let db = TestDb::migrated().await;
     #[expect(clippy::expect_used, reason = "test set-up")]
     let sim = simulator::Simulator::start(simulator::SimConfig {
         devices: 10,
         seed: 7,
-        ..Default::default()
+        ..sim
     })
     .await
     .expect("simulator starts");
@@ -149,6 +162,12 @@ impl TestApp {
         let mut settings = self.settings.clone();
         settings.email.smtp.port = mail.port();
         launch(self.db.shared().await, settings, self.clock.clone(), mail).await
+    }
+
+    /// Stops this instance's HTTP server (as a restart would; a sibling over the same database
+    /// carries on). Its database stays until the value is dropped.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
     }
 
     /// Whether the database is PostgreSQL (several instances get each other's changes at once

@@ -1,10 +1,13 @@
-//! Account services: sign-in, sessions, API tokens, password changes and resets, invitations.
+//! Account services: sign-in, sessions, API tokens, password changes and resets, invitations,
+//! and password resets for makers' simple-auth customers (who have no account here).
 //! Each change commits together with its audit record; emails go out after the commit. They
 //! refuse with [`AccountError`], which the HTTP edge maps to its status.
 use crate::config::AuthSettings;
 use crate::domain::password::{self, HashParams};
 
 pub mod admins;
+pub mod customer_reset;
+pub mod customer_updates;
 mod error;
 pub mod invitations;
 pub mod login;

@@ -76,7 +76,31 @@ impl Mailer {
     /// not creatable or not writable).
     #[tracing::instrument(skip_all, fields(email.template = template.kind()))]
     pub async fn send(&self, to: &str, template: Template) -> anyhow::Result<()> {
-        let message = self.message(to, &template)?;
+        let message = self.message(to, &template, &self.inner.brand, &self.inner.from)?;
+        self.deliver(message).await
+    }
+
+    /// Renders `template` in another brand (a maker's, for its customers) and sends it from
+    /// `from` (`Name <address>` or an address).
+    ///
+    /// # Errors
+    /// `from` or `to` is not an address, or the transport failed.
+    #[tracing::instrument(skip_all, fields(email.template = template.kind()))]
+    pub async fn send_as(
+        &self,
+        to: &str,
+        template: Template,
+        brand: &BrandSettings,
+        from: &str,
+    ) -> anyhow::Result<()> {
+        let from: Mailbox = from
+            .parse()
+            .with_context(|| format!("not a valid sender address: {from:?}"))?;
+        let message = self.message(to, &template, brand, &from)?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> anyhow::Result<()> {
         match &self.inner.transport {
             Transport::File { dir, files } => {
                 // Here rather than at start-up, so a server that never mails leaves no folder.
@@ -101,19 +125,25 @@ impl Mailer {
         Ok(())
     }
 
-    fn message(&self, to: &str, template: &Template) -> anyhow::Result<Message> {
+    fn message(
+        &self,
+        to: &str,
+        template: &Template,
+        brand: &BrandSettings,
+        from: &Mailbox,
+    ) -> anyhow::Result<Message> {
         let to: Mailbox = to
             .parse()
             .with_context(|| format!("not a valid recipient address: {to:?}"))?;
-        let rendered = render(template, &self.inner.brand);
-        // Named after our own domain: lettre's default would reveal the machine's hostname.
+        let rendered = render(template, brand);
+        // Named after the sender's domain: lettre's default would reveal the machine's hostname.
         let message_id = format!(
             "<{}@{}>",
             uuid::Uuid::now_v7().simple(),
-            self.inner.from.email.domain()
+            from.email.domain()
         );
         Message::builder()
-            .from(self.inner.from.clone())
+            .from(from.clone())
             .to(to)
             .subject(rendered.subject)
             .message_id(Some(message_id))
@@ -255,7 +285,12 @@ mod tests {
 
         // Act
         let raw = mailer
-            .message("ada@example.com", &Template::PasswordChanged)
+            .message(
+                "ada@example.com",
+                &Template::PasswordChanged,
+                &BrandSettings::default(),
+                &mailer.inner.from,
+            )
             .unwrap()
             .formatted();
 

@@ -33,6 +33,16 @@ pub enum Template {
     },
     /// A notice that the account's password was changed, so an owner who didn't do it can react.
     PasswordChanged,
+    /// A simple-auth customer's reset link, in the maker's name (the customer has no
+    /// Fleetwarden account; the password lives at Particle).
+    CustomerPasswordReset {
+        /// The absolute URL of the hosted page, token included.
+        link: String,
+        /// How long the link works.
+        minutes_valid: i64,
+    },
+    /// The customer's new password works in every one of the maker's apps now.
+    CustomerPasswordChanged,
 }
 
 impl Template {
@@ -42,6 +52,8 @@ impl Template {
             Self::PasswordReset { .. } => "password_reset",
             Self::Invitation { .. } => "invitation",
             Self::PasswordChanged => "password_changed",
+            Self::CustomerPasswordReset { .. } => "customer_password_reset",
+            Self::CustomerPasswordChanged => "customer_password_changed",
         }
     }
 }
@@ -154,6 +166,42 @@ fn content(template: &Template, product: &str) -> Content {
             after: vec![format!(
                 "If it wasn't you, reset your password now with \u{201c}Forgot your password?\u{201d} \
                  on the {product} sign-in page, and tell your administrator."
+            )],
+        },
+        Template::CustomerPasswordReset {
+            link,
+            minutes_valid,
+        } => Content {
+            subject: format!("Reset your {product} password"),
+            heading: format!("Reset your {product} password"),
+            before: vec![
+                format!("Someone asked to reset the {product} password for this address."),
+                format!(
+                    "Use the link below to choose a new one; it works in every {product} app. \
+                     The link expires in {}.",
+                    duration_phrase(*minutes_valid)
+                ),
+            ],
+            action: Some(Action {
+                label: "Choose a new password",
+                link: link.clone(),
+            }),
+            after: vec![
+                "If you didn't ask for this, ignore this email: your password stays as it is."
+                    .into(),
+            ],
+        },
+        Template::CustomerPasswordChanged => Content {
+            subject: format!("Your {product} password was changed"),
+            heading: format!("Your {product} password was changed"),
+            before: vec![
+                format!("Your new {product} password works in every {product} app now."),
+                "If that was you, there is nothing else to do.".into(),
+            ],
+            action: None,
+            after: vec![format!(
+                "If it wasn't you, reset your password now with \u{201c}Forgot your password?\u{201d} \
+                 in the {product} app."
             )],
         },
     }

@@ -11,7 +11,7 @@ use url::Url;
 
 use super::error::{Error, redact};
 use super::transport::{Idempotency, Transport, is_loopback};
-use super::types::{RawDevicePage, TokenResponse};
+use super::types::{RawCustomerPage, RawDevicePage, TokenResponse};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::ParticleSettings;
 
@@ -338,6 +338,80 @@ impl ParticleClient {
             name.clone_into(&mut value.name);
         }
         Ok(value)
+    }
+
+    /// Whether `customer` is one of the product's customers. Particle has no lookup by name,
+    /// so this reads the customer list a page at a time until it is found.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown product, [`Error::PermissionDenied`], token and
+    /// transport errors.
+    pub async fn has_customer(
+        &self,
+        product_token: &SecretString,
+        product: i64,
+        customer: &str,
+    ) -> Result<bool, Error> {
+        const PER_PAGE: u32 = 100;
+        let customer = normalise_customer(customer);
+        let mut page = 1;
+        loop {
+            let mut url = self.url(&["v1", "products", &product.to_string(), "customers"])?;
+            url.query_pairs_mut()
+                .append_pair("page", &page.to_string())
+                .append_pair("perPage", &PER_PAGE.to_string());
+            let body = self.get(product_token, url).await?;
+            let raw: RawCustomerPage = decode(&body)?;
+            if raw
+                .customers
+                .iter()
+                .any(|c| c.username.as_deref() == Some(customer.as_str()))
+            {
+                return Ok(true);
+            }
+            if raw.customers.is_empty() || page >= raw.meta.total_pages.unwrap_or(1) {
+                return Ok(false);
+            }
+            page += 1;
+        }
+    }
+
+    /// Sets a simple-auth customer's password (`PUT …/customers/:email`, a product token);
+    /// `Ok(false)` when the product has no such customer. Setting the same password twice
+    /// changes nothing, so it is retried like a read.
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] when the cloud refuses the password, [`Error::PermissionDenied`],
+    /// token and transport errors.
+    pub async fn set_customer_password(
+        &self,
+        product_token: &SecretString,
+        product: i64,
+        customer: &str,
+        password: &SecretString,
+    ) -> Result<bool, Error> {
+        let customer = normalise_customer(customer);
+        let url = self.url(&[
+            "v1",
+            "products",
+            &product.to_string(),
+            "customers",
+            &customer,
+        ])?;
+        let sent = self
+            .send(Idempotency::Idempotent, || {
+                self.http()
+                    .put(url.clone())
+                    .bearer_auth(product_token.expose_secret())
+                    .form(&[("password", password.expose_secret())])
+            })
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            // An unknown product is a misconfiguration, not a missing customer.
+            Err(Error::NotFound { what }) if !what.to_lowercase().contains("product") => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn get(&self, token: &SecretString, url: Url) -> Result<Vec<u8>, Error> {

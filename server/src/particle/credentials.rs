@@ -125,6 +125,31 @@ impl Particle {
             .await?)
     }
 
+    /// Runs `call` with the product's own token; when the cloud refuses that token, mints a
+    /// new one and runs it once more.
+    ///
+    /// # Errors
+    /// [`ResolveError`].
+    pub async fn as_product<T, C, Fut>(
+        &self,
+        product: &particle_product::Model,
+        call: C,
+    ) -> Result<T, ResolveError>
+    where
+        C: Fn(SecretString) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let token = self.product_token(product).await?;
+        match call(token).await {
+            Err(Error::TokenExpired | Error::TokenInvalid) => {
+                self.forget_product_token(product);
+                let token = self.product_token(product).await?;
+                Ok(call(token).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
     /// Forgets the product's cached token (the cloud refused it).
     pub fn forget_product_token(&self, product: &particle_product::Model) {
         self.tokens

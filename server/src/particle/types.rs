@@ -184,6 +184,15 @@ pub(super) struct RawDevicePage {
     pub(super) meta: PageMeta,
 }
 
+/// `GET /v1/products/:pid/customers` (its device list is not needed).
+#[derive(Deserialize)]
+pub(super) struct RawCustomerPage {
+    #[serde(default)]
+    pub(super) customers: Vec<ProductCustomer>,
+    #[serde(default)]
+    pub(super) meta: PageMeta,
+}
+
 #[derive(Default, Deserialize)]
 pub(super) struct PageMeta {
     #[serde(default)]

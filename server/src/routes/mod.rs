@@ -35,6 +35,7 @@ pub mod billing;
 pub mod dashboard;
 pub mod directory;
 pub mod extract;
+pub mod families;
 pub mod health;
 pub mod history;
 pub mod me;
@@ -109,6 +110,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(products::onboard_device)
             .service(products::onboard_batch)
             .service(products::transfer_device)
+            .service(families::create_family)
+            .service(families::list_families)
+            .service(families::update_family)
+            .service(families::set_simple_auth)
+            .service(families::unset_simple_auth)
+            .service(families::customer_forgot)
+            .service(families::customer_forgot_preflight)
             .service(billing::list_plans)
             .service(billing::create_plan)
             .service(billing::update_plan)

@@ -1,10 +1,11 @@
 //! The plain server-rendered pages behind emailed links — reset a password, accept an
-//! invitation. They work without JavaScript, so a link opens in any mail client's browser.
+//! invitation, and a maker's simple-auth customer's reset in the maker's brand. They work
+//! without JavaScript, so a link opens in any mail client's browser.
 use actix_web::{HttpResponse, get, post, web};
 use fleetwarden_wire::tenancy::TokenQuery;
 use serde::Deserialize;
 
-use crate::accounts::{AccountError, invitations, password_reset};
+use crate::accounts::{AccountError, customer_reset, invitations, password_reset};
 use crate::auth::ClientInfo;
 use crate::config::BrandSettings;
 use crate::email::templates::{css_color, escape};
@@ -16,7 +17,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(reset_form)
         .service(reset_submit)
         .service(invite_form)
-        .service(invite_submit);
+        .service(invite_submit)
+        .service(customer_reset_form)
+        .service(customer_reset_submit);
 }
 
 /// The link's token, empty when the link has none: the page still shows, and says so.
@@ -39,6 +42,18 @@ struct PasswordForm {
 fn page(brand: &BrandSettings, title: &str, body: &str) -> HttpResponse {
     let primary = css_color(&brand.primary_color, "#0f766e");
     let background = css_color(&brand.background_color, "#f8fafc");
+    let logo = brand
+        .logo_url
+        .as_deref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .map(|u| {
+            format!(
+                "<img src=\"{}\" alt=\"{}\" height=\"40\">",
+                escape(u),
+                escape(&brand.product_name)
+            )
+        })
+        .unwrap_or_default();
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -49,7 +64,7 @@ fn page(brand: &BrandSettings, title: &str, body: &str) -> HttpResponse {
          label{{display:block;margin:.8rem 0 .2rem}}input{{width:100%;padding:.5rem;\
          box-sizing:border-box;font-size:1rem}}button{{margin-top:1.2rem;padding:.6rem 1.2rem;\
          background:{primary};color:#fff;border:0;border-radius:.3rem;font-size:1rem}}\
-         .error{{color:#b91c1c}}</style></head><body><main><h1>{title}</h1>{body}</main>\
+         .error{{color:#b91c1c}}</style></head><body><main>{logo}<h1>{title}</h1>{body}</main>\
          </body></html>",
         title = escape(title),
         product = escape(&brand.product_name),
@@ -196,5 +211,106 @@ async fn invite_submit(
             "Accept the invitation",
             &password_fields(&form.token, Some(&message_of(err)), true),
         ),
+    }
+}
+
+/// The family's brand, or the deployment's for a link that names no family.
+async fn customer_brand(state: &AppState, token: &str) -> BrandSettings {
+    match customer_reset::link_family(state, token).await {
+        Ok(Some(family)) => customer_reset::brand(&family),
+        _ => state.settings.brand.clone(),
+    }
+}
+
+const CHOOSE: &str = "Choose a new password";
+
+#[get("/customer-reset")]
+async fn customer_reset_form(
+    state: web::Data<AppState>,
+    query: Option<web::Query<TokenQuery>>,
+) -> HttpResponse {
+    let token = token_of(query);
+    let brand = customer_brand(&state, &token).await;
+    match customer_reset::check_link(&state, &token).await {
+        Ok((_, email)) => {
+            let intro = format!(
+                "<p>For <strong>{}</strong>. The new password works in every {} app.</p>",
+                escape(&email),
+                escape(&brand.product_name)
+            );
+            let fields = password_fields(&token, None, false);
+            page(&brand, CHOOSE, &format!("{intro}{fields}"))
+        }
+        Err(err) => page(
+            &brand,
+            CHOOSE,
+            &format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                escape(&link_message(err))
+            ),
+        ),
+    }
+}
+
+#[post("/customer-reset")]
+async fn customer_reset_submit(
+    state: web::Data<AppState>,
+    client: ClientInfo,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let brand = customer_brand(&state, &form.token).await;
+    if form.password != form.confirm {
+        let fields = password_fields(&form.token, Some("The two passwords differ."), false);
+        return page(&brand, CHOOSE, &fields);
+    }
+    match customer_reset::reset(&state, &form.token, form.password, &client).await {
+        Ok((_, outcome)) => {
+            let mut body = String::new();
+            if !outcome.done.is_empty() {
+                body.push_str(&format!(
+                    "<p>Your new password works now in: <strong>{}</strong>. Sign in to the app with it.</p>",
+                    escape(&outcome.done.join(", "))
+                ));
+            }
+            if !outcome.waiting.is_empty() {
+                body.push_str(&format!(
+                    "<p role=\"status\">Not done yet in: <strong>{}</strong>. We keep trying and email you \
+                     once the new password works everywhere; there is nothing else to do.</p>",
+                    escape(&outcome.waiting.join(", "))
+                ));
+            }
+            if body.is_empty() {
+                body.push_str("<p>Your password is changed.</p>");
+            }
+            page(&brand, "Password changed", &body)
+        }
+        Err(err @ AccountError::Invalid(_)) if is_link_error(&err) => page(
+            &brand,
+            CHOOSE,
+            &format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                escape(&link_message(err))
+            ),
+        ),
+        Err(err) => page(
+            &brand,
+            CHOOSE,
+            &password_fields(&form.token, Some(&message_of(err)), false),
+        ),
+    }
+}
+
+fn is_link_error(err: &AccountError) -> bool {
+    matches!(err, AccountError::Invalid(invalid) if invalid.field == "link")
+}
+
+/// "This link has expired; …", from the service's refusal of the link.
+fn link_message(err: AccountError) -> String {
+    match err {
+        AccountError::Invalid(invalid) if invalid.field == "link" => {
+            format!("This link {}", invalid.message)
+        }
+        other => message_of(other),
     }
 }

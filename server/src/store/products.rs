@@ -49,6 +49,7 @@ pub async fn insert(
         oauth_client_id: Set(new.oauth_client_id),
         oauth_client_secret_enc: Set(new.oauth_client_secret_enc),
         webhook_secret_hash: Set(None),
+        family_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -22,6 +22,7 @@ pub mod calls;
 pub mod devices;
 pub mod directory;
 mod error;
+pub mod families;
 pub mod grants;
 pub mod onboarding;
 pub mod products;

@@ -37,6 +37,7 @@ pub mod auth;
 pub mod billing;
 pub mod directory;
 pub mod error;
+pub mod families;
 pub mod health;
 pub mod history;
 pub mod products;

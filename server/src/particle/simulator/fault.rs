@@ -68,6 +68,14 @@ pub enum Fault {
         /// The counted fault.
         fault: Box<Fault>,
     },
+    /// Limits a counted fault to the `/v1/products/:pid/…` routes of one product (by its
+    /// numeric id), as when one product's requests fail and another's don't.
+    OnProduct {
+        /// The product's numeric id.
+        product: i64,
+        /// The counted fault (possibly itself limited to a route).
+        fault: Box<Fault>,
+    },
 }
 
 /// The kinds of Particle API route, for [`Fault::OnRoute`].
@@ -97,6 +105,15 @@ pub enum Route {
     Publish,
     /// Anything else (unknown routes).
     Other,
+}
+
+/// The numeric product id of a `/v1/products/:pid/…` path.
+pub(crate) fn product_of(path: &str) -> Option<i64> {
+    let mut segments = path.trim_matches('/').split('/');
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("v1"), Some("products"), Some(pid)) => pid.parse().ok(),
+        _ => None,
+    }
 }
 
 impl Route {
@@ -155,6 +172,7 @@ pub(crate) enum Counted {
 #[derive(Debug)]
 struct Pending {
     route: Option<Route>,
+    product: Option<i64>,
     kind: Counted,
     remaining: u32,
 }
@@ -177,10 +195,10 @@ pub(crate) struct FaultBook {
 
 impl FaultBook {
     pub(crate) fn add(&mut self, fault: Fault) -> Effect {
-        self.add_on(None, fault)
+        self.add_on(None, None, fault)
     }
 
-    fn add_on(&mut self, route: Option<Route>, fault: Fault) -> Effect {
+    fn add_on(&mut self, route: Option<Route>, product: Option<i64>, fault: Fault) -> Effect {
         let (kind, count) = match fault {
             Fault::Offline { device } => {
                 self.offline.insert(device.clone());
@@ -191,7 +209,10 @@ impl FaultBook {
                 return Effect::None;
             }
             Fault::DropStream => return Effect::DropStreams,
-            Fault::OnRoute { route, fault } => return self.add_on(Some(route), *fault),
+            Fault::OnRoute { route, fault } => return self.add_on(Some(route), product, *fault),
+            Fault::OnProduct { product, fault } => {
+                return self.add_on(route, Some(product), *fault);
+            }
             Fault::TokenExpiredMidFlight { count } => (Counted::TokenExpired, count),
             Fault::RateLimited {
                 count,
@@ -204,6 +225,7 @@ impl FaultBook {
         if count > 0 {
             self.pending.push(Pending {
                 route,
+                product,
                 kind,
                 remaining: count,
             });
@@ -218,22 +240,29 @@ impl FaultBook {
         self.offline.drain().collect()
     }
 
-    /// Consumes one use of the first fault that the HTTP layer applies to this route.
-    pub(crate) fn take_http(&mut self, route: Route) -> Option<Counted> {
-        self.take(route, |kind| kind != Counted::TokenExpired)
+    /// Consumes one use of the first fault that the HTTP layer applies to this route (and,
+    /// on `/v1/products/:pid/…`, this product).
+    pub(crate) fn take_http(&mut self, route: Route, product: Option<i64>) -> Option<Counted> {
+        self.take(route, product, |kind| kind != Counted::TokenExpired)
     }
 
     /// Consumes one use of a pending [`Fault::TokenExpiredMidFlight`] for this route.
-    pub(crate) fn take_token_expired(&mut self, route: Route) -> bool {
-        self.take(route, |kind| kind == Counted::TokenExpired)
+    pub(crate) fn take_token_expired(&mut self, route: Route, product: Option<i64>) -> bool {
+        self.take(route, product, |kind| kind == Counted::TokenExpired)
             .is_some()
     }
 
-    fn take(&mut self, route: Route, wanted: impl Fn(Counted) -> bool) -> Option<Counted> {
-        let index = self
-            .pending
-            .iter()
-            .position(|p| wanted(p.kind) && p.route.is_none_or(|r| r == route))?;
+    fn take(
+        &mut self,
+        route: Route,
+        product: Option<i64>,
+        wanted: impl Fn(Counted) -> bool,
+    ) -> Option<Counted> {
+        let index = self.pending.iter().position(|p| {
+            wanted(p.kind)
+                && p.route.is_none_or(|r| r == route)
+                && p.product.is_none_or(|id| Some(id) == product)
+        })?;
         let pending = &mut self.pending[index];
         let kind = pending.kind;
         pending.remaining -= 1;
@@ -307,7 +336,9 @@ mod tests {
         });
 
         // Act
-        let hits: Vec<_> = (0..4).map(|_| book.take_http(Route::Devices)).collect();
+        let hits: Vec<_> = (0..4)
+            .map(|_| book.take_http(Route::Devices, None))
+            .collect();
 
         // Assert
         assert_eq!(
@@ -333,9 +364,40 @@ mod tests {
         });
 
         // Act + Assert
-        assert!(!book.take_token_expired(Route::Variable));
-        assert!(book.take_http(Route::Function).is_none());
-        assert!(book.take_token_expired(Route::Function));
-        assert!(!book.take_token_expired(Route::Function));
+        assert!(!book.take_token_expired(Route::Variable, None));
+        assert!(book.take_http(Route::Function, None).is_none());
+        assert!(book.take_token_expired(Route::Function, None));
+        assert!(!book.take_token_expired(Route::Function, None));
+    }
+
+    #[test]
+    fn a_product_limited_fault_skips_other_products_and_paths_without_one() {
+        // Arrange
+        let mut book = FaultBook::default();
+        book.add(Fault::OnProduct {
+            product: 30_302,
+            fault: Box::new(Fault::OnRoute {
+                route: Route::Customers,
+                fault: Box::new(Fault::ServerError {
+                    count: 1,
+                    status: 503,
+                }),
+            }),
+        });
+
+        // Act + Assert
+        assert_eq!(
+            product_of("/v1/products/30302/customers/a%40b.c"),
+            Some(30_302)
+        );
+        assert_eq!(product_of("/v1/devices/abc"), None);
+        assert!(book.take_http(Route::Customers, Some(30_301)).is_none());
+        assert!(book.take_http(Route::Customers, None).is_none());
+        assert!(book.take_http(Route::Devices, Some(30_302)).is_none());
+        assert_eq!(
+            book.take_http(Route::Customers, Some(30_302)),
+            Some(Counted::ServerError { status: 503 })
+        );
+        assert!(book.take_http(Route::Customers, Some(30_302)).is_none());
     }
 }

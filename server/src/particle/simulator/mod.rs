@@ -1,7 +1,8 @@
 //! A simulated Particle cloud: a real HTTP server (actix-web, on loopback) answering the part
 //! of the Particle REST API that Fleetwarden uses, with the real paths, bodies and error shapes
-//! (reference `particle-api.md` §8). It holds one product, its two-legged OAuth client and a
-//! seeded fleet of pump controllers, keeps its own clock, and injects faults on request. The
+//! (reference `particle-api.md` §8). It holds a product, its two-legged OAuth client and a
+//! seeded fleet of pump controllers (and, when asked, more products beside it, each with its
+//! own client, customers and tokens, as one Particle cloud hosts many products), keeps its own clock, and injects faults on request. The
 //! embedded default runs it in place of api.particle.io; tests drive it through
 //! [`SimulatorHandle`]; `fleetwarden simulate` runs it alone.
 mod clock;
@@ -50,6 +51,35 @@ pub struct SimConfig {
     /// How often every connected pump publishes its pressure and flow; zero publishes only
     /// when [`SimulatorHandle::publish_telemetry`] asks (tests).
     pub telemetry_every: Duration,
+    /// More products on the same cloud (a maker's Wi-Fi and cellular variants), each with its
+    /// own OAuth client, customers and devices.
+    pub more_products: Vec<MoreProduct>,
+}
+
+/// Another product of the simulated cloud.
+#[derive(Debug, Clone)]
+pub struct MoreProduct {
+    /// Its numeric id.
+    pub id: i64,
+    /// Its slug.
+    pub slug: String,
+    /// How many unclaimed pump controllers it starts with.
+    pub devices: usize,
+}
+
+/// A product of the simulated cloud and its two-legged OAuth client.
+#[derive(Debug, Clone)]
+pub struct SimProduct {
+    /// Its numeric id.
+    pub id: i64,
+    /// Its slug.
+    pub slug: String,
+    /// The product's OAuth client.
+    pub client_id: String,
+    /// Its secret.
+    pub client_secret: String,
+    /// Ids of its seeded devices.
+    pub devices: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -64,6 +94,7 @@ impl Default for SimConfig {
             product_id: 30_301,
             product_slug: "fleetwarden-pumps-v101".to_owned(),
             telemetry_every: Duration::ZERO,
+            more_products: Vec::new(),
         }
     }
 }
@@ -85,6 +116,22 @@ impl Simulator {
         let (client_id, client_secret) = (state.client.id.clone(), state.client.secret.clone());
         let devices = state.devices.iter().map(|d| d.id.clone()).collect();
         let (product_id, product_slug) = (state.product.id, state.product.slug.clone());
+        let more: Vec<State> = config
+            .more_products
+            .iter()
+            .map(|more| {
+                let config = SimConfig {
+                    product_id: more.id,
+                    product_slug: more.slug.clone(),
+                    devices: more.devices,
+                    // Another seed, so another client and other device ids.
+                    seed: config.seed ^ more.id.unsigned_abs().rotate_left(17),
+                    ..config.clone()
+                };
+                State::seed(&config, clock.now())
+            })
+            .collect();
+        let more_products = more.iter().map(SimProduct::of).collect();
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
             .with_context(|| format!("binding the simulator to 127.0.0.1:{}", config.port))?;
         let port = listener.local_addr()?.port();
@@ -92,6 +139,7 @@ impl Simulator {
             config,
             clock,
             state: Mutex::new(state),
+            more: more.into_iter().map(Mutex::new).collect(),
             faults: Mutex::new(FaultBook::default()),
             token_requests: AtomicU64::new(0),
         });
@@ -127,7 +175,7 @@ impl Simulator {
                         return;
                     };
                     let now = shared.clock.now();
-                    shared.state().telemetry(now);
+                    shared.each(|state| state.telemetry(now));
                 }
             });
         }
@@ -139,6 +187,7 @@ impl Simulator {
             client_id,
             client_secret,
             devices,
+            more_products,
             shared,
             server: server_handle,
         })
@@ -150,15 +199,42 @@ impl Simulator {
 pub(crate) struct Shared {
     config: SimConfig,
     clock: SimClock,
+    /// The first product.
     state: Mutex<State>,
+    /// The others, numbered from 1 after it.
+    more: Vec<Mutex<State>>,
     faults: Mutex<FaultBook>,
     token_requests: AtomicU64,
 }
 
 impl Shared {
-    /// Never held across an `.await`.
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Product `index` (0 the first, as found by [`Self::find`]). Never held across an
+    /// `.await`, and never two at once.
+    fn state_at(&self, index: usize) -> MutexGuard<'_, State> {
+        index
+            .checked_sub(1)
+            .and_then(|i| self.more.get(i))
+            .unwrap_or(&self.state)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The first product (by index) for which `test` holds.
+    fn find(&self, mut test: impl FnMut(&State) -> bool) -> Option<usize> {
+        (0..=self.more.len()).find(|&i| test(&self.state_at(i)))
+    }
+
+    /// Runs `f` on every product in turn.
+    fn each(&self, mut f: impl FnMut(&mut State)) {
+        for i in 0..=self.more.len() {
+            f(&mut self.state_at(i));
+        }
+    }
+
+    /// Runs `f` on the product holding `device`; `None` if no product does.
+    fn on_device<R>(&self, device: &str, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+        let index = self.find(|s| s.device(device).is_some())?;
+        Some(f(&mut self.state_at(index)))
     }
 
     fn faults(&self) -> MutexGuard<'_, FaultBook> {
@@ -186,6 +262,8 @@ pub struct SimulatorHandle {
     pub client_secret: String,
     /// Ids of the seeded devices, in the order they were made.
     pub devices: Vec<String>,
+    /// The other products (`SimConfig::more_products`), in that order.
+    pub more_products: Vec<SimProduct>,
     shared: Arc<Shared>,
     server: ServerHandle,
 }
@@ -225,7 +303,7 @@ pub struct DeviceSnapshot {
 impl SimulatorHandle {
     /// Stops the server and closes its event streams (in-flight requests are dropped).
     pub fn stop(&self) {
-        self.shared.state().drop_streams();
+        self.shared.each(State::drop_streams);
         // The command is sent at once; nobody needs to wait for the workers to finish.
         drop(self.server.stop(false));
     }
@@ -240,7 +318,7 @@ impl SimulatorHandle {
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock.advance(by);
         let now = self.shared.clock.now();
-        self.shared.state().prune_streams(now);
+        self.shared.each(|state| state.prune_streams(now));
     }
 
     /// The simulator's current time.
@@ -255,9 +333,10 @@ impl SimulatorHandle {
             Effect::None => {}
             Effect::TakeOffline(device) => {
                 let now = self.shared.clock.now();
-                self.shared.state().set_online(&device, false, now);
+                self.shared
+                    .on_device(&device, |state| state.set_online(&device, false, now));
             }
-            Effect::DropStreams => self.shared.state().drop_streams(),
+            Effect::DropStreams => self.shared.each(State::drop_streams),
         }
     }
 
@@ -265,43 +344,47 @@ impl SimulatorHandle {
     pub fn clear_faults(&self) {
         let offline = self.shared.faults().clear();
         let now = self.shared.clock.now();
-        let mut state = self.shared.state();
         for device in offline {
-            state.set_online(&device, true, now);
+            self.shared
+                .on_device(&device, |state| state.set_online(&device, true, now));
         }
     }
 
     /// Connects or disconnects a device (publishing `spark/status`); `false` if unknown.
     pub fn set_online(&self, device: &str, online: bool) -> bool {
         let now = self.shared.clock.now();
-        self.shared.state().set_online(device, online, now)
+        self.shared
+            .on_device(device, |state| state.set_online(device, online, now))
+            .unwrap_or(false)
     }
 
     /// Publishes an event from a device, as its firmware would; `false` if unknown.
     pub fn publish(&self, device: &str, name: &str, data: Option<&str>) -> bool {
         let now = self.shared.clock.now();
-        let mut state = self.shared.state();
-        if state.device(device).is_none() {
-            return false;
-        }
-        state.device_event(device, name, data.map(str::to_owned), now);
-        true
+        self.shared
+            .on_device(device, |state| {
+                state.device_event(device, name, data.map(str::to_owned), now);
+            })
+            .is_some()
     }
 
     /// How many event streams are open now.
     pub fn open_streams(&self) -> usize {
-        self.shared.state().open_streams()
+        let mut open = 0;
+        self.shared.each(|state| open += state.open_streams());
+        open
     }
 
     /// One round of telemetry now: every connected pump publishes `pressure` and `flow`.
     pub fn publish_telemetry(&self) {
         let now = self.shared.clock.now();
-        self.shared.state().telemetry(now);
+        self.shared.each(|state| state.telemetry(now));
     }
 
     /// The device's state, if it exists.
     pub fn device_state(&self, id: &str) -> Option<DeviceSnapshot> {
-        let state = self.shared.state();
+        let index = self.shared.find(|s| s.device(id).is_some())?;
+        let state = self.shared.state_at(index);
         let device = state.device(id)?;
         Some(DeviceSnapshot {
             id: device.id.clone(),
@@ -315,13 +398,32 @@ impl SimulatorHandle {
         })
     }
 
-    /// The (lower-cased) ids of the product's customers.
+    /// The (lower-cased) ids of the first product's customers.
     pub fn customers(&self) -> Vec<String> {
+        self.customers_of(self.product_id)
+    }
+
+    /// The (lower-cased) ids of a product's customers (none for an unknown product).
+    pub fn customers_of(&self, product_id: i64) -> Vec<String> {
+        let Some(index) = self.shared.find(|s| s.product.id == product_id) else {
+            return Vec::new();
+        };
         self.shared
-            .state()
+            .state_at(index)
             .customers()
             .map(|c| c.username.clone())
             .collect()
+    }
+
+    /// Makes a customer of a product with a password, as a simple-auth app's sign-up does;
+    /// `false` for an unknown product or a name taken already.
+    pub fn add_customer(&self, product_id: i64, username: &str, password: &str) -> bool {
+        let Some(index) = self.shared.find(|s| s.product.id == product_id) else {
+            return false;
+        };
+        self.shared
+            .state_at(index)
+            .create_customer(&username.trim().to_lowercase(), Some(password.to_owned()))
     }
 
     /// The JSON line `fleetwarden simulate` prints: everything a Particle client needs.
@@ -332,7 +434,25 @@ impl SimulatorHandle {
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "devices": self.devices,
+            "more_products": self.more_products.iter().map(|p| serde_json::json!({
+                "product_id": p.id,
+                "client_id": p.client_id,
+                "client_secret": p.client_secret,
+                "devices": p.devices,
+            })).collect::<Vec<_>>(),
         })
+    }
+}
+
+impl SimProduct {
+    fn of(state: &State) -> Self {
+        Self {
+            id: state.product.id,
+            slug: state.product.slug.clone(),
+            client_id: state.client.id.clone(),
+            client_secret: state.client.secret.clone(),
+            devices: state.devices.iter().map(|d| d.id.clone()).collect(),
+        }
     }
 }
 
@@ -349,7 +469,7 @@ pub async fn run_standalone(config: SimConfig) -> anyhow::Result<()> {
     drop(stdout);
     shutdown_signal().await;
     tracing::info!("particle simulator stopping");
-    sim.shared.state().drop_streams();
+    sim.shared.each(State::drop_streams);
     sim.server.stop(false).await;
     Ok(())
 }

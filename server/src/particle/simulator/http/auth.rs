@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::super::Shared;
-use super::super::fault::Route;
+use super::super::fault::{Route, product_of};
 use super::super::state::{Principal, State, TokenProblem};
 use super::error::SimError;
 use super::params::{BodyKind, Params};
@@ -17,6 +17,8 @@ use super::params::{BodyKind, Params};
 pub(crate) struct Caller {
     pub(crate) token: String,
     pub(crate) principal: Principal,
+    /// The product whose token it is (see `Shared::state_at`).
+    pub(crate) product: usize,
 }
 
 impl Caller {
@@ -36,21 +38,27 @@ pub(crate) fn authenticate(
     params: &Params,
 ) -> Result<Caller, SimError> {
     let token = bearer_token(req, params)?;
-    let principal = {
-        let state = sim.state();
-        match state.token(&token, sim.clock.now()) {
-            Ok(t) => t.principal.clone(),
-            Err(TokenProblem::Invalid) => return Err(invalid_token()),
-            Err(TokenProblem::Expired) => return Err(expired_token()),
-        }
+    let now = sim.clock.now();
+    // A token belongs to one product; an unknown one is found in none.
+    let product = sim
+        .find(|state| !matches!(state.token(&token, now), Err(TokenProblem::Invalid)))
+        .ok_or_else(invalid_token)?;
+    let principal = match sim.state_at(product).token(&token, now) {
+        Ok(t) => t.principal.clone(),
+        Err(TokenProblem::Invalid) => return Err(invalid_token()),
+        Err(TokenProblem::Expired) => return Err(expired_token()),
     };
-    if sim
-        .faults()
-        .take_token_expired(Route::classify(req.method(), req.path()))
-    {
+    if sim.faults().take_token_expired(
+        Route::classify(req.method(), req.path()),
+        product_of(req.path()),
+    ) {
         return Err(expired_token());
     }
-    Ok(Caller { token, principal })
+    Ok(Caller {
+        token,
+        principal,
+        product,
+    })
 }
 
 fn bearer_token(req: &HttpRequest, params: &Params) -> Result<String, SimError> {
@@ -141,17 +149,14 @@ impl ClientCredentials {
         self.id.is_some() && self.secret.is_some()
     }
 
-    /// The product's client, or `invalid_client` with `WWW-Authenticate`.
-    pub(crate) fn check(&self, state: &State) -> Result<(), SimError> {
-        let matches = self.id.as_deref() == Some(state.client.id.as_str())
-            && self.secret.as_deref() == Some(state.client.secret.as_str());
-        if matches {
-            Ok(())
-        } else {
-            Err(SimError::oauth(
-                "invalid_client",
-                "Client credentials are invalid",
-            ))
-        }
+    /// The product whose client these are, or `invalid_client` with `WWW-Authenticate`.
+    pub(crate) fn check(&self, sim: &Shared) -> Result<usize, SimError> {
+        sim.find(|state| self.matches(state))
+            .ok_or_else(|| SimError::oauth("invalid_client", "Client credentials are invalid"))
+    }
+
+    fn matches(&self, state: &State) -> bool {
+        self.id.as_deref() == Some(state.client.id.as_str())
+            && self.secret.as_deref() == Some(state.client.secret.as_str())
     }
 }

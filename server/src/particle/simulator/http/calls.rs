@@ -14,17 +14,17 @@ use super::{path, product_route};
 
 /// Finds the device for the caller, refuses with `reject` if the request is bad, then waits
 /// as the device would: the offline wait (then `Err(timed_out)`) or the slow-device latency.
-/// Returns the device id.
+/// Returns the device id and its product (see `Shared::state_at`).
 async fn reach_device(
     sim: &Shared,
     req: &HttpRequest,
     params: &Params,
     reject: Option<SimError>,
     timed_out: SimError,
-) -> Result<String, SimError> {
+) -> Result<(String, usize), SimError> {
     let caller = authenticate(sim, req, params)?;
     let (id, online) = {
-        let state = sim.state();
+        let state = sim.state_at(caller.product);
         product_route(req, &state)?;
         state
             .visible(&caller.principal, &path(req, "id"))
@@ -42,7 +42,7 @@ async fn reach_device(
     if slow > 0 {
         tokio::time::sleep(Duration::from_millis(slow)).await;
     }
-    Ok(id)
+    Ok((id, caller.product))
 }
 
 fn wants_raw(params: &Params) -> bool {
@@ -68,7 +68,7 @@ pub(crate) async fn call_function(
             sim.config.max_arg_bytes
         ))
     });
-    let id = reach_device(
+    let (id, product) = reach_device(
         &sim,
         &req,
         &params,
@@ -77,7 +77,7 @@ pub(crate) async fn call_function(
     )
     .await?;
     let now = sim.clock.now();
-    let mut state = sim.state();
+    let mut state = sim.state_at(product);
     let device = state.device(&id).ok_or(SimError::PermissionDenied)?;
     let (name, online) = (device.name.clone(), device.online);
     if !online {
@@ -112,9 +112,9 @@ pub(crate) async fn get_variable(
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
     let variable = path(&req, "name");
-    let id = reach_device(&sim, &req, &params, None, SimError::VariableTimedOut).await?;
+    let (id, product) = reach_device(&sim, &req, &params, None, SimError::VariableTimedOut).await?;
     let now = sim.clock.now();
-    let mut state = sim.state();
+    let mut state = sim.state_at(product);
     let device = state.device(&id).ok_or(SimError::PermissionDenied)?;
     if !device.online {
         return Err(SimError::VariableTimedOut);

@@ -20,13 +20,15 @@ pub(crate) async fn create_customer(
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
     let credentials = ClientCredentials::from_request(&req, &params);
-    if credentials.is_complete() {
-        credentials.check(&sim.state())?;
+    let index = if credentials.is_complete() {
+        credentials.check(&sim)?
     } else {
-        authenticate(&sim, &req, &params)?.require_product()?;
-    }
+        let caller = authenticate(&sim, &req, &params)?;
+        caller.require_product()?;
+        caller.product
+    };
     let now = sim.clock.now();
-    let mut state = sim.state();
+    let mut state = sim.state_at(index);
     product(&req, &state)?;
     // The API maps caps to lower case; ids need not be e-mail addresses.
     let username = params
@@ -49,8 +51,9 @@ pub(crate) async fn list_customers(
     sim: web::Data<Shared>,
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
-    authenticate(&sim, &req, &params)?.require_product()?;
-    let state = sim.state();
+    let caller = authenticate(&sim, &req, &params)?;
+    caller.require_product()?;
+    let state = sim.state_at(caller.product);
     let product_id = product(&req, &state)?;
     let customers: Vec<_> = state.customers().collect();
     let (range, total_pages) = page(&params, customers.len());
@@ -87,8 +90,9 @@ pub(crate) async fn delete_customer(
     sim: web::Data<Shared>,
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
-    authenticate(&sim, &req, &params)?.require_product()?;
-    let mut state = sim.state();
+    let caller = authenticate(&sim, &req, &params)?;
+    caller.require_product()?;
+    let mut state = sim.state_at(caller.product);
     product(&req, &state)?;
     let username = path(&req, "customer").to_lowercase();
     if !state.delete_customer(&username) {
@@ -104,8 +108,9 @@ pub(crate) async fn update_customer(
     sim: web::Data<Shared>,
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
-    authenticate(&sim, &req, &params)?.require_product()?;
-    let mut state = sim.state();
+    let caller = authenticate(&sim, &req, &params)?;
+    caller.require_product()?;
+    let mut state = sim.state_at(caller.product);
     product(&req, &state)?;
     let username = path(&req, "customer").to_lowercase();
     let password = params

@@ -83,7 +83,7 @@ pub(crate) async fn list_devices(
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
-    let state = sim.state();
+    let state = sim.state_at(caller.product);
     let mut devices: Vec<&Device> = state
         .devices
         .iter()
@@ -104,8 +104,9 @@ pub(crate) async fn list_product_devices(
     sim: web::Data<Shared>,
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
-    authenticate(&sim, &req, &params)?.require_product()?;
-    let state = sim.state();
+    let caller = authenticate(&sim, &req, &params)?;
+    caller.require_product()?;
+    let state = sim.state_at(caller.product);
     product(&req, &state)?;
     let contains = |value: &str, key: &str| {
         params
@@ -165,7 +166,7 @@ pub(crate) async fn get_device(
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
-    let state = sim.state();
+    let state = sim.state_at(caller.product);
     let product_view = product_route(&req, &state)?;
     let device = state
         .visible(&caller.principal, &path(&req, "id"))
@@ -185,7 +186,7 @@ pub(crate) async fn claim_device(
         return Err(SimError::PermissionDenied);
     };
     let id = params.get("id").unwrap_or_default();
-    let mut state = sim.state();
+    let mut state = sim.state_at(caller.product);
     let user_id = state.customer_id(&username).unwrap_or_default().to_owned();
     match state.claim(&id, &username) {
         Ok(device) => Ok(HttpResponse::Ok().json(json!({
@@ -222,7 +223,7 @@ pub(crate) async fn unclaim_device(
     expect_name(&req, "owner")?;
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
-    let mut state = sim.state();
+    let mut state = sim.state_at(caller.product);
     if product_route(&req, &state)? {
         caller.require_product()?;
     }
@@ -242,9 +243,10 @@ pub(crate) async fn import_devices(
     sim: web::Data<Shared>,
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
-    authenticate(&sim, &req, &params)?.require_product()?;
+    let caller = authenticate(&sim, &req, &params)?;
+    caller.require_product()?;
     let now = sim.clock.now();
-    let mut state = sim.state();
+    let mut state = sim.state_at(caller.product);
     product(&req, &state)?;
     let mut ids = params.list("ids");
     ids.extend(params.get("id"));
@@ -273,8 +275,9 @@ pub(crate) async fn remove_device(
     sim: web::Data<Shared>,
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
-    authenticate(&sim, &req, &params)?.require_product()?;
-    let mut state = sim.state();
+    let caller = authenticate(&sim, &req, &params)?;
+    caller.require_product()?;
+    let mut state = sim.state_at(caller.product);
     product(&req, &state)?;
     let id = state
         .visible(&Principal::Product, &path(&req, "id"))
@@ -295,7 +298,7 @@ pub(crate) async fn ping_device(
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
     let now = sim.clock.now();
-    let mut state = sim.state();
+    let mut state = sim.state_at(caller.product);
     product_route(&req, &state)?;
     let (id, online) = state
         .visible(&caller.principal, &path(&req, "id"))
@@ -315,7 +318,7 @@ pub(crate) async fn create_claim_code(
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
-    let mut state = sim.state();
+    let mut state = sim.state_at(caller.product);
     product_route(&req, &state)?;
     let Principal::Customer(username) = caller.principal else {
         return Err(SimError::PermissionDenied);

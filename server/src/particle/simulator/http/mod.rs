@@ -25,7 +25,7 @@ use serde_json::json;
 use tokio::time::Sleep;
 
 use super::Shared;
-use super::fault::{Counted, Route};
+use super::fault::{Counted, Route, product_of};
 use super::state::State;
 use error::SimError;
 use params::Params;
@@ -197,7 +197,7 @@ where
     if route == Route::Token && req.method() == Method::POST {
         sim.count_token_request();
     }
-    let fault = sim.faults().take_http(route);
+    let fault = sim.faults().take_http(route, product_of(req.path()));
     match fault {
         None | Some(Counted::TokenExpired) => Box::pin(service.call(req)),
         Some(Counted::Hang) => Box::pin(std::future::pending()),

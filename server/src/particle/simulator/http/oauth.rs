@@ -89,8 +89,8 @@ pub(crate) async fn token(
         ));
     }
     let now = sim.clock.now();
-    let mut state = sim.state();
-    credentials.check(&state)?;
+    let index = credentials.check(&sim)?;
+    let mut state = sim.state_at(index);
     let lifetime = lifetime(&params, now)?;
     let minted = match grant_type.as_str() {
         "client_credentials" => {
@@ -190,7 +190,7 @@ pub(crate) async fn current_token(
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
-    let state = sim.state();
+    let state = sim.state_at(caller.product);
     let token = state
         .token(&caller.token, sim.clock.now())
         .map_err(|_| super::auth::invalid_token())?;
@@ -212,6 +212,6 @@ pub(crate) async fn revoke_current_token(
 ) -> Result<HttpResponse, SimError> {
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
-    sim.state().revoke(&caller.token);
+    sim.state_at(caller.product).revoke(&caller.token);
     Ok(HttpResponse::Ok().json(json!({ "ok": true })))
 }

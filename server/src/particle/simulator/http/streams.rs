@@ -23,7 +23,7 @@ pub(crate) async fn open_stream(
     let caller = authenticate(&sim, &req, &params)?;
     let prefix = percent_decode(req.match_info().get("prefix").unwrap_or_default());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut state = sim.state();
+    let mut state = sim.state_at(caller.product);
     let product_view = product_route(&req, &state)?;
     let scope = if req.match_info().get("id").is_some() {
         let device = state
@@ -64,7 +64,7 @@ pub(crate) async fn publish_event(
     let params = Params::parse(&req, &body)?;
     let caller = authenticate(&sim, &req, &params)?;
     let now = sim.clock.now();
-    let mut state = sim.state();
+    let mut state = sim.state_at(caller.product);
     if product_route(&req, &state)? {
         caller.require_product()?;
     }

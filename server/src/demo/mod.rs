@@ -17,8 +17,12 @@ use crate::domain::email::Email;
 use crate::domain::password::{self, HashParams};
 use crate::domain::secrets;
 use crate::particle::secret_box::SecretBox;
-use crate::particle::simulator::SimulatorHandle;
+use crate::particle::simulator::{SimProduct, SimulatorHandle};
 use crate::store;
+
+mod simple_auth;
+
+pub use simple_auth::{DEMO_CUSTOMER, DEMO_CUSTOMER_PASSWORD, simple_auth_family};
 
 /// What a catalog entry asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,12 +91,34 @@ pub async fn register_product(
     sim: &SimulatorHandle,
     secrets: &SecretBox,
 ) -> anyhow::Result<Uuid> {
+    let product = SimProduct {
+        id: sim.product_id,
+        slug: sim.product_slug.clone(),
+        client_id: sim.client_id.clone(),
+        client_secret: sim.client_secret.clone(),
+        devices: Vec::new(),
+    };
+    register(writer, &sim.base_url, &product, "Pump controller", secrets).await
+}
+
+/// Registers (or refreshes the credentials of) one product of the simulated cloud at
+/// `base_url`, with the pump controller's catalog; returns its id.
+///
+/// # Errors
+/// Database failures.
+pub async fn register(
+    writer: &Writer,
+    base_url: &str,
+    sim: &SimProduct,
+    name: &str,
+    secrets: &SecretBox,
+) -> anyhow::Result<Uuid> {
     let now = Utc::now();
     let sealed = secrets.seal(&sim.client_secret)?;
     let mut txn = writer.begin().await?;
     let db = &*txn;
     let existing = particle_product::Entity::find()
-        .filter(particle_product::Column::ParticleId.eq(sim.product_id))
+        .filter(particle_product::Column::ParticleId.eq(sim.id))
         .one(db)
         .await?;
     let actions = PUMP_CATALOG
@@ -101,19 +127,19 @@ pub async fn register_product(
         .collect();
     if let Some(p) = existing {
         let id = p.id;
-        let url = Some(sim.base_url.clone());
+        let url = Some(base_url.to_owned());
         store::products::set_credentials(db, p, sim.client_id.clone(), sealed, url, now).await?;
         txn.change(Change::Product { id, actions });
         txn.commit().await?;
         return Ok(id);
     }
     let new = store::products::NewProduct {
-        particle_id: sim.product_id,
-        slug: Some(sim.product_slug.clone()),
-        name: "Pump controller".into(),
+        particle_id: sim.id,
+        slug: Some(sim.slug.clone()),
+        name: name.into(),
         platform_id: Some(32),
         mode: ProductMode::ProductToken,
-        api_base_url: Some(sim.base_url.clone()),
+        api_base_url: Some(base_url.to_owned()),
         oauth_client_id: sim.client_id.clone(),
         oauth_client_secret_enc: sealed,
     };
