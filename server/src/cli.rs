@@ -150,6 +150,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             "These passwords are shown once; use \"forgot password\" (emails land in data/mail)."
         );
     }
+    if app.simulator().is_some() {
+        println!(
+            "Simple-auth customer of both pump products (signs in at the simulated cloud): {} / {:?}; \
+             its app's \"forgot password\": POST /api/v1/simple-auth/30302/password/forgot",
+            crate::demo::DEMO_CUSTOMER,
+            crate::demo::DEMO_CUSTOMER_PASSWORD
+        );
+    }
     println!("Dashboard: {}/", app.public_url());
     tracing::info!(port = app.port(), "fleetwarden listening");
     app.run_until_signalled().await.context("HTTP server")?;
