@@ -35,6 +35,52 @@ pub struct Settings {
     pub particle: ParticleSettings,
     /// Device history: the event stream's ingest and how long events are kept.
     pub history: HistorySettings,
+    /// The metrics listener.
+    pub metrics: MetricsSettings,
+    /// What readiness asks of this instance beyond a database that answers.
+    pub health: HealthSettings,
+}
+
+/// Prometheus metrics, on a listener of their own so they are never exposed with the API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// Serve `GET /metrics`.
+    pub enabled: bool,
+    /// Address of the metrics listener.
+    pub host: String,
+    /// Its port; `0` picks a free one.
+    pub port: u16,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            host: "127.0.0.1".into(),
+            port: 9898,
+        }
+    }
+}
+
+/// Readiness.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HealthSettings {
+    /// Change-log entries this instance may be behind before it says it isn't ready.
+    pub max_change_lag: i64,
+    /// Seconds an instance stays unready after the audit writer diverted a record the
+    /// database refused for good.
+    pub diverted_unready_secs: i64,
+}
+
+impl Default for HealthSettings {
+    fn default() -> Self {
+        Self {
+            max_change_lag: 100,
+            diverted_unready_secs: 60,
+        }
+    }
 }
 
 /// Device history.

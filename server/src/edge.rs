@@ -183,6 +183,34 @@ pub fn is_timeout(err: &PayloadError) -> bool {
     matches!(err, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
 }
 
+/// Counts the request and its latency for the metrics, by route template (`/api/v1/devices/{id}`,
+/// never the id itself, so the series stay few), method and status. Paths no route matches
+/// share the label `unmatched`.
+///
+/// # Errors
+/// The inner service's.
+pub async fn measure(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !crate::metrics::on() {
+        return next.call(req).await;
+    }
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let result = next.call(req).await;
+    let (route, status) = match &result {
+        Ok(res) => (
+            res.request().match_pattern(),
+            res.response().status().as_u16(),
+        ),
+        Err(err) => (None, err.as_response_error().status_code().as_u16()),
+    };
+    let route = route.unwrap_or_else(|| "unmatched".to_owned());
+    crate::metrics::http_request(&route, method.as_str(), status, started.elapsed());
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,8 @@ const LIVE_BACKLOG: usize = 4_096;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener, when `metrics.enabled`: its port and server.
+    metrics: Option<(u16, Server)>,
     simulator: Option<crate::particle::simulator::SimulatorHandle>,
     demo_logins: Vec<crate::demo::DemoLogin>,
     /// How people reach the server (the dashboard's address).
@@ -136,6 +138,7 @@ impl Application {
             instance: uuid::Uuid::new_v4(),
             live: tokio::sync::broadcast::channel(LIVE_BACKLOG).0,
             recent_reads: Default::default(),
+            diverts: Default::default(),
         });
         tokio::spawn(crate::billing::invoices::close_every_hour(state.clone()));
         tokio::spawn(crate::accounts::customer_updates::retry_forever(
@@ -145,6 +148,11 @@ impl Application {
         crate::history::relay::spawn(state.clone());
         crate::history::retention::spawn(state.clone());
         let kept_state = state.clone();
+        let metrics = if state.settings.metrics.enabled {
+            Some(metrics_server(&state)?)
+        } else {
+            None
+        };
         let document = web::Data::new(openapi::Document::build());
         let route_table = web::Data::new(document.routes.clone());
         let proxies = web::Data::new(
@@ -173,6 +181,7 @@ impl Application {
                 // Client-side routes load the dashboard; unknown /api/ paths stay JSON 404s.
                 .default_service(web::to(openapi::fallback))
                 .wrap(actix_web::middleware::from_fn(edge::check_request))
+                .wrap(actix_web::middleware::from_fn(edge::measure))
                 .wrap(TracingLogger::<telemetry::RequestSpan>::new())
         })
         .workers(workers)
@@ -186,6 +195,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics,
             simulator,
             demo_logins,
             public_url,
@@ -232,6 +242,11 @@ impl Application {
         self.port
     }
 
+    /// The metrics listener's port, when `metrics.enabled`.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// A handle to stop the server.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
@@ -242,7 +257,16 @@ impl Application {
     /// # Errors
     /// The server failed while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // The metrics listener stops with the API's server.
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let served = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         if let Err(err) = self.changes.leave().await {
             tracing::warn!(error = %err, "could not leave the change log's readers");
         }
@@ -279,6 +303,46 @@ impl Application {
         });
         self.run_until_stopped().await
     }
+}
+
+/// The metrics listener (`metrics.host:metrics.port`): `GET /metrics` only, one worker.
+fn metrics_server(state: &web::Data<AppState>) -> anyhow::Result<(u16, Server)> {
+    let settings = &state.settings.metrics;
+    let handle = crate::metrics::install().context("installing the metrics recorder")?;
+    let listener = TcpListener::bind((settings.host.as_str(), settings.port)).with_context(|| {
+        format!(
+            "cannot listen on metrics.host:metrics.port (FW_METRICS__HOST, FW_METRICS__PORT) = {}:{}",
+            settings.host, settings.port
+        )
+    })?;
+    let port = listener
+        .local_addr()
+        .context("reading the metrics address")?
+        .port();
+    // Histograms are drained at each scrape; between scrapes, every few seconds.
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let (state, handle) = (state.clone(), web::Data::new(handle));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(handle.clone())
+            .configure(routes::metrics::configure)
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)
+    .context("starting the metrics listener")?
+    .run();
+    tracing::info!(port, "metrics listening");
+    Ok((port, server))
 }
 
 async fn shutdown_signal() {

@@ -51,6 +51,8 @@ pub struct AppState {
     /// This instance, among the deployment's (random at each start): tells its own live
     /// announcements from the others'.
     pub instance: uuid::Uuid,
+    /// When the audit writer was last seen diverting a record (readiness).
+    pub diverts: crate::audit::DivertWatch,
     /// Device events as they are taken in, here or by another instance, for every live stream
     /// of this instance.
     pub live: tokio::sync::broadcast::Sender<crate::domain::history::LiveEvent>,

@@ -297,6 +297,43 @@ async fn refuse_poisoned_records(db: &sea_orm::DatabaseConnection) {
 }
 
 #[tokio::test]
+async fn a_diverted_record_makes_the_instance_unready_for_a_while() {
+    // Arrange
+    let (app, fleet, _admin, tech) =
+        with_boston_techs_and(|s| s.health.diverted_unready_secs = 60).await;
+    let pump = &fleet.boston_devices[0];
+    refuse_poisoned_records(&app.db.conn).await;
+    let ready = || async { app.get("/health/ready").await };
+
+    // Act
+    let before = ready().await.status();
+    let call = tech
+        .post(
+            &format!("/api/v1/devices/{pump}/functions/setPressure"),
+            &json!({ "arg": "6.66" }),
+        )
+        .await;
+    let after = ready().await;
+    let (after_status, after_body) = (after.status(), after.text().await.unwrap());
+    app.clock.advance(chrono::Duration::seconds(61));
+    let later = ready().await.status();
+
+    // Assert
+    assert_eq!(before, 200);
+    assert_eq!(
+        call.status(),
+        200,
+        "the call is answered; its record is diverted"
+    );
+    assert_eq!(after_status, 503);
+    assert!(after_body.contains("diverted"), "{after_body}");
+    assert_eq!(
+        later, 200,
+        "ready again once no record was diverted for a minute"
+    );
+}
+
+#[tokio::test]
 async fn a_record_the_database_refuses_is_diverted_and_never_blocks_the_calls_behind_it() {
     // Arrange
     let (app, fleet, admin, tech) = with_boston_techs().await;

@@ -10,6 +10,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "parts",
         &[
             "telemetry",
+            "metrics",
             "db",
             "input",
             "error",
@@ -25,7 +26,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("shared state", &["state"]),
     (
         "services",
-        &["auth", "accounts", "tenancy", "billing", "history", "demo"],
+        &[
+            "auth", "accounts", "tenancy", "billing", "history", "health", "demo",
+        ],
     ),
     ("http", &["routes", "edge", "openapi"]),
     ("wiring", &["startup"]),

@@ -12,6 +12,7 @@ mod health;
 mod history;
 mod instances;
 mod layers;
+mod metrics;
 mod migrations;
 mod onboarding;
 mod openapi;

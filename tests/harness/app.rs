@@ -29,6 +29,8 @@ pub struct TestApp {
     pub refusals: fleetwarden_server::audit::refusals::Refusals,
     /// The instance's shared state, for running its background jobs now.
     pub state: actix_web::web::Data<fleetwarden_server::state::AppState>,
+    /// The metrics listener's port, when `metrics.enabled`.
+    pub metrics_port: Option<u16>,
     settings: Settings,
     handle: ServerHandle,
 }
@@ -129,6 +131,7 @@ async fn launch(
     let changes = app.changes();
     let refusals = app.refusals();
     let state = app.state();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
 
     #[expect(clippy::expect_used, reason = "test set-up")]
@@ -149,6 +152,7 @@ async fn launch(
         changes,
         refusals,
         state,
+        metrics_port,
         settings,
         handle,
     }

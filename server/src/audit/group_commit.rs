@@ -130,6 +130,11 @@ impl AuditWriter {
         self.health.diverted.load(Ordering::Relaxed)
     }
 
+    /// Records handed over and not yet taken by the writer.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Returns once every record queued before this call is stored.
     ///
     /// # Errors
@@ -213,8 +218,10 @@ async fn commit_until_decided(
 ) -> Result<(), DbErr> {
     let mut wait = RETRY_FIRST;
     loop {
+        let started = std::time::Instant::now();
         match commit(db, insert.clone()).await {
             Ok(()) => {
+                crate::metrics::audit_commit(started.elapsed());
                 health.failing.store(false, Ordering::Relaxed);
                 return Ok(());
             }
@@ -311,5 +318,24 @@ mod tests {
         assert!(text.contains(r#""arg":"4\u00002""#), "{text}");
         assert!(!text.contains('\0'));
         assert!(text.contains(r#""action":"device.function_call""#));
+    }
+}
+
+/// When this instance last saw the audit writer divert a record, by the server's clock:
+/// readiness asks it, each time with the count so far.
+#[derive(Debug, Default)]
+pub struct DivertWatch(std::sync::Mutex<(u64, Option<chrono::DateTime<Utc>>)>);
+
+impl DivertWatch {
+    /// Notes `diverted` (the writer's count so far) at `now`; when a diversion was last seen.
+    pub fn seen(&self, diverted: u64, now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if diverted > seen.0 {
+            *seen = (diverted, Some(now));
+        }
+        seen.1
     }
 }

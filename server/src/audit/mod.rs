@@ -9,7 +9,7 @@ mod group_commit;
 pub mod reads;
 pub mod refusals;
 pub mod retention;
-pub use group_commit::{AuditWriter, NotCaughtUp, NotWritten};
+pub use group_commit::{AuditWriter, DivertWatch, NotCaughtUp, NotWritten};
 
 /// One audit record to write.
 #[derive(Debug, Clone, Default)]

@@ -67,8 +67,23 @@ pub async fn close(
     period: Period,
     now: DateTime<Utc>,
 ) -> Result<Vec<InvoiceResponse>, TenancyError> {
+    let closed = issue(state, period, now).await;
+    match &closed {
+        Ok((_, issued)) => crate::metrics::billing_close(true, *issued),
+        Err(_) => crate::metrics::billing_close(false, 0),
+    }
+    closed.map(|(invoices, _)| invoices)
+}
+
+/// The period's invoices, and how many of them were issued now.
+async fn issue(
+    state: &AppState,
+    period: Period,
+    now: DateTime<Utc>,
+) -> Result<(Vec<InvoiceResponse>, usize), TenancyError> {
     let db = &state.db;
     let mut out = Vec::new();
+    let mut issued = 0;
     for tenant in store::billing::subscribed_between(db, period.start(), period.end()).await? {
         if let Some(row) = store::billing::invoice_for(db, tenant, period.first_day()).await? {
             out.push(response(&row));
@@ -106,6 +121,7 @@ pub async fn close(
                 })
                 .await?;
                 txn.commit().await?;
+                issued += 1;
                 out.push(wire);
             }
             Err(err)
@@ -125,7 +141,7 @@ pub async fn close(
             Err(err) => return Err(err.into()),
         }
     }
-    Ok(out)
+    Ok((out, issued))
 }
 
 /// Closes the month before `now`'s, every hour: a month is invoiced within the hour after it

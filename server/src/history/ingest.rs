@@ -44,6 +44,7 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
     let received_at = state.clock.now();
     let mut taken = Taken::default();
     let mut known = Vec::with_capacity(events.len());
+    let mut product_of: HashMap<String, uuid::Uuid> = HashMap::new();
     {
         let index = state.access.read().await;
         for event in events {
@@ -52,7 +53,12 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
                 continue;
             }
             match index.device(&event.device) {
-                Some(device) => known.push((device.tenant, event)),
+                Some(device) => {
+                    if crate::metrics::on() {
+                        product_of.insert(event.device.clone(), device.product);
+                    }
+                    known.push((device.tenant, event));
+                }
                 None => taken.unknown += 1,
             }
         }
@@ -123,9 +129,36 @@ pub async fn take(state: &AppState, events: Vec<CloudEvent>) -> Result<Taken, Db
     }
     relay::announce(state, &txn, &live).await?;
     txn.commit().await?;
+    measure(&live, &product_of, received_at);
     for event in live {
         // No one listening is fine.
         let _ = state.live.send(event);
     }
     Ok(taken)
+}
+
+/// The metrics of a stored batch: events per product, and how old the newest was when stored.
+fn measure(
+    stored: &[LiveEvent],
+    product_of: &HashMap<String, uuid::Uuid>,
+    received_at: DateTime<Utc>,
+) {
+    if !crate::metrics::on() {
+        return;
+    }
+    let mut per_product: HashMap<uuid::Uuid, (usize, DateTime<Utc>)> = HashMap::new();
+    for event in stored {
+        let Some(product) = product_of.get(&event.device) else {
+            continue;
+        };
+        let entry = per_product
+            .entry(*product)
+            .or_insert((0, event.published_at));
+        entry.0 += 1;
+        entry.1 = entry.1.max(event.published_at);
+    }
+    for (product, (count, newest)) in per_product {
+        let lag = (received_at - newest).to_std().unwrap_or_default();
+        crate::metrics::events_ingested(&product.to_string(), count, lag);
+    }
 }

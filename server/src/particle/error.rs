@@ -63,6 +63,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// A short name of the variant, for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::DeviceOffline => "device_offline",
+            Self::NotFound { .. } => "not_found",
+            Self::PermissionDenied => "denied",
+            Self::TokenExpired => "token_expired",
+            Self::TokenInvalid => "token_invalid",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable { .. } => "unavailable",
+            Self::BadRequest { .. } => "bad_request",
+            Self::Transport(_) => "transport",
+            Self::Decode(_) => "decode",
+        }
+    }
+
     /// Maps a non-success response to an error. Total: any status, headers and body bytes
     /// (JSON of any shape, empty, HTML, binary) give a variant, never a panic.
     pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {

@@ -106,6 +106,7 @@ impl TokenCache {
                 let mut inner = self.lock();
                 match inner.slots.get(key) {
                     Some(Slot::Ready(cached)) if cached.is_fresh(now, margin) => {
+                        crate::metrics::particle_token("hit");
                         return Ok(cached.token.clone());
                     }
                     // A closed channel is a cancelled mint whose guard has not run yet.
@@ -126,7 +127,9 @@ impl TokenCache {
             generation,
             sender: Some(sender),
         };
-        let minted = mint().await.map(|token| Cached {
+        let minted = mint().await;
+        crate::metrics::particle_token(if minted.is_ok() { "minted" } else { "failed" });
+        let minted = minted.map(|token| Cached {
             token: token.access_token,
             expires_at: token.expires_at,
             minted_at: now,

@@ -13,43 +13,42 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthResponse {
         status: HealthStatus::Ok,
         database: None,
+        change_lag: None,
+        reasons: Vec::new(),
         version: VERSION.into(),
     })
 }
 
-/// How long readiness waits for the database: a probe must answer promptly whatever the
-/// database does.
-const PING_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
-
-/// The server can do its work: the database answers (within a second).
+/// The server can do its work: the database answers, this instance has applied the change
+/// log closely enough (`health.max_change_lag`), and the audit writer commits and hasn't
+/// diverted a record lately (`health.diverted_unready_secs`). Answers within a second,
+/// whatever the database does; 503 names the reasons.
 #[utoipa::path(
     tag = "health",
     responses(
         (status = 200, description = "ready", body = HealthResponse),
-        (status = 503, description = "the database does not answer", body = HealthResponse),
+        (status = 503, description = "not ready; `reasons` says why", body = HealthResponse),
     )
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let ping = tokio::time::timeout(PING_WAIT, state.db.ping()).await;
-    match ping {
-        Ok(Ok(())) => HttpResponse::Ok().json(HealthResponse {
-            status: HealthStatus::Ok,
-            database: Some("ok".into()),
-            version: VERSION.into(),
-        }),
-        failed => {
-            let why = match failed {
-                Ok(Err(err)) => err.to_string(),
-                _ => format!("no answer within {} ms", PING_WAIT.as_millis()),
-            };
-            tracing::warn!(error = %why, "readiness: database ping failed");
-            HttpResponse::ServiceUnavailable().json(HealthResponse {
-                status: HealthStatus::Unavailable,
-                database: Some("unreachable".into()),
-                version: VERSION.into(),
-            })
-        }
+    let found = crate::health::readiness(&state).await;
+    let body = HealthResponse {
+        status: if found.ready() {
+            HealthStatus::Ok
+        } else {
+            HealthStatus::Unavailable
+        },
+        database: Some(if found.database { "ok" } else { "unreachable" }.into()),
+        change_lag: found.change_lag,
+        reasons: found.reasons.clone(),
+        version: VERSION.into(),
+    };
+    if found.ready() {
+        HttpResponse::Ok().json(body)
+    } else {
+        tracing::warn!(reasons = ?found.reasons, "not ready");
+        HttpResponse::ServiceUnavailable().json(body)
     }
 }
 
@@ -90,6 +89,7 @@ mod tests {
             instance: uuid::Uuid::nil(),
             live: tokio::sync::broadcast::channel(1).0,
             recent_reads: Default::default(),
+            diverts: Default::default(),
             particle: crate::particle::credentials::Particle {
                 client: crate::particle::client::ParticleClient::new(
                     "http://127.0.0.1:9",

@@ -39,6 +39,7 @@ pub mod families;
 pub mod health;
 pub mod history;
 pub mod me;
+pub mod metrics;
 pub mod pages;
 pub mod products;
 pub mod sharing;

@@ -33,6 +33,13 @@ pub struct HealthResponse {
     /// The database check (readiness only): `ok` or the reason it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// Change-log entries this instance has yet to apply (readiness only, when the database
+    /// said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_lag: Option<i64>,
+    /// Why the instance isn't ready, in words (readiness only; empty when ready).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
     /// The server's version.
     pub version: String,
 }

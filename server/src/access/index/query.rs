@@ -259,6 +259,25 @@ impl AccessIndex {
         self.platform_admins.contains(&user)
     }
 
+    /// How many of each kind of entry the index holds, for the metrics.
+    pub fn sizes(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("organizations", self.orgs.len()),
+            ("sites", self.sites.len()),
+            ("devices", self.device_ids.len()),
+            ("grants", self.grant_ids.len()),
+            ("roles", self.role_ids.len()),
+            (
+                "memberships",
+                self.member_of.values().map(|s| s.len()).sum(),
+            ),
+            (
+                "group_members",
+                self.group_members.values().map(|s| s.len()).sum(),
+            ),
+        ]
+    }
+
     /// Everything the index was told, sorted, without the action vocabulary: see `Snapshot`.
     pub fn snapshot(&self) -> Snapshot {
         let mut organizations: Vec<(Uuid, Uuid, Option<Uuid>)> = self
