@@ -68,8 +68,6 @@ impl Application {
         demo: bool,
     ) -> anyhow::Result<Self> {
         let mailer = Mailer::from_settings(&settings.email, &settings.brand).context("[email]")?;
-        let db = db::connect(&settings.database).await?;
-        db::migrate_up(&db).await?;
         let address = (settings.http.host.as_str(), settings.http.port);
         let listener = TcpListener::bind(address).with_context(|| {
             format!(
@@ -81,6 +79,14 @@ impl Application {
             .local_addr()
             .context("reading the bound address")?
             .port();
+        // Until the instance can serve, the port answers: live, not ready, and 503 for the
+        // rest, so an orchestrator neither kills it during long migrations nor sends it work.
+        let starting = Starting::serve(&listener)?;
+        starting.phase("connecting to the database");
+        let db = db::connect(&settings.database).await?;
+        starting.phase("applying database migrations");
+        db::migrate_up(&db).await?;
+        starting.phase("loading the access index");
         let workers = match settings.http.workers {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
@@ -188,10 +194,14 @@ impl Application {
         .max_connections(max_connections)
         .shutdown_timeout(shutdown_timeout)
         // We handle SIGTERM/SIGINT ourselves in `run_until_signalled`, the same way for both.
-        .disable_signals()
-        .listen(listener)
-        .context("starting the HTTP server")?
-        .run();
+        .disable_signals();
+        // The gate lets go of the port only now, and the real server takes it at once:
+        // connections meanwhile wait in the listen queue.
+        starting.stop().await;
+        let server = server
+            .listen(listener)
+            .context("starting the HTTP server")?
+            .run();
         Ok(Self {
             port,
             server,
@@ -302,6 +312,51 @@ impl Application {
             handle.stop(true).await;
         });
         self.run_until_stopped().await
+    }
+}
+
+/// What the port answers while the instance starts (see `Application::build_with`).
+struct Starting {
+    phase: std::sync::Arc<std::sync::Mutex<&'static str>>,
+    handle: ServerHandle,
+}
+
+impl Starting {
+    fn serve(listener: &TcpListener) -> anyhow::Result<Self> {
+        let phase = std::sync::Arc::new(std::sync::Mutex::new("starting"));
+        let shown = phase.clone();
+        let server = HttpServer::new(move || {
+            let shown = shown.clone();
+            App::new()
+                .service(routes::health::live)
+                .default_service(web::to(move |req: actix_web::HttpRequest| {
+                    let phase = *shown
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    async move { routes::health::starting(&req, phase) }
+                }))
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .listen(listener.try_clone().context("sharing the listener")?)
+        .context("starting the HTTP server")?
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Ok(Self { phase, handle })
+    }
+
+    fn phase(&self, now: &'static str) {
+        tracing::info!(phase = now, "starting");
+        *self
+            .phase
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = now;
+    }
+
+    async fn stop(self) {
+        self.handle.stop(true).await;
     }
 }
 

@@ -45,6 +45,11 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     start(TestDb::fresh().await, customise).await
 }
 
+/// A server over `db` (which may still need migrations), with settings `customise` may change.
+pub async fn spawn_app_on(db: TestDb, customise: impl FnOnce(&mut Settings)) -> TestApp {
+    start(db, customise).await
+}
+
 /// The key tests seal Particle secrets with.
 pub const TEST_SECRET_KEY: &str = "dGVzdC1rZXktZm9yLWZsZWV0d2FyZGVuLXRlc3RzISE=";
 

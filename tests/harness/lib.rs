@@ -10,8 +10,8 @@ pub mod simple_auth;
 mod smtp;
 
 pub use app::{
-    Session, TestApp, browser, spawn_app, spawn_app_with, spawn_fleet, spawn_fleet_on,
-    spawn_fleet_with,
+    Session, TestApp, browser, spawn_app, spawn_app_on, spawn_app_with, spawn_fleet,
+    spawn_fleet_on, spawn_fleet_with,
 };
 pub use db::TestDb;
 pub use smtp::{ReceivedMail, SmtpSink};

@@ -19,6 +19,26 @@ pub async fn live() -> HttpResponse {
     })
 }
 
+/// What an instance still starting answers: readiness 503 with the phase it is in, anything
+/// else 503 with `Retry-After`.
+pub fn starting(req: &actix_web::HttpRequest, phase: &str) -> HttpResponse {
+    if req.path() == "/health/ready" {
+        return HttpResponse::ServiceUnavailable().json(HealthResponse {
+            status: HealthStatus::Unavailable,
+            database: None,
+            change_lag: None,
+            reasons: vec![format!("starting: {phase}")],
+            version: VERSION.into(),
+        });
+    }
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "5"))
+        .json(serde_json::json!({
+            "error": "unavailable",
+            "message": format!("the server is starting ({phase}); try again in a few seconds"),
+        }))
+}
+
 /// The server can do its work: the database answers, this instance has applied the change
 /// log closely enough (`health.max_change_lag`), and the audit writer commits and hasn't
 /// diverted a record lately (`health.diverted_unready_secs`). Answers within a second,
