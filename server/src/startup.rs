@@ -79,11 +79,10 @@ impl Application {
             .local_addr()
             .context("reading the bound address")?
             .port();
+        let db = db::connect(&settings.database).await?;
         // Until the instance can serve, the port answers: live, not ready, and 503 for the
         // rest, so an orchestrator neither kills it during long migrations nor sends it work.
         let starting = Starting::serve(&listener)?;
-        starting.phase("connecting to the database");
-        let db = db::connect(&settings.database).await?;
         starting.phase("applying database migrations");
         db::migrate_up(&db).await?;
         starting.phase("loading the access index");
