@@ -51,7 +51,10 @@ enum Command {
     },
     /// Run the simulated Particle cloud alone; prints its connection JSON as stdout's first line.
     Simulate {
-        /// Loopback port (0 = any free port).
+        /// Address to listen on (loopback unless asked; `0.0.0.0` in a container).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port (0 = any free port).
         #[arg(long, default_value_t = 0)]
         port: u16,
         /// How many unclaimed pump controllers to seed.
@@ -118,12 +121,14 @@ pub fn run() -> anyhow::Result<()> {
             Command::CreateAdmin { email, name } => create_admin(settings, &email, name).await,
             Command::Config { .. } => Ok(()),
             Command::Simulate {
+                host,
                 port,
                 devices,
                 seed,
                 keepalive_secs,
             } => {
                 crate::particle::simulator::run_standalone(crate::particle::simulator::SimConfig {
+                    host,
                     port,
                     devices,
                     seed,

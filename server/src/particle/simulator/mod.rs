@@ -31,7 +31,9 @@ use state::State;
 /// How to start a [`Simulator`].
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Loopback port; 0 picks a free one.
+    /// Address to listen on: loopback unless asked (a container of its own needs `0.0.0.0`).
+    pub host: String,
+    /// Port; 0 picks a free one.
     pub port: u16,
     /// How many unclaimed pump controllers the product starts with.
     pub devices: usize,
@@ -85,6 +87,7 @@ pub struct SimProduct {
 impl Default for SimConfig {
     fn default() -> Self {
         Self {
+            host: "127.0.0.1".to_owned(),
             port: 0,
             devices: 4,
             seed: 0,
@@ -132,8 +135,8 @@ impl Simulator {
             })
             .collect();
         let more_products = more.iter().map(SimProduct::of).collect();
-        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
-            .with_context(|| format!("binding the simulator to 127.0.0.1:{}", config.port))?;
+        let listener = std::net::TcpListener::bind((config.host.as_str(), config.port))
+            .with_context(|| format!("binding the simulator to {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
         let shared = Arc::new(Shared {
             config,
