@@ -50,10 +50,11 @@ fn entry(ctx: &Ctx<'_>, action: &'static str, kind: &'static str, id: Uuid) -> a
 }
 
 fn color(field: &str, value: Option<&str>, default: &str) -> Result<String, TenancyError> {
-    let Some(value) = value.map(str::trim) else {
+    // As sent: the document's pattern has no room for blanks either.
+    let Some(value) = value else {
         return Ok(default.to_owned());
     };
-    if css_color(value, "") == value {
+    if !value.is_empty() && css_color(value, "") == value {
         Ok(value.to_owned())
     } else {
         Err(TenancyError::invalid(

@@ -14,10 +14,20 @@ pub struct FamilyBody {
     pub name: String,
     /// Buttons and headings, CSS hex (`#0f766e` when left out).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "#1d4ed8"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "#1d4ed8",
+            pattern = r"^#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
+        )
+    )]
     pub primary_color: Option<String>,
     /// Page background, CSS hex (`#f8fafc` when left out).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+    )]
     pub background_color: Option<String>,
     /// An absolute `https://` URL of the logo.
     #[serde(default)]
