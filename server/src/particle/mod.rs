@@ -4,6 +4,7 @@
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod route;
 pub mod secret_box;
 pub mod simulator;
 pub mod token_cache;

@@ -9,6 +9,7 @@ use rand::Rng;
 use url::{Host, Url};
 
 use super::error::{Error, redact};
+use super::route::Route;
 use crate::config::ParticleSettings;
 
 /// First retry delay unless
@@ -181,7 +182,7 @@ impl Transport {
         let started = std::time::Instant::now();
         let (client, request) = request.build_split();
         let request = request.map_err(Failure::transport)?;
-        let endpoint = endpoint_of(request.method(), request.url().path());
+        let endpoint = Route::classify(request.method().as_str(), request.url().path()).as_str();
         let answered = Self::answer(client.execute(request)).await;
         let outcome = match &answered {
             Ok(_) => "ok",
@@ -299,63 +300,5 @@ mod tests {
             assert!(third >= Duration::from_millis(400) && third <= Duration::from_millis(800));
             assert!(transport.backoff(30) <= MAX_BACKOFF);
         }
-    }
-}
-
-/// The kind of Particle endpoint a request path is, for the metrics: a few fixed names, never
-/// an id, a device or a customer.
-fn endpoint_of(method: &reqwest::Method, path: &str) -> &'static str {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let device = |rest: &[&str]| match rest {
-        [] if *method == reqwest::Method::POST => "claim",
-        [] => "devices",
-        ["events", ..] | [_, "events", ..] => "events",
-        [_] if *method == reqwest::Method::DELETE => "unclaim",
-        [_] => "device",
-        [_, "owner"] => "unclaim",
-        [_, _] if *method == reqwest::Method::POST => "function",
-        [_, _] if *method == reqwest::Method::GET => "variable",
-        _ => "device",
-    };
-    match segments.as_slice() {
-        ["oauth", "token"] => "oauth_token",
-        ["v1", "access_tokens", ..] => "access_tokens",
-        ["v1", "products", _, "customers", ..] => "customers",
-        ["v1", "products", _, "events", ..] | ["v1", "events", ..] => "events",
-        ["v1", "products", _, "device_claims"] | ["v1", "device_claims"] => "claim_code",
-        ["v1", "products", _, "devices"] => "product_devices",
-        ["v1", "products", _, "devices", rest @ ..] | ["v1", "devices", rest @ ..] => device(rest),
-        _ => "other",
-    }
-}
-
-#[cfg(test)]
-mod endpoint_tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_named_by_their_kind_never_by_an_id() {
-        let get = reqwest::Method::GET;
-        let post = reqwest::Method::POST;
-        assert_eq!(endpoint_of(&post, "/oauth/token"), "oauth_token");
-        assert_eq!(
-            endpoint_of(&get, "/v1/products/30301/customers"),
-            "customers"
-        );
-        assert_eq!(
-            endpoint_of(&get, "/v1/products/30301/devices"),
-            "product_devices"
-        );
-        assert_eq!(
-            endpoint_of(&post, "/v1/devices/abc/setPressure"),
-            "function"
-        );
-        assert_eq!(
-            endpoint_of(&get, "/v1/products/1/devices/abc/pressure"),
-            "variable"
-        );
-        assert_eq!(endpoint_of(&get, "/v1/products/1/events"), "events");
-        assert_eq!(endpoint_of(&post, "/v1/devices"), "claim");
-        assert_eq!(endpoint_of(&get, "/v1/whatever/else"), "other");
     }
 }

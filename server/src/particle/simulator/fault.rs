@@ -2,7 +2,7 @@
 //! decides which request a fault hits.
 use std::collections::{HashMap, HashSet};
 
-use actix_web::http::Method;
+pub use super::super::route::Route;
 
 /// A misbehaviour to inject, with the shape the real cloud gives it (reference §8).
 ///
@@ -76,87 +76,6 @@ pub enum Fault {
         /// The counted fault (possibly itself limited to a route).
         fault: Box<Fault>,
     },
-}
-
-/// The kinds of Particle API route, for [`Fault::OnRoute`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Route {
-    /// `POST /oauth/token`.
-    Token,
-    /// `/v1/access_tokens/…`.
-    AccessTokens,
-    /// `/v1/products/:pid/customers…`.
-    Customers,
-    /// Claiming (`POST /v1/devices`) and claim codes.
-    Claim,
-    /// Unclaiming (`DELETE /v1/devices/:id`) and releasing from a customer
-    /// (`DELETE /v1/products/:pid/devices/:id/owner`): apart from claims so a test can fail
-    /// the claim that follows a successful unclaim.
-    Unclaim,
-    /// Listing, inspecting, importing, removing and pinging devices.
-    Devices,
-    /// `POST /v1/[products/:pid/]devices/:id/:function`.
-    Function,
-    /// `GET /v1/[products/:pid/]devices/:id/:variable`.
-    Variable,
-    /// Opening an event stream.
-    Events,
-    /// Publishing an event.
-    Publish,
-    /// Anything else (unknown routes).
-    Other,
-}
-
-/// The numeric product id of a `/v1/products/:pid/…` path.
-pub(crate) fn product_of(path: &str) -> Option<i64> {
-    let mut segments = path.trim_matches('/').split('/');
-    match (segments.next(), segments.next(), segments.next()) {
-        (Some("v1"), Some("products"), Some(pid)) => pid.parse().ok(),
-        _ => None,
-    }
-}
-
-impl Route {
-    /// Which kind of route a request is, from its method and path alone.
-    pub fn classify(method: &Method, path: &str) -> Self {
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let get = method == Method::GET;
-        match segments.as_slice() {
-            ["oauth", "token"] => Self::Token,
-            ["v1", "access_tokens", ..] => Self::AccessTokens,
-            ["v1", "device_claims"] => Self::Claim,
-            ["v1", "products", _, "customers", ..] => Self::Customers,
-            ["v1", "products", _, "device_claims"] => Self::Claim,
-            ["v1", "products", _, "events", ..] => Self::events(get),
-            ["v1", "products", _, "devices", rest @ ..] => Self::device_route(method, rest, true),
-            ["v1", "devices", rest @ ..] => match rest {
-                [] if method == Method::POST => Self::Claim,
-                ["events", ..] => Self::events(get),
-                _ => Self::device_route(method, rest, false),
-            },
-            _ => Self::Other,
-        }
-    }
-
-    fn events(get: bool) -> Self {
-        if get { Self::Events } else { Self::Publish }
-    }
-
-    /// `rest` is what follows `devices/`.
-    fn device_route(method: &Method, rest: &[&str], product: bool) -> Self {
-        let delete = *method == Method::DELETE;
-        match rest {
-            // DELETE /v1/devices/:id unclaims; the product form removes from the product.
-            [_] if delete && !product => Self::Unclaim,
-            [] | [_] => Self::Devices,
-            [_, "ping"] if *method == Method::PUT => Self::Devices,
-            [_, "owner"] => Self::Unclaim,
-            [_, "events", ..] => Self::Events,
-            [_, _] if *method == Method::POST => Self::Function,
-            [_, _] if *method == Method::GET => Self::Variable,
-            _ => Self::Other,
-        }
-    }
 }
 
 /// A counted fault that the HTTP layer acts on.
@@ -282,47 +201,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_are_classified_from_method_and_path() {
-        let cases = [
-            (Method::POST, "/oauth/token", Route::Token),
-            (
-                Method::GET,
-                "/v1/access_tokens/current",
-                Route::AccessTokens,
-            ),
-            (Method::POST, "/v1/products/7/customers", Route::Customers),
-            (Method::POST, "/v1/devices", Route::Claim),
-            (Method::GET, "/v1/devices", Route::Devices),
-            (Method::DELETE, "/v1/devices/abc", Route::Unclaim),
-            (
-                Method::DELETE,
-                "/v1/products/7/devices/abc/owner",
-                Route::Unclaim,
-            ),
-            (Method::DELETE, "/v1/products/7/devices/abc", Route::Devices),
-            (Method::POST, "/v1/devices/abc/ping", Route::Function),
-            (Method::GET, "/v1/devices/abc", Route::Devices),
-            (Method::POST, "/v1/products/7/devices", Route::Devices),
-            (Method::PUT, "/v1/devices/abc/ping", Route::Devices),
-            (Method::POST, "/v1/devices/abc/start", Route::Function),
-            (
-                Method::GET,
-                "/v1/products/7/devices/abc/pressure",
-                Route::Variable,
-            ),
-            (Method::GET, "/v1/devices/events", Route::Events),
-            (Method::GET, "/v1/devices/events/pump", Route::Events),
-            (Method::GET, "/v1/devices/abc/events/", Route::Events),
-            (Method::GET, "/v1/products/7/events", Route::Events),
-            (Method::POST, "/v1/products/7/events", Route::Publish),
-            (Method::GET, "/v2/nothing", Route::Other),
-        ];
-        for (method, path, expected) in cases {
-            assert_eq!(Route::classify(&method, path), expected, "{method} {path}");
-        }
-    }
-
-    #[test]
     fn counted_faults_are_used_in_order_and_then_forgotten() {
         // Arrange
         let mut book = FaultBook::default();
@@ -371,7 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn a_product_limited_fault_skips_other_products_and_paths_without_one() {
+    fn a_product_limited_fault_skips_other_products_and_requests_without_one() {
         // Arrange
         let mut book = FaultBook::default();
         book.add(Fault::OnProduct {
@@ -386,11 +264,6 @@ mod tests {
         });
 
         // Act + Assert
-        assert_eq!(
-            product_of("/v1/products/30302/customers/a%40b.c"),
-            Some(30_302)
-        );
-        assert_eq!(product_of("/v1/devices/abc"), None);
         assert!(book.take_http(Route::Customers, Some(30_301)).is_none());
         assert!(book.take_http(Route::Customers, None).is_none());
         assert!(book.take_http(Route::Devices, Some(30_302)).is_none());

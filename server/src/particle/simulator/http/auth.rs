@@ -6,8 +6,8 @@ use actix_web::http::header::AUTHORIZATION;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::super::super::route::{Route, product_of};
 use super::super::Shared;
-use super::super::fault::{Route, product_of};
 use super::super::state::{Principal, State, TokenProblem};
 use super::error::SimError;
 use super::params::{BodyKind, Params};
@@ -49,7 +49,7 @@ pub(crate) fn authenticate(
         Err(TokenProblem::Expired) => return Err(expired_token()),
     };
     if sim.faults().take_token_expired(
-        Route::classify(req.method(), req.path()),
+        Route::classify(req.method().as_str(), req.path()),
         product_of(req.path()),
     ) {
         return Err(expired_token());

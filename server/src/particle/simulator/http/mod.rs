@@ -24,8 +24,9 @@ use actix_web::{HttpRequest, HttpResponse, Resource};
 use serde_json::json;
 use tokio::time::Sleep;
 
+use super::super::route::{Route, product_of};
 use super::Shared;
-use super::fault::{Counted, Route, product_of};
+use super::fault::Counted;
 use super::state::State;
 use error::SimError;
 use params::Params;
@@ -193,7 +194,7 @@ where
     let Some(sim) = req.app_data::<web::Data<Shared>>().cloned() else {
         return Box::pin(service.call(req));
     };
-    let route = Route::classify(req.method(), req.path());
+    let route = Route::classify(req.method().as_str(), req.path());
     if route == Route::Token && req.method() == Method::POST {
         sim.count_token_request();
     }
