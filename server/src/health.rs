@@ -15,8 +15,6 @@ const DATABASE_WAIT: Duration = Duration::from_millis(800);
 /// What readiness found.
 #[derive(Debug, Clone, Default)]
 pub struct Readiness {
-    /// The database answered.
-    pub database: bool,
     /// Change-log entries not applied yet, when the database said.
     pub change_lag: Option<i64>,
     /// Why not ready, in words; empty when ready.
@@ -27,6 +25,11 @@ impl Readiness {
     /// Ready to take traffic.
     pub fn ready(&self) -> bool {
         self.reasons.is_empty()
+    }
+
+    /// The database answered (it said how far behind this instance is).
+    pub fn database(&self) -> bool {
+        self.change_lag.is_some()
     }
 }
 
@@ -58,10 +61,11 @@ async fn change_lag(state: &AppState) -> Option<i64> {
 
 /// Checks the database, the change log and the audit writer.
 pub async fn readiness(state: &AppState) -> Readiness {
-    let mut found = Readiness::default();
-    found.change_lag = change_lag(state).await;
-    found.database = found.change_lag.is_some();
-    if !found.database {
+    let mut found = Readiness {
+        change_lag: change_lag(state).await,
+        reasons: Vec::new(),
+    };
+    if !found.database() {
         found.reasons.push(format!(
             "the database did not answer within {} ms",
             DATABASE_WAIT.as_millis()

@@ -359,6 +359,14 @@ impl Starting {
     }
 }
 
+impl Drop for Starting {
+    /// A start that fails part-way leaves nothing answering on the port (sent at once; a
+    /// second stop after [`Starting::stop`] changes nothing).
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
 /// The metrics listener (`metrics.host:metrics.port`): `GET /metrics` only, one worker.
 fn metrics_server(state: &web::Data<AppState>) -> anyhow::Result<(u16, Server)> {
     let settings = &state.settings.metrics;

@@ -265,6 +265,9 @@ fn refused(message: &str) -> AccountError {
     AccountError::invalid("link", message)
 }
 
+const UNKNOWN: &str = "is not a valid reset link; ask for a new one in the app.";
+const USED: &str = "was used already, or a newer one was sent; use the newest email or ask for a new link in the app.";
+
 /// The family and email of a usable link.
 ///
 /// # Errors
@@ -283,18 +286,16 @@ async fn usable(
 ) -> Result<(product_family::Model, entity::customer_reset_token::Model), AccountError> {
     let stored = store::customer_resets::find_token(&state.db, &secrets::hash(token.trim()))
         .await?
-        .ok_or_else(|| refused("is not a valid reset link; ask for a new one in the app."))?;
+        .ok_or_else(|| refused(UNKNOWN))?;
     if stored.used_at.is_some() {
-        return Err(refused(
-            "was used already, or a newer one was sent; use the newest email or ask for a new link in the app.",
-        ));
+        return Err(refused(USED));
     }
     if stored.expires_at <= state.clock.now() {
         return Err(refused("has expired; ask for a new one in the app."));
     }
     let family = store::families::find(&state.db, stored.family_id)
         .await?
-        .ok_or_else(|| refused("is not a valid reset link; ask for a new one in the app."))?;
+        .ok_or_else(|| refused(UNKNOWN))?;
     Ok((family, stored))
 }
 
@@ -332,9 +333,7 @@ pub async fn reset(
     let txn = state.writer.begin().await?;
     // Conditional update: of two submits racing with one link, only one gets here.
     if !store::customer_resets::consume_token(&*txn, stored.id, now).await? {
-        return Err(refused(
-            "was used already, or a newer one was sent; use the newest email or ask for a new link in the app.",
-        ));
+        return Err(refused(USED));
     }
     let change =
         store::customer_resets::insert_change(&*txn, family.id, &stored.email, sealed, &ids, now)

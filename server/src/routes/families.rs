@@ -93,16 +93,23 @@ fn origin_of(req: &HttpRequest) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Lets the browser page at `origin` read the answer, when the family allows that origin.
-fn allow(response: &mut HttpResponse, target: &Target, origin: Option<&str>) {
+/// The request's origin when the family allows it; `Err` for another site's page. Same-origin
+/// pages and native apps send none, and are fine.
+fn checked_origin(req: &HttpRequest, target: &Target) -> Result<Option<String>, ()> {
+    match origin_of(req) {
+        None => Ok(None),
+        Some(origin) if customer_reset::origins(&target.family).contains(&origin) => {
+            Ok(Some(origin))
+        }
+        Some(_) => Err(()),
+    }
+}
+
+/// Lets the browser page at `origin` (one the family allows) read the answer.
+fn allow(response: &mut HttpResponse, origin: Option<&str>) {
     let headers = response.headers_mut();
     headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-    let allowed = origin.filter(|o| {
-        customer_reset::origins(&target.family)
-            .iter()
-            .any(|a| a == o)
-    });
-    if let Some(value) = allowed.and_then(|o| HeaderValue::from_str(o).ok()) {
+    if let Some(value) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
     }
 }
@@ -131,18 +138,12 @@ pub async fn customer_forgot(
     let target = customer_reset::target(&state, &product)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let origin = origin_of(&req);
+    let origin = checked_origin(&req, &target).map_err(|()| ApiError::Forbidden)?;
     let answer = |result: Result<HttpResponse, ApiError>| {
         let mut response = result.unwrap_or_else(|err| err.error_response());
-        allow(&mut response, &target, origin.as_deref());
+        allow(&mut response, origin.as_deref());
         response
     };
-    if let Some(origin) = &origin
-        && !customer_reset::origins(&target.family).contains(origin)
-    {
-        // Same-origin pages and native apps are fine; another site's page is not.
-        return Err(ApiError::Forbidden);
-    }
     let email = body.into_inner().email;
     if email.chars().count() > crate::domain::email::MAX_LEN {
         return Ok(answer(Err(ApiError::invalid(
@@ -181,12 +182,10 @@ pub async fn customer_forgot_preflight(
     let Some(target) = customer_reset::target(&state, &product).await? else {
         return Ok(response);
     };
-    let origin = origin_of(&req);
-    allow(&mut response, &target, origin.as_deref());
-    if response
-        .headers()
-        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
-    {
+    // Another site's page gets an answer without any allowance.
+    let origin = checked_origin(&req, &target).unwrap_or(None);
+    allow(&mut response, origin.as_deref());
+    if origin.is_some() {
         let headers = response.headers_mut();
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,

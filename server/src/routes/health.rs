@@ -1,5 +1,5 @@
 //! Liveness and readiness probes for load balancers and orchestrators.
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, ResponseError, get, web};
 use fleetwarden_wire::health::{HealthResponse, HealthStatus};
 
 use crate::state::AppState;
@@ -31,12 +31,10 @@ pub fn starting(req: &actix_web::HttpRequest, phase: &str) -> HttpResponse {
             version: VERSION.into(),
         });
     }
-    HttpResponse::ServiceUnavailable()
-        .insert_header(("Retry-After", "5"))
-        .json(serde_json::json!({
-            "error": "unavailable",
-            "message": format!("the server is starting ({phase}); try again in a few seconds"),
-        }))
+    crate::error::ApiError::Unavailable(format!(
+        "the server is starting ({phase}); try again in a few seconds"
+    ))
+    .error_response()
 }
 
 /// The server can do its work: the database answers, this instance has applied the change
@@ -59,7 +57,14 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         } else {
             HealthStatus::Unavailable
         },
-        database: Some(if found.database { "ok" } else { "unreachable" }.into()),
+        database: Some(
+            if found.database() {
+                "ok"
+            } else {
+                "unreachable"
+            }
+            .into(),
+        ),
         change_lag: found.change_lag,
         reasons: found.reasons.clone(),
         version: VERSION.into(),

@@ -88,8 +88,13 @@ fn message_of(err: AccountError) -> String {
     }
 }
 
+/// A refusal, announced to screen readers.
+fn alert(message: &str) -> String {
+    format!("<p class=\"error\" role=\"alert\">{}</p>", escape(message))
+}
+
 fn password_fields(token: &str, error: Option<&str>, with_name: bool) -> String {
-    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)));
+    let error = error.map(alert);
     let name = if with_name {
         "<label for=\"display_name\">Your name</label>\
          <input id=\"display_name\" name=\"display_name\" autocomplete=\"name\">"
@@ -175,11 +180,7 @@ async fn invite_form(
             };
             page(brand, "Accept the invitation", &format!("{intro}{form}"))
         }
-        Err(err) => page(
-            brand,
-            "Invitation",
-            &format!("<p class=\"error\">{}</p>", escape(&message_of(err))),
-        ),
+        Err(err) => page(brand, "Invitation", &alert(&message_of(err))),
     }
 }
 
@@ -214,7 +215,8 @@ async fn invite_submit(
     }
 }
 
-/// The family's brand, or the deployment's for a link that names no family.
+/// The brand of the family a link belongs to (used or not), or the deployment's for a link
+/// that names no family: for pages about a link the service refused.
 async fn customer_brand(state: &AppState, token: &str) -> BrandSettings {
     match customer_reset::link_family(state, token).await {
         Ok(Some(family)) => customer_reset::brand(&family),
@@ -230,9 +232,9 @@ async fn customer_reset_form(
     query: Option<web::Query<TokenQuery>>,
 ) -> HttpResponse {
     let token = token_of(query);
-    let brand = customer_brand(&state, &token).await;
     match customer_reset::check_link(&state, &token).await {
-        Ok((_, email)) => {
+        Ok((family, email)) => {
+            let brand = customer_reset::brand(&family);
             let intro = format!(
                 "<p>For <strong>{}</strong>. The new password works in every {} app.</p>",
                 escape(&email),
@@ -241,14 +243,10 @@ async fn customer_reset_form(
             let fields = password_fields(&token, None, false);
             page(&brand, CHOOSE, &format!("{intro}{fields}"))
         }
-        Err(err) => page(
-            &brand,
-            CHOOSE,
-            &format!(
-                "<p class=\"error\" role=\"alert\">{}</p>",
-                escape(&link_message(err))
-            ),
-        ),
+        Err(err) => {
+            let brand = customer_brand(&state, &token).await;
+            page(&brand, CHOOSE, &alert(&link_message(err)))
+        }
     }
 }
 
@@ -259,46 +257,42 @@ async fn customer_reset_submit(
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    let brand = customer_brand(&state, &form.token).await;
     if form.password != form.confirm {
+        let brand = customer_brand(&state, &form.token).await;
         let fields = password_fields(&form.token, Some("The two passwords differ."), false);
         return page(&brand, CHOOSE, &fields);
     }
-    match customer_reset::reset(&state, &form.token, form.password, &client).await {
-        Ok((_, outcome)) => {
-            let mut body = String::new();
-            if !outcome.done.is_empty() {
-                body.push_str(&format!(
-                    "<p>Your new password works now in: <strong>{}</strong>. Sign in to the app with it.</p>",
-                    escape(&outcome.done.join(", "))
-                ));
+    let (family, outcome) =
+        match customer_reset::reset(&state, &form.token, form.password, &client).await {
+            Ok(done) => done,
+            Err(err) => {
+                let brand = customer_brand(&state, &form.token).await;
+                let body = if is_link_error(&err) {
+                    alert(&link_message(err))
+                } else {
+                    password_fields(&form.token, Some(&message_of(err)), false)
+                };
+                return page(&brand, CHOOSE, &body);
             }
-            if !outcome.waiting.is_empty() {
-                body.push_str(&format!(
-                    "<p role=\"status\">Not done yet in: <strong>{}</strong>. We keep trying and email you \
-                     once the new password works everywhere; there is nothing else to do.</p>",
-                    escape(&outcome.waiting.join(", "))
-                ));
-            }
-            if body.is_empty() {
-                body.push_str("<p>Your password is changed.</p>");
-            }
-            page(&brand, "Password changed", &body)
-        }
-        Err(err @ AccountError::Invalid(_)) if is_link_error(&err) => page(
-            &brand,
-            CHOOSE,
-            &format!(
-                "<p class=\"error\" role=\"alert\">{}</p>",
-                escape(&link_message(err))
-            ),
-        ),
-        Err(err) => page(
-            &brand,
-            CHOOSE,
-            &password_fields(&form.token, Some(&message_of(err)), false),
-        ),
+        };
+    let mut body = String::new();
+    if !outcome.done.is_empty() {
+        body.push_str(&format!(
+            "<p>Your new password works now in: <strong>{}</strong>. Sign in to the app with it.</p>",
+            escape(&outcome.done.join(", "))
+        ));
     }
+    if !outcome.waiting.is_empty() {
+        body.push_str(&format!(
+            "<p role=\"status\">Not done yet in: <strong>{}</strong>. We keep trying and email you \
+             once the new password works everywhere; there is nothing else to do.</p>",
+            escape(&outcome.waiting.join(", "))
+        ));
+    }
+    if body.is_empty() {
+        body.push_str("<p>Your password is changed.</p>");
+    }
+    page(&customer_reset::brand(&family), "Password changed", &body)
 }
 
 fn is_link_error(err: &AccountError) -> bool {
