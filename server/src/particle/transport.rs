@@ -179,16 +179,21 @@ impl Transport {
     }
 
     async fn attempt(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, Failure> {
-        let started = std::time::Instant::now();
         let (client, request) = request.build_split();
         let request = request.map_err(Failure::transport)?;
-        let endpoint = Route::classify(request.method().as_str(), request.url().path()).as_str();
+        // Classified and timed only while metrics are recorded: device calls pass here.
+        let measured = crate::metrics::on().then(|| {
+            let route = Route::classify(request.method().as_str(), request.url().path());
+            (route.as_str(), std::time::Instant::now())
+        });
         let answered = Self::answer(client.execute(request)).await;
-        let outcome = match &answered {
-            Ok(_) => "ok",
-            Err(failure) => failure.error.kind(),
-        };
-        crate::metrics::particle_request(endpoint, outcome, started.elapsed());
+        if let Some((endpoint, started)) = measured {
+            let outcome = match &answered {
+                Ok(_) => "ok",
+                Err(failure) => failure.error.kind(),
+            };
+            crate::metrics::particle_request(endpoint, outcome, started.elapsed());
+        }
         answered
     }
 
